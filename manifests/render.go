@@ -14,7 +14,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 )
 
-//go:embed base overlays
+//go:embed base overlays deploy.kustomization.tmpl
 var files embed.FS
 
 // Kustomizations are the directories Render accepts: the base and the two
@@ -24,6 +24,18 @@ var Kustomizations = []string{"base", "overlays/cert-manager", "overlays/openshi
 // Render builds one of Kustomizations from the copy embedded in the binary,
 // so that it works from any working directory.
 func Render(dir string) ([]*unstructured.Unstructured, error) {
+	fsys, err := embeddedFS()
+	if err != nil {
+		return nil, err
+	}
+	return RenderFS(fsys, path.Join(embeddedRoot, dir))
+}
+
+// embeddedRoot is where embeddedFS holds this directory, as in the repository.
+const embeddedRoot = "/manifests"
+
+// embeddedFS copies the embedded kustomizations into an in-memory file system.
+func embeddedFS() (filesys.FileSystem, error) {
 	mem := filesys.MakeFsInMemory()
 	err := fs.WalkDir(files, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -33,12 +45,12 @@ func Render(dir string) ([]*unstructured.Unstructured, error) {
 		if err != nil {
 			return err
 		}
-		return mem.WriteFile(path.Join("/", p), data)
+		return mem.WriteFile(path.Join(embeddedRoot, p), data)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("manifests: reading embedded files: %w", err)
 	}
-	return RenderFS(mem, path.Join("/", dir))
+	return mem, nil
 }
 
 // RenderFS builds the kustomization in dir of fsys with the options kubectl
