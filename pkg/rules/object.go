@@ -120,4 +120,3 @@ func ownedByController(md map[string]any, shape vmspec.Shape, rd *reader) bool {
 	}
 	return owned
 }
-

@@ -28,7 +28,7 @@ func reservedPorts(v *validation) {
 			}
 			path := v.ifacePath(iv).Child("ports").Index(p.idx).Child("port")
 			if v.wasThere(iv.name, p.port) {
-				v.warn(path, fmt.Sprintf("port %d is reserved by libvirt; move it to another port", p.port))
+				v.warn(path, fmt.Sprintf("port %d is reserved by libvirt; move it", p.port))
 				v.ratcheted = true
 				continue
 			}
@@ -45,7 +45,7 @@ func reservedPorts(v *validation) {
 				}
 				path := v.ifacePath(iv).Child("portRanges").Index(r.idx)
 				if v.wasThere(iv.name, port) {
-					v.warn(path, fmt.Sprintf("range covers port %d, reserved by libvirt; move the range", port))
+					v.warn(path, fmt.Sprintf("range covers reserved port %d; move the range", port))
 					v.ratcheted = true
 					continue
 				}
