@@ -84,3 +84,17 @@ func mutateAndValidate(t testing.TB, cfg config.Config, y string) (mut Result, p
 func sameStrings(a, b []string) bool {
 	return strings.Join(a, "\n") == strings.Join(b, "\n") && len(a) == len(b)
 }
+
+// opStrings shows ops as "add /path value-json", for exact comparison.
+func opStrings(t testing.TB, res Result) []string {
+	t.Helper()
+	var out []string
+	for _, op := range res.Patch {
+		v, err := json.Marshal(op.Value)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, op.Operation+" "+op.Path+" "+string(v))
+	}
+	return out
+}
