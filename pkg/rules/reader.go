@@ -50,7 +50,15 @@ func (r *reader) wrongType(path func() *field.Path, v any, want string) {
 	default:
 		detail += ", not " + vmspec.TypeName(v)
 	}
-	r.findings = append(r.findings, finding{err: field.Invalid(path(), bad, detail), short: detail})
+	e := field.Invalid(path(), bad, detail)
+	// The walks to the spec, the templates' metadata and the VM spec share
+	// their first steps: report a bad step once.
+	for _, f := range r.findings {
+		if f.err.Field == e.Field {
+			return
+		}
+	}
+	r.findings = append(r.findings, finding{err: e, short: detail})
 }
 
 // clip keeps a bad value short enough to quote in a message.
