@@ -75,7 +75,9 @@ func readSpec(o *object, rd *reader) *specView {
 	if domain := rd.object(o.spec["domain"], func() *field.Path { return sp.Child("domain") }); domain != nil {
 		if devices := rd.object(domain["devices"], devPath); devices != nil {
 			ifacesPath := func() *field.Path { return devPath().Child("interfaces") }
-			for i, raw := range rd.list(devices["interfaces"], ifacesPath) {
+			list := rd.list(devices["interfaces"], ifacesPath)
+			s.ifaces = make([]ifaceView, 0, len(list))
+			for i, raw := range list {
 				if iv, ok := readIface(raw, i, func() *field.Path { return ifacesPath().Index(i) }, rd); ok {
 					s.ifaces = append(s.ifaces, iv)
 				}
@@ -83,7 +85,9 @@ func readSpec(o *object, rd *reader) *specView {
 		}
 	}
 	netsPath := func() *field.Path { return sp.Child("networks") }
-	for i, raw := range rd.list(o.spec["networks"], netsPath) {
+	nets := rd.list(o.spec["networks"], netsPath)
+	s.nets = make([]netView, 0, len(nets))
+	for i, raw := range nets {
 		if nv, ok := readNet(raw, i, func() *field.Path { return netsPath().Index(i) }, rd); ok {
 			s.nets = append(s.nets, nv)
 			if nv.pod && !s.hasPodNet {
