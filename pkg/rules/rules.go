@@ -127,7 +127,12 @@ func Validate(cfg config.Config, req Request) Result {
 	}
 	root, err := vmspec.Decode(req.Object)
 	if err != nil {
-		return malformed(err)
+		res := malformed(err)
+		if cfg.Enforcement == config.Warn {
+			res.Warnings = []string{fit("", res.Errors[0].Field, res.Errors[0].Detail)}
+			res.Errors = nil
+		}
+		return res
 	}
 	rd := &reader{strict: true}
 	v := &validation{cfg: cfg}

@@ -162,3 +162,12 @@ func TestRuleNamesBounded(t *testing.T) {
 		}
 	}
 }
+
+func TestWarnEnforcementNotAnObject(t *testing.T) {
+	cfg := defaults()
+	cfg.Enforcement = "warn"
+	res := Validate(cfg, Request{Kind: vmKind, Operation: Create, Object: []byte(`[]`)})
+	if len(res.Errors) != 0 || !slices.Equal(res.Warnings, []string{"object: must be a JSON object, not an array"}) {
+		t.Errorf("got %q, %q", errorStrings(res), res.Warnings)
+	}
+}
