@@ -82,8 +82,11 @@ func TestIPv6CloudInit(t *testing.T) {
 			want:    []string{`add ` + spec + `/volumes/0/cloudInitNoCloud/networkData "version: 2\nethernets:\n  eth0:\n    dhcp4: true\n    addresses: [fd20::2/64]\n    gateway6: fd20::1\n"`},
 		},
 		{
-			name:    "configured default CIDR is written into the network too",
-			cfg:     func(c *config.Config) { c.IPv6.DefaultCIDR = netip.MustParsePrefix("fd30::/120"); c.IPv6.GuestInterface = "enp1s0" },
+			name: "configured default CIDR is written into the network too",
+			cfg: func(c *config.Config) {
+				c.IPv6.DefaultCIDR = netip.MustParsePrefix("fd30::/120")
+				c.IPv6.GuestInterface = "enp1s0"
+			},
 			devices: `{interfaces: [{name: default, masquerade: {}}]}`,
 			volumes: `[{name: ci, cloudInitNoCloud: {userData: x}}]`,
 			want: []string{

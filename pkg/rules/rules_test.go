@@ -19,8 +19,10 @@ func TestNotAnObject(t *testing.T) {
 		"\xff\xfe": `object: Invalid value: not valid JSON: invalid character 'ÿ' looking for beginning of value`,
 	} {
 		for name, run := range map[string]func() Result{
-			"Mutate":   func() Result { return Mutate(defaults(), Request{Kind: vmKind, Operation: Create, Object: []byte(in)}) },
-			"Validate": func() Result { return Validate(defaults(), Request{Kind: vmKind, Operation: Create, Object: []byte(in)}) },
+			"Mutate": func() Result { return Mutate(defaults(), Request{Kind: vmKind, Operation: Create, Object: []byte(in)}) },
+			"Validate": func() Result {
+				return Validate(defaults(), Request{Kind: vmKind, Operation: Create, Object: []byte(in)})
+			},
 		} {
 			res := run()
 			if got := errorStrings(res); len(got) != 1 || got[0] != want {
