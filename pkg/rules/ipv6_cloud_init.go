@@ -15,7 +15,7 @@ import (
 // NoCloud volume and disk for it. ConfigDrive volumes take OpenStack's
 // network_data.json, not netplan: those get a warning instead.
 func ipv6CloudInit(m *mutation) {
-	if !m.cfg.IPv6.Inject {
+	if !m.cfg.IPv6.Inject || m.cfg.IPv6.GuestInterface == "" {
 		return
 	}
 	spec := m.obj.spec

@@ -61,10 +61,11 @@ func reservedPorts(v *validation) {
 // wasThere says whether the stored object (on UPDATE) listed port on the
 // interface of that name, as a port or inside a range, on any binding.
 func (v *validation) wasThere(iface string, port int64) bool {
-	if v.old == nil {
+	old := v.oldSpec()
+	if old == nil {
 		return false
 	}
-	for _, iv := range v.old.ifaces {
+	for _, iv := range old.ifaces {
 		if iv.name != iface {
 			continue
 		}

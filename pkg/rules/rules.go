@@ -139,7 +139,7 @@ func Validate(cfg config.Config, req Request) Result {
 	v.obj = readObject(root, shape, rd)
 	v.spec = readSpec(v.obj, rd)
 	if req.Operation == Update {
-		v.old = readOldSpec(req.OldObject, shape)
+		v.oldRaw, v.hasOld = req.OldObject, true
 	}
 	v.findings = rd.findings
 	var fired []string

@@ -201,10 +201,13 @@ func readOldSpec(data []byte, shape vmspec.Shape) *specView {
 
 // validation is one Validate call's state.
 type validation struct {
-	cfg      config.Config
-	obj      *object
-	spec     *specView
-	old      *specView // nil unless UPDATE
+	cfg  config.Config
+	obj  *object
+	spec *specView
+	// The stored object of an UPDATE, decoded only when a rule needs it.
+	oldRaw   []byte
+	hasOld   bool
+	old      *specView
 	findings []finding
 	warnings []string
 	// ratcheted is set by a rule that warned only for ratcheted ports.
@@ -240,4 +243,12 @@ func (v *validation) warn(path *field.Path, msg string) {
 
 func (v *validation) fit(path, msg string) string {
 	return fit(v.obj.specPath.String(), path, msg)
+}
+
+// oldSpec returns the stored object's spec view on UPDATE, nil otherwise.
+func (v *validation) oldSpec() *specView {
+	if v.hasOld && v.old == nil {
+		v.old = readOldSpec(v.oldRaw, v.obj.shape)
+	}
+	return v.old
 }
