@@ -18,20 +18,19 @@ type finding struct {
 	short string
 }
 
-// reader reads fields of a decoded object. A strict reader records a
-// finding for every field it reads that has the wrong type; a nil reader
-// (mutation, the old object) skips such fields silently. Either way the
+// reader reads fields of a decoded object, strictly: it records a finding
+// for every field it reads that has the wrong type. A nil reader (mutation,
+// the old object) is lenient and skips such fields silently. Either way the
 // field is then treated as absent. JSON null counts as absent, as it does
 // for the API server, which prunes nulls of non-nullable fields.
 type reader struct {
-	strict   bool
 	findings []finding
 }
 
 // wrongType records that the value at path is not what was wanted, e.g.
 // want "an integer".
 func (r *reader) wrongType(path func() *field.Path, v any, want string) {
-	if r == nil || !r.strict {
+	if r == nil {
 		return
 	}
 	detail := "must be " + want

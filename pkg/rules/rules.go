@@ -134,7 +134,7 @@ func Validate(cfg config.Config, req Request) Result {
 		}
 		return res
 	}
-	rd := &reader{strict: true}
+	rd := &reader{}
 	v := &validation{cfg: cfg}
 	v.obj = readObject(root, shape, rd)
 	v.spec = readSpec(v.obj, rd)
