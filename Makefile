@@ -55,3 +55,11 @@ deploy: check-overlay ## Install: make deploy IMG=<reference> OVERLAY=cert-manag
 undeploy: check-overlay ## Remove everything deploy installed: make undeploy OVERLAY=cert-manager|openshift.
 	$(KUBECTL) delete mutatingwebhookconfiguration/vmnet-webhook validatingwebhookconfiguration/vmnet-webhook --ignore-not-found
 	$(KUBECTL) delete -k manifests/overlays/$(OVERLAY) --ignore-not-found
+
+FUZZTIME ?= 30s
+
+.PHONY: fuzz
+fuzz: ## Fuzz the rules (FUZZTIME each target, default 30s); new failures land in pkg/rules/testdata/fuzz.
+	@for t in FuzzNoPanic FuzzPatchApplies FuzzIdempotent; do \
+		$(GO) test ./pkg/rules -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -parallel 1 || exit 1; \
+	done

@@ -101,8 +101,8 @@ func (c Config) Validate() error {
 	if c.Enforcement != Deny && c.Enforcement != Warn {
 		errs = append(errs, fmt.Errorf("config: enforcement: %q is neither %q nor %q", c.Enforcement, Deny, Warn))
 	}
-	if c.IPv6.GuestInterface == "" {
-		errs = append(errs, errors.New("config: ipv6.guestInterface: must not be empty"))
+	if !validInterfaceName(c.IPv6.GuestInterface) {
+		errs = append(errs, fmt.Errorf("config: ipv6.guestInterface: %q is not an interface name (1-15 of a-z, A-Z, 0-9, '-', '_', '.')", c.IPv6.GuestInterface))
 	}
 	p := c.IPv6.DefaultCIDR
 	switch {
@@ -119,4 +119,18 @@ func (c Config) Validate() error {
 // IsReserved reports whether port is one of the reserved ports.
 func (c Config) IsReserved(port int64) bool {
 	return slices.ContainsFunc(c.ReservedPorts, func(r int32) bool { return int64(r) == port })
+}
+
+// validInterfaceName accepts Linux interface names, which the rules write
+// into cloud-init YAML unquoted.
+func validInterfaceName(s string) bool {
+	if len(s) == 0 || len(s) > 15 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return false
+		}
+	}
+	return true
 }

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/config"
+	"github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec"
 )
 
 // Operation is the admission operation the object arrives with.
@@ -41,17 +42,137 @@ type Result struct {
 	// Warnings are returned to the user, each a line under 120 characters.
 	Warnings []string
 	// Fired names each rule that patched, denied or warned, for metrics and
-	// logs, in the order they ran.
+	// logs, in the order they ran. The names are the Rule* constants.
 	Fired []string
 }
 
-// Mutate runs the mutating rules (on CREATE) over the object.
+// Rule names, the only values Result.Fired holds.
+const (
+	RuleMalformed            = "malformed"
+	RuleDefaultNetwork       = "default-network"
+	RuleDefaultBinding       = "default-binding"
+	RuleIPv6CloudInit        = "ipv6-cloud-init"
+	RuleReservedPorts        = "reserved-ports"
+	RuleReservedPortsRatchet = "reserved-ports-ratchet"
+	RulePodCIDRs             = "pod-cidrs"
+	RuleCloudInitLimits      = "cloud-init-limits"
+	RuleWindowsMTU           = "windows-mtu"
+)
+
+// RuleNames lists every name Result.Fired can hold, e.g. to pre-create
+// metric series.
+func RuleNames() []string {
+	return []string{
+		RuleMalformed, RuleDefaultNetwork, RuleDefaultBinding, RuleIPv6CloudInit,
+		RuleReservedPorts, RuleReservedPortsRatchet, RulePodCIDRs, RuleCloudInitLimits, RuleWindowsMTU,
+	}
+}
+
+// mutators run in this order; each sees the object as patched so far.
+var mutators = []struct {
+	name string
+	run  func(*mutation)
+}{
+	{RuleDefaultNetwork, defaultNetwork},
+	{RuleDefaultBinding, defaultBinding},
+	{RuleIPv6CloudInit, ipv6CloudInit},
+}
+
+// validators run in this order, over the object as it stands after mutation.
+var validators = []struct {
+	name string
+	run  func(*validation)
+}{
+	{RuleReservedPorts, reservedPorts},
+	{RulePodCIDRs, podCIDRs},
+	{RuleCloudInitLimits, cloudInitLimits},
+	{RuleWindowsMTU, windowsMTU},
+}
+
+// Mutate runs the mutating rules (on CREATE) over the object. It is
+// lenient: a part it cannot interpret is left alone, for the API server's
+// schema validation (which runs after mutating admission) to report.
 func Mutate(cfg config.Config, req Request) Result {
-	return Result{}
+	shape, ok := vmspec.ShapeOf(req.Kind.GroupKind())
+	if !ok || req.Operation != Create {
+		return Result{}
+	}
+	root, err := vmspec.Decode(req.Object)
+	if err != nil {
+		return malformed(err)
+	}
+	o := readObject(root, shape, nil)
+	if !o.mutable() || o.spec == nil {
+		return Result{}
+	}
+	m := &mutation{cfg: cfg, obj: o}
+	var fired []string
+	for _, r := range mutators {
+		ops, warns := len(m.ops), len(m.warnings)
+		r.run(m)
+		if len(m.ops) > ops || len(m.warnings) > warns {
+			fired = append(fired, r.name)
+		}
+	}
+	return Result{Patch: m.ops, Warnings: m.warnings, Fired: fired}
 }
 
 // Validate runs the validating rules (on CREATE and UPDATE) over the
-// object, as it stands after mutation.
+// object, as it stands after mutation. It is strict: every field it reads
+// that has the wrong type is an error at that field.
 func Validate(cfg config.Config, req Request) Result {
-	return Result{}
+	shape, ok := vmspec.ShapeOf(req.Kind.GroupKind())
+	if !ok || (req.Operation != Create && req.Operation != Update) {
+		return Result{}
+	}
+	root, err := vmspec.Decode(req.Object)
+	if err != nil {
+		res := malformed(err)
+		if cfg.Enforcement == config.Warn {
+			res.Warnings = []string{fit("", res.Errors[0].Field, res.Errors[0].Detail)}
+			res.Errors = nil
+		}
+		return res
+	}
+	rd := &reader{}
+	v := &validation{cfg: cfg}
+	v.obj = readObject(root, shape, rd)
+	v.spec = readSpec(v.obj, rd)
+	if req.Operation == Update {
+		v.oldRaw, v.hasOld = req.OldObject, true
+	}
+	v.findings = rd.findings
+	var fired []string
+	if len(v.findings) > 0 {
+		fired = append(fired, RuleMalformed)
+	}
+	for _, r := range validators {
+		n, warns := len(v.findings), len(v.warnings)
+		r.run(v)
+		// The ratchet's warnings are counted under their own name.
+		if len(v.findings) > n || (len(v.warnings) > warns && !v.ratcheted) {
+			fired = append(fired, r.name)
+		}
+		if v.ratcheted {
+			fired = append(fired, RuleReservedPortsRatchet)
+			v.ratcheted = false
+		}
+	}
+	res := Result{Warnings: v.warnings, Fired: fired}
+	for _, f := range v.findings {
+		if cfg.Enforcement == config.Warn {
+			res.Warnings = append(res.Warnings, v.fit(f.err.Field, f.short))
+		} else {
+			res.Errors = append(res.Errors, f.err)
+		}
+	}
+	return res
+}
+
+// malformed answers an object that is not a JSON object at all.
+func malformed(err error) Result {
+	return Result{
+		Errors: field.ErrorList{field.Invalid(field.NewPath("object"), field.OmitValueType{}, err.Error())},
+		Fired:  []string{RuleMalformed},
+	}
 }

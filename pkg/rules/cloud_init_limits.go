@@ -1,0 +1,42 @@
+package rules
+
+import (
+	"encoding/base64"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// maxNetworkData is KubeVirt's limit on inline cloud-init data, in bytes;
+// base64 data is measured decoded.
+const maxNetworkData = 2048
+
+// Cloud-init limits the injected networkData could break: at most one
+// network data source per cloud-init volume, and inline data within the
+// limit. Checked here so the user reads it before the VM fails to start.
+func cloudInitLimits(v *validation) {
+	for _, vv := range v.spec.vols {
+		for _, ci := range vv.cloudInits {
+			ciPath := func() *field.Path { return v.obj.specPath.Child("volumes").Index(vv.idx).Child(ci.key) }
+			if len(ci.sources) > 1 {
+				const short = "must set at most one of networkData, networkDataBase64 and networkDataSecretRef"
+				v.deny(field.Forbidden(ciPath(), short+"; it sets "+strings.Join(ci.sources, " and ")), short)
+			}
+			if len(ci.networkData) > maxNetworkData {
+				v.deny(field.TooLong(ciPath().Child("networkData"), nil, maxNetworkData), "must be at most 2048 bytes")
+			}
+			if ci.networkData64 != "" {
+				decoded, err := base64.StdEncoding.DecodeString(ci.networkData64)
+				switch {
+				case err != nil:
+					const short = "must be base64-encoded"
+					v.deny(field.Invalid(ciPath().Child("networkDataBase64"), field.OmitValueType{}, short+": "+err.Error()), short)
+				case len(decoded) > maxNetworkData:
+					e := field.TooLong(ciPath().Child("networkDataBase64"), nil, maxNetworkData)
+					e.Detail += " once decoded"
+					v.deny(e, "must be at most 2048 bytes once decoded")
+				}
+			}
+		}
+	}
+}

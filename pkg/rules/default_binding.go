@@ -1,0 +1,23 @@
+package rules
+
+// Default binding: an interface on the pod network that names no binding
+// at all would get the cluster's default (bridge, unless the KubeVirt CR
+// says otherwise); give it masquerade, which keeps the pod IP reachable and
+// live migration possible.
+func defaultBinding(m *mutation) {
+	_, podName, pod := podNetwork(m.obj.spec)
+	if pod == nil {
+		return
+	}
+	domain, _ := m.obj.spec["domain"].(map[string]any)
+	devices, _ := domain["devices"].(map[string]any)
+	ifaces, _ := devices["interfaces"].([]any)
+	ifacesPtr := m.obj.specPtr.Key("domain").Key("devices").Key("interfaces")
+	for i, raw := range ifaces {
+		iface, ok := raw.(map[string]any)
+		if !ok || iface["name"] != podName || bindingOf(iface) != "" {
+			continue
+		}
+		m.set(iface, ifacesPtr.Index(i), "masquerade", map[string]any{})
+	}
+}

@@ -1,0 +1,78 @@
+package rules
+
+import (
+	"testing"
+
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec"
+)
+
+var fuzzKinds = []schema.GroupVersionKind{
+	{Group: "kubevirt.io", Version: "v1", Kind: "VirtualMachine"},
+	{Group: "kubevirt.io", Version: "v1alpha3", Kind: "VirtualMachineInstance"},
+	{Group: "kubevirt.io", Version: "v1", Kind: "VirtualMachineInstanceReplicaSet"},
+	{Group: "pool.kubevirt.io", Version: "v1alpha1", Kind: "VirtualMachinePool"},
+}
+
+// addSeeds adds the fixtures; testdata/fuzz holds the committed corpus.
+func addSeeds(f *testing.F) {
+	for _, file := range fixtures(f) {
+		f.Add(readFixture(f, file))
+	}
+}
+
+// FuzzNoPanic: arbitrary bytes, every kind and operation, never a panic,
+// and an error for anything that is not a JSON object.
+func FuzzNoPanic(f *testing.F) {
+	addSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, decodeErr := vmspec.Decode(data)
+		for _, k := range fuzzKinds {
+			for _, op := range []Operation{Create, Update} {
+				req := Request{Kind: k, Operation: op, Object: data, OldObject: data}
+				m := Mutate(defaults(), req)
+				v := Validate(defaults(), req)
+				if decodeErr != nil && len(v.Errors) != 1 {
+					t.Fatalf("not an object but %d validation errors", len(v.Errors))
+				}
+				for _, w := range append(m.Warnings, v.Warnings...) {
+					if len(w) >= 120 {
+						t.Fatalf("warning of %d characters: %q", len(w), w)
+					}
+				}
+			}
+		}
+	})
+}
+
+// FuzzPatchApplies: whatever Mutate answers applies to its input.
+func FuzzPatchApplies(f *testing.F) {
+	addSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, k := range fuzzKinds {
+			res := Mutate(defaults(), Request{Kind: k, Operation: Create, Object: data})
+			if len(res.Patch) > 0 {
+				patched := applyPatch(t, data, res)
+				assertSurvives(t, data, patched)
+			}
+		}
+	})
+}
+
+// FuzzIdempotent: mutating the mutated object adds nothing.
+func FuzzIdempotent(f *testing.F) {
+	addSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, k := range fuzzKinds {
+			res := Mutate(defaults(), Request{Kind: k, Operation: Create, Object: data})
+			if len(res.Patch) == 0 {
+				continue
+			}
+			patched := applyPatch(t, data, res)
+			if again := Mutate(defaults(), Request{Kind: k, Operation: Create, Object: patched}); len(again.Patch) != 0 {
+				t.Fatalf("second pass on %s: %q", patched, opStrings(t, again))
+			}
+		}
+	})
+}

@@ -1,0 +1,122 @@
+package rules
+
+import (
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec"
+)
+
+// MutateAnnotation on an object's metadata set to "false" turns mutation
+// off for that object. Validation cannot be opted out of: a reserved port
+// never works, so there is nothing to gain.
+const MutateAnnotation = "vmnet.kubevirt.io/mutate"
+
+// object is one decoded request object and what the rules need of its
+// metadata; decoded once per call.
+type object struct {
+	root  map[string]any
+	shape vmspec.Shape
+	// spec is the VM spec (domain, networks, volumes); nil if absent.
+	spec     map[string]any
+	specPtr  vmspec.Pointer
+	specPath *field.Path
+	// meta holds the labels and annotations of the object and its
+	// templates, for recognising the guest OS.
+	meta []map[string]string
+	// preference is the VM's spec.preference.name, if the kind has one.
+	preference      string
+	optedOut        bool
+	controllerOwned bool
+}
+
+// mutable says whether Mutate changes this object at all.
+func (o *object) mutable() bool { return !o.optedOut && !o.controllerOwned }
+
+// readObject finds the spec and reads the metadata. rd may be nil
+// (lenient).
+func readObject(root map[string]any, shape vmspec.Shape, rd *reader) *object {
+	o := &object{
+		root:     root,
+		shape:    shape,
+		specPtr:  vmspec.PointerTo(shape.Spec...),
+		specPath: vmspec.FieldPath(shape.Spec...),
+	}
+	o.spec = walk(root, shape.Spec, rd)
+	for i, keys := range shape.Metadata {
+		md := walk(root, keys, rd)
+		if md == nil {
+			continue
+		}
+		mdPath := func() *field.Path { return vmspec.FieldPath(keys...) }
+		labels := rd.stringMap(md["labels"], func() *field.Path { return mdPath().Child("labels") })
+		annotations := rd.stringMap(md["annotations"], func() *field.Path { return mdPath().Child("annotations") })
+		o.meta = append(o.meta, labels, annotations)
+		if i == 0 {
+			o.optedOut = annotations[MutateAnnotation] == "false"
+			o.controllerOwned = ownedByController(md, shape, rd)
+		}
+	}
+	if shape.VM != nil {
+		if vm := walk(root, shape.VM, rd); vm != nil {
+			prefPath := func() *field.Path { return vmspec.FieldPath(shape.VM...).Child("preference") }
+			if pref := rd.object(vm["preference"], prefPath); pref != nil {
+				o.preference, _ = rd.str(pref["name"], func() *field.Path { return prefPath().Child("name") })
+			}
+		}
+	}
+	return o
+}
+
+// walk follows keys from root; nil if a step is absent or not an object.
+func walk(root map[string]any, keys []string, rd *reader) map[string]any {
+	m := root
+	for i, k := range keys {
+		m = rd.object(m[k], func() *field.Path { return vmspec.FieldPath(keys[:i+1]...) })
+		if m == nil {
+			return nil
+		}
+	}
+	return m
+}
+
+// controllerOwners says which controllers' objects are not mutated, by the
+// owned kind: their template was mutated (or opted out) when it was
+// created, and a restart must not change an existing VM.
+var controllerOwners = map[string][]schema.GroupKind{
+	"VirtualMachineInstance": {
+		{Group: "kubevirt.io", Kind: "VirtualMachine"},
+		{Group: "kubevirt.io", Kind: "VirtualMachineInstanceReplicaSet"},
+	},
+	"VirtualMachine": {{Group: "pool.kubevirt.io", Kind: "VirtualMachinePool"}},
+}
+
+func ownedByController(md map[string]any, shape vmspec.Shape, rd *reader) bool {
+	owners := controllerOwners[shape.Kind]
+	refsPath := func() *field.Path { return field.NewPath("metadata", "ownerReferences") }
+	refs := rd.list(md["ownerReferences"], refsPath)
+	owned := false
+	for i, r := range refs {
+		refPath := func() *field.Path { return refsPath().Index(i) }
+		ref := rd.object(r, refPath)
+		if ref == nil {
+			continue
+		}
+		controller, _ := rd.boolean(ref["controller"], func() *field.Path { return refPath().Child("controller") })
+		apiVersion, _ := rd.str(ref["apiVersion"], func() *field.Path { return refPath().Child("apiVersion") })
+		refKind, _ := rd.str(ref["kind"], func() *field.Path { return refPath().Child("kind") })
+		if !controller {
+			continue
+		}
+		gv, err := schema.ParseGroupVersion(apiVersion)
+		if err != nil {
+			continue
+		}
+		for _, gk := range owners {
+			if gk.Group == gv.Group && gk.Kind == refKind {
+				owned = true
+			}
+		}
+	}
+	return owned
+}
