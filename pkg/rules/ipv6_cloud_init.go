@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"net/netip"
 	"strconv"
 
@@ -13,7 +14,9 @@ import (
 // and the guest has no network config yet, write netplan v2 networkData
 // into the first cloud-init volume (keeping its userData), or add a
 // NoCloud volume and disk for it. ConfigDrive volumes take OpenStack's
-// network_data.json, not netplan: those get a warning instead.
+// network_data.json, not netplan: those get a warning instead. So do
+// Windows guests: netplan and the name eth0 mean nothing to them, and many
+// are set up by sysprep, not cloud-init.
 func ipv6CloudInit(m *mutation) {
 	if !m.cfg.IPv6.Inject || m.cfg.IPv6.GuestInterface == "" {
 		return
@@ -25,6 +28,13 @@ func ipv6CloudInit(m *mutation) {
 	}
 	prefix, addCIDR, ok := guestPrefix(pod, m.cfg)
 	if !ok {
+		return
+	}
+	if m.obj.windows() {
+		gw := prefix.Masked().Addr().Next()
+		podPath := m.obj.specPath.Child("networks").Index(netIdx).Child("pod").String()
+		m.warnings = append(m.warnings, fit(m.obj.specPath.String(), podPath, fmt.Sprintf(
+			"Windows: set IPv6 %s/%d, gateway %s in the guest", gw.Next(), prefix.Bits(), gw)))
 		return
 	}
 	if spec["volumes"] != nil {

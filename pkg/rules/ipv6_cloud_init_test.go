@@ -26,6 +26,7 @@ func TestIPv6CloudInit(t *testing.T) {
 	tests := []struct {
 		name    string
 		cfg     func(*config.Config)
+		meta    string
 		devices string
 		pod     string
 		volumes string
@@ -94,6 +95,12 @@ func TestIPv6CloudInit(t *testing.T) {
 				`add ` + spec + `/volumes/0/cloudInitNoCloud/networkData "version: 2\nethernets:\n  enp1s0:\n    dhcp4: true\n    addresses: [fd30::2/120]\n    gateway6: fd30::1\n"`,
 			},
 		},
+		{
+			name:    "Windows guest: a warning with the address to set, no injection",
+			meta:    `{name: vm, labels: {vm.kubevirt.io/template: windows2k22-server-medium}}`,
+			devices: `{interfaces: [{name: default, masquerade: {}}]}`,
+			warns:   []string{"spec.template.spec.networks[0].pod: Windows: set IPv6 fd10:0:2::2/120, gateway fd10:0:2::1 in the guest"},
+		},
 		{name: "injection off", cfg: func(c *config.Config) { c.IPv6.Inject = false }, devices: `{interfaces: [{name: default, masquerade: {}}]}`},
 		{name: "bridge on the pod network", devices: `{interfaces: [{name: default, bridge: {}}]}`},
 		{name: "bad CIDR left to validation", devices: `{interfaces: [{name: default, masquerade: {}}]}`, pod: `{vmIPv6NetworkCIDR: "fd10::/127"}`},
@@ -103,7 +110,10 @@ func TestIPv6CloudInit(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			pod, volumes := tt.pod, tt.volumes
+			pod, volumes, meta := tt.pod, tt.volumes, tt.meta
+			if meta == "" {
+				meta = "{name: vm}"
+			}
 			if pod == "" {
 				pod = "{}"
 			}
@@ -113,7 +123,7 @@ func TestIPv6CloudInit(t *testing.T) {
 			y := `
 apiVersion: kubevirt.io/v1
 kind: VirtualMachine
-metadata: {name: vm}
+metadata: ` + meta + `
 spec:
   template:
     spec:

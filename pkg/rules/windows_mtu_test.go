@@ -106,11 +106,14 @@ spec:
 	// Mutation warns only where it would inject, so over a good CIDR.
 	good := toJSON(t, strings.Replace(pool, `"`+long+`"`, `"fd10::/64"`, 1))
 	all = append(all, Mutate(cfg, createReq(t, good)).Warnings...)
+	// A Windows guest gets no cloud-init, so the ConfigDrive warning needs another OS.
+	linux := toJSON(t, strings.Replace(strings.Replace(pool, `"`+long+`"`, `"fd10::/64"`, 1), "windows2k22-", "fedora-", 1))
+	all = append(all, Mutate(cfg, createReq(t, linux)).Warnings...)
 	all = append(all, Validate(cfg, Request{Kind: kindOf(t, obj), Operation: Update, Object: obj, OldObject: obj}).Warnings...)
 	cfg.Enforcement = config.Warn
 	all = append(all, Validate(cfg, createReq(t, obj)).Warnings...)
 	// Every kind of warning must be among them.
-	for _, want := range []string{"ConfigDrive", "netsh", "move it", "move the range", "reserved by libvirt; use another port",
+	for _, want := range []string{"ConfigDrive", "Windows: set IPv6", "netsh", "move it", "move the range", "reserved by libvirt; use another port",
 		"covers port 49152", "IPv4 CIDR", "IPv6 CIDR", "at most one", "base64"} {
 		found := false
 		for _, w := range all {
