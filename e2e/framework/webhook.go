@@ -116,31 +116,8 @@ func (cp *ControlPlane) RegisterWebhooks(ctx context.Context, w *Webhook) error 
 	if err != nil {
 		return err
 	}
-	url := func(cc *admv1.WebhookClientConfig, name string) error {
-		if cc.Service == nil {
-			return fmt.Errorf("%s: webhook %s has no clientConfig.service to rewrite", WebhookConfigurations, name)
-		}
-		path := "/"
-		if cc.Service.Path != nil {
-			path = *cc.Service.Path
-		}
-		u := fmt.Sprintf("https://127.0.0.1:%d%s", w.Port, path)
-		*cc = admv1.WebhookClientConfig{URL: &u, CABundle: ca}
-		return nil
-	}
-	for _, m := range mutating {
-		for i := range m.Webhooks {
-			if err := url(&m.Webhooks[i].ClientConfig, m.Webhooks[i].Name); err != nil {
-				return err
-			}
-		}
-	}
-	for _, v := range validating {
-		for i := range v.Webhooks {
-			if err := url(&v.Webhooks[i].ClientConfig, v.Webhooks[i].Name); err != nil {
-				return err
-			}
-		}
+	if err := pointAt(mutating, validating, w.Port, ca); err != nil {
+		return err
 	}
 	if err := cp.UnregisterWebhooks(ctx); err != nil {
 		return err
@@ -160,6 +137,38 @@ func (cp *ControlPlane) RegisterWebhooks(ctx context.Context, w *Webhook) error 
 		}
 	}
 	return cp.waitWebhooksCalled(ctx, w, len(mutating) > 0, len(validating) > 0)
+}
+
+// pointAt replaces each webhook's clientConfig.service by the URL of a
+// server on loopback port, same path, trusted through ca.
+func pointAt(mutating []*admv1.MutatingWebhookConfiguration, validating []*admv1.ValidatingWebhookConfiguration, port int, ca []byte) error {
+	rewrite := func(cc *admv1.WebhookClientConfig, name string) error {
+		if cc.Service == nil {
+			return fmt.Errorf("%s: webhook %s has no clientConfig.service to rewrite", WebhookConfigurations, name)
+		}
+		path := "/"
+		if cc.Service.Path != nil {
+			path = *cc.Service.Path
+		}
+		u := fmt.Sprintf("https://127.0.0.1:%d%s", port, path)
+		*cc = admv1.WebhookClientConfig{URL: &u, CABundle: ca}
+		return nil
+	}
+	for _, m := range mutating {
+		for i := range m.Webhooks {
+			if err := rewrite(&m.Webhooks[i].ClientConfig, m.Webhooks[i].Name); err != nil {
+				return err
+			}
+		}
+	}
+	for _, v := range validating {
+		for i := range v.Webhooks {
+			if err := rewrite(&v.Webhooks[i].ClientConfig, v.Webhooks[i].Name); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // UnregisterWebhooks deletes the configurations named in manifests/, so that
@@ -289,8 +298,13 @@ func webhookRequests(ctx context.Context, url string) (map[string]float64, error
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("%s: %s", url, resp.Status)
 	}
+	return parseWebhookRequests(resp.Body)
+}
+
+// parseWebhookRequests reads Prometheus text format.
+func parseWebhookRequests(r io.Reader) (map[string]float64, error) {
 	counts := map[string]float64{}
-	sc := bufio.NewScanner(resp.Body)
+	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	const metric = "controller_runtime_webhook_requests_total{"
 	for sc.Scan() {
