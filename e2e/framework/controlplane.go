@@ -211,6 +211,9 @@ func (cp *ControlPlane) startAPIServer(ctx context.Context) error {
 		"--service-account-signing-key-file=" + d("sa.key"),
 		"--service-cluster-ip-range=10.96.0.0/24",
 		"--authorization-mode=RBAC",
+		// The kubernetes Service's endpoints cannot be a loopback address,
+		// and nothing here needs them.
+		"--endpoint-reconciler-type=none",
 	}, log)
 	if err != nil {
 		return err
