@@ -77,6 +77,7 @@ func Start(ctx context.Context, opts Options) (cp *ControlPlane, err error) {
 			return nil, err
 		}
 		cp.tempDir = true
+		removeOnSignal(cp.Dir, true)
 	} else if err := os.MkdirAll(cp.Dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -127,6 +128,7 @@ func StartT(t testing.TB) *ControlPlane {
 				t.Logf("--- last lines of %s ---\n%s", name, tail(name, 3000))
 			}
 			cp.tempDir = false // keep for inspection
+			removeOnSignal(cp.Dir, false)
 			t.Logf("control plane state kept in %s", cp.Dir)
 		}
 		cp.Stop()
@@ -162,6 +164,7 @@ func (cp *ControlPlane) Stop() {
 		}
 		if cp.tempDir {
 			_ = os.RemoveAll(cp.Dir)
+			removeOnSignal(cp.Dir, false)
 		}
 	})
 }

@@ -27,6 +27,8 @@ type process struct {
 var (
 	liveMu sync.Mutex
 	live   = map[*process]bool{}
+	// tempDirs are removed after the processes are stopped on a signal.
+	tempDirs = map[string]bool{}
 	// signalOnce installs the SIGINT/SIGTERM handler on the first start.
 	signalOnce sync.Once
 )
@@ -108,12 +110,28 @@ func handleSignals() {
 			go func() { defer wg.Done(); p.stop(5 * time.Second) }()
 		}
 		wg.Wait()
+		liveMu.Lock()
+		for d := range tempDirs {
+			_ = os.RemoveAll(d)
+		}
+		liveMu.Unlock()
 		code := 130
 		if sig == syscall.SIGTERM {
 			code = 143
 		}
 		os.Exit(code)
 	}()
+}
+
+// removeOnSignal registers (add) or forgets a temporary directory.
+func removeOnSignal(dir string, add bool) {
+	liveMu.Lock()
+	defer liveMu.Unlock()
+	if add {
+		tempDirs[dir] = true
+	} else {
+		delete(tempDirs, dir)
+	}
 }
 
 // tail returns the last n bytes of a log file, for error messages.
