@@ -155,8 +155,34 @@ func TestControlPlaneServesAllKinds(t *testing.T) {
 			t.Errorf("%s not served: %v\n%s", gv, err, stderr)
 		}
 	}
-	if _, stderr, err := cp.Kubectl(context.Background(), "", "get", "vmpool,vmirs,vmi,vm"); err != nil {
-		t.Errorf("short names: %v\n%s", err, stderr)
+	// One object of each kind, through an older served version where there
+	// is one; kubevirt.io/v1alpha3 warns that it is deprecated.
+	objects := []struct{ doc, warning string }{
+		{`{"apiVersion":"kubevirt.io/v1alpha3","kind":"VirtualMachineInstance","metadata":{"name":"vmi"},
+		  "spec":{"domain":{"devices":{}}}}`, "kubevirt.io/v1alpha3 is now deprecated"},
+		{`{"apiVersion":"kubevirt.io/v1","kind":"VirtualMachineInstanceReplicaSet","metadata":{"name":"rs"},
+		  "spec":{"selector":{"matchLabels":{"a":"b"}},"template":{"metadata":{"labels":{"a":"b"}},"spec":{"domain":{"devices":{}}}}}}`, ""},
+		{`{"apiVersion":"pool.kubevirt.io/v1alpha1","kind":"VirtualMachinePool","metadata":{"name":"pool"},
+		  "spec":{"selector":{"matchLabels":{"a":"b"}},"virtualMachineTemplate":{"metadata":{"labels":{"a":"b"}},
+		  "spec":{"template":{"spec":{"domain":{"devices":{}}}}}}}}`, ""},
+	}
+	for _, o := range objects {
+		_, stderr, err := cp.Kubectl(context.Background(), o.doc, "create", "-f", "-")
+		if err != nil {
+			t.Errorf("create: %v\n%s", err, stderr)
+		}
+		if o.warning != "" && !strings.Contains(stderr, o.warning) {
+			t.Errorf("no deprecation warning %q in\n%s", o.warning, stderr)
+		}
+	}
+	out, stderr, err = cp.Kubectl(context.Background(), "", "get", "vmpool,vmirs,vmi", "-o", "name")
+	if err != nil {
+		t.Fatalf("short names: %v\n%s", err, stderr)
+	}
+	for _, want := range []string{"virtualmachinepool.pool.kubevirt.io/pool", "virtualmachineinstancereplicaset.kubevirt.io/rs", "virtualmachineinstance.kubevirt.io/vmi"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("kubectl get by short names lacks %s:\n%s", want, out)
+		}
 	}
 }
 

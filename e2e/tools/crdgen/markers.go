@@ -201,11 +201,15 @@ func parseMarkers(doc *ast.CommentGroup) markerSet {
 	return out
 }
 
-func (m markers) applyType(s *apiextv1.JSONSchemaProps, def string) {
-	// Type-level markers of struct types in use: preserve unknown fields.
+// applyType applies the markers on a struct type's declaration (Clock's
+// +kubebuilder:pruning:PreserveUnknownFields) to every use of it.
+func (m markers) applyType(s *apiextv1.JSONSchemaProps, def string) error {
 	for _, mk := range m.types[def] {
-		_ = apply(s, mk)
+		if err := apply(s, mk); err != nil {
+			return fmt.Errorf("%s: %w", mk, err)
+		}
 	}
+	return nil
 }
 
 func (m markers) applyField(s *apiextv1.JSONSchemaProps, owner, field string) error {

@@ -102,7 +102,9 @@ func (c *converter) definition(name string, stack []string) (*apiextv1.JSONSchem
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	c.markers.applyType(out, name)
+	if err := c.markers.applyType(out, name); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
 	return out, nil
 }
 
