@@ -41,7 +41,9 @@ func main() {
 // generate builds the four CRDs.
 func generate() ([]*apiextv1.CustomResourceDefinition, error) {
 	defs := kvapi.GetOpenAPIDefinitions(func(path string) spec.Ref { return spec.MustCreateRef(path) })
-	mk, err := loadMarkers(sortedKeys(defs), "kubevirt.io/")
+	// KubeVirt's markers, and the +default markers of the Kubernetes types
+	// it embeds (LocalObjectReference.name defaults to "").
+	mk, err := loadMarkers(sortedKeys(defs), "kubevirt.io/", "k8s.io/api/")
 	if err != nil {
 		return nil, err
 	}

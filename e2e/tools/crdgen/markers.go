@@ -129,6 +129,15 @@ func (m *markers) parsePackage(path, dir string) error {
 				for _, field := range st.Fields.List {
 					name := jsonName(field)
 					if name == "" {
+						// controller-gen applies markers on an inlined
+						// embedded field (+nullable on TypeMeta) to the
+						// enclosing object.
+						if len(field.Names) == 0 {
+							if ms := parseMarkers(field.Doc); len(ms) > 0 {
+								key := path + "." + ts.Name.Name
+								m.types[key] = append(m.types[key], ms...)
+							}
+						}
 						continue
 					}
 					key := path + "." + ts.Name.Name + "/" + name
@@ -194,7 +203,7 @@ func parseMarkers(doc *ast.CommentGroup) markerSet {
 	var out markerSet
 	for _, c := range doc.List {
 		text := strings.TrimSpace(strings.TrimPrefix(c.Text, "//"))
-		if strings.HasPrefix(text, "+nullable") || strings.HasPrefix(text, "+kubebuilder:") {
+		if text == "+nullable" || strings.HasPrefix(text, "+kubebuilder:") || strings.HasPrefix(text, "+default=") {
 			out = append(out, text)
 		}
 	}
@@ -239,14 +248,14 @@ func apply(s *apiextv1.JSONSchemaProps, marker string) error {
 		s.Nullable = true
 		return nil
 	}
-	name, value, _ := strings.Cut(strings.TrimPrefix(marker, "+kubebuilder:"), "=")
+	name, value, _ := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(marker, "+"), "kubebuilder:"), "=")
 	name = strings.TrimSuffix(name, ":")
 	switch name {
 	case "pruning:PreserveUnknownFields":
 		s.XPreserveUnknownFields = ptr(true)
 	case "validation:Enum":
 		for _, v := range strings.Split(value, ";") {
-			j, err := typedValue(s.Type, v)
+			j, err := typedValue(s.Type, unquote(v))
 			if err != nil {
 				return err
 			}
@@ -289,6 +298,10 @@ func apply(s *apiextv1.JSONSchemaProps, marker string) error {
 		}
 		s.XValidations = append(s.XValidations, r)
 	case "default":
+		if strings.HasPrefix(value, "ref(") {
+			// k8s.io/api's +default=ref(Const): a Go constant, not a literal.
+			return nil
+		}
 		j, err := typedValue(s.Type, unquote(value))
 		if err != nil {
 			return err

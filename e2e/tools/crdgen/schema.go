@@ -155,13 +155,9 @@ func (c *converter) schema(in spec.Schema, owner string, stack []string) (*apiex
 	default:
 		return nil, fmt.Errorf("several types %v", in.Type)
 	}
-	for _, e := range in.Enum {
-		j, err := jsonValue(e)
-		if err != nil {
-			return nil, err
-		}
-		out.Enum = append(out.Enum, *j)
-	}
+	// in.Enum is dropped: openapi-gen derives it from +enum types of
+	// k8s.io/api, which CRDs generated from Go types (KubeVirt's) do not
+	// check. Enums come from +kubebuilder:validation:Enum markers only.
 	if err := c.extensions(out, in.Extensions); err != nil {
 		return nil, err
 	}
