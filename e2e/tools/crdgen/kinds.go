@@ -15,36 +15,28 @@ import (
 type kind struct {
 	group      string
 	names      apiextv1.CustomResourceDefinitionNames
-	versions   []version
+	versions   []apiextv1.CustomResourceDefinitionVersion
 	status     bool // status subresource
 	scale      bool // scale subresource on .spec.replicas
 	columns    []apiextv1.CustomResourceColumnDefinition
 	definition func(version string) string
 }
 
-type version struct {
-	apiextv1.CustomResourceDefinitionVersion
-}
-
 const ageColumn = ".metadata.creationTimestamp"
 
 // kubevirtVersions are the versions of group kubevirt.io, as the API module
 // declares them: v1 (storage) and the deprecated v1alpha3, same schema.
-func kubevirtVersions() []version {
-	var out []version
-	for _, v := range virtv1.ApiSupportedVersions {
-		out = append(out, version{v})
-	}
-	return out
+func kubevirtVersions() []apiextv1.CustomResourceDefinitionVersion {
+	return append([]apiextv1.CustomResourceDefinitionVersion(nil), virtv1.ApiSupportedVersions...)
 }
 
 // poolVersions: KubeVirt 1.9's operator serves pool.kubevirt.io v1alpha1 and
 // v1beta1 and stores v1beta1 (kubevirt.io/api has a package for each; their
 // types are identical).
-func poolVersions() []version {
-	return []version{
-		{apiextv1.CustomResourceDefinitionVersion{Name: poolv1alpha1.SchemeGroupVersion.Version, Served: true}},
-		{apiextv1.CustomResourceDefinitionVersion{Name: poolv1beta1.SchemeGroupVersion.Version, Served: true, Storage: true}},
+func poolVersions() []apiextv1.CustomResourceDefinitionVersion {
+	return []apiextv1.CustomResourceDefinitionVersion{
+		{Name: poolv1alpha1.SchemeGroupVersion.Version, Served: true},
+		{Name: poolv1beta1.SchemeGroupVersion.Version, Served: true, Storage: true},
 	}
 }
 
@@ -93,6 +85,8 @@ func kinds() []kind {
 				{Name: "IP", Type: "string", JSONPath: ".status.interfaces[0].ipAddress"},
 				{Name: "NodeName", Type: "string", JSONPath: ".status.nodeName"},
 				{Name: "Ready", Type: "string", JSONPath: ".status.conditions[?(@.type=='Ready')].status"},
+				{Name: "Live-Migratable", Type: "string", JSONPath: ".status.conditions[?(@.type=='LiveMigratable')].status", Priority: 1},
+				{Name: "Paused", Type: "string", JSONPath: ".status.conditions[?(@.type=='Paused')].status", Priority: 1},
 			},
 			definition: coreDef("VirtualMachineInstance"),
 		},
@@ -141,7 +135,7 @@ func (k kind) crd(c *converter) (*apiextv1.CustomResourceDefinition, error) {
 		if err != nil {
 			return nil, err
 		}
-		cv := v.CustomResourceDefinitionVersion
+		cv := v
 		cv.Schema = &apiextv1.CustomResourceValidation{OpenAPIV3Schema: schema}
 		cv.AdditionalPrinterColumns = k.columns
 		if k.status || k.scale {
