@@ -1,22 +1,41 @@
 # vmnet-webhook: every command a developer or CI needs. `make help` lists them.
 
+# Versions of the local control plane used by the end-to-end tests and
+# `make run`: set here and nowhere else. After changing one, run
+# `make e2e-tools-pin` and commit what it rewrites under e2e/tools/.
+KUBE_VERSION     := v1.37.2
+ETCD_VERSION     := v3.7.3
+KUBEVIRT_VERSION := v1.9.0
+
 GO      ?= go
 BIN     := $(CURDIR)/bin
 WEBHOOK := $(BIN)/vmnet-webhook
+TOOLS   := $(CURDIR)/e2e/tools
+# Each pinned version is written to a file under bin/.versions; the tools
+# depend on that file, which changes only when the pin does, so they are
+# rebuilt when a pin (or their go.mod) changes and never otherwise.
+VERSIONS := $(BIN)/.versions
+KUBE_LDFLAGS := -s -w $(foreach p,k8s.io/component-base/version k8s.io/client-go/pkg/version,\
+	-X $(p).gitVersion=$(KUBE_VERSION) -X $(p).gitTreeState=clean \
+	-X $(p).gitMajor=$(word 1,$(subst ., ,$(KUBE_VERSION:v%=%))) \
+	-X $(p).gitMinor=$(word 2,$(subst ., ,$(KUBE_VERSION:v%=%))))
 
 .DEFAULT_GOAL := help
 
 .PHONY: help
 help: ## List the targets.
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: build
 build: ## Build bin/vmnet-webhook.
 	$(GO) build -trimpath -o $(WEBHOOK) ./cmd/vmnet-webhook
 
+# The end-to-end tests need bin/vmnet-webhook as well as the control plane
+# (until cmd/vmnet-webhook exists, only the control plane).
 .PHONY: test
-test: ## Run all tests.
+test: $(if $(wildcard $(CURDIR)/cmd/vmnet-webhook),build) e2e-tools ## Run all tests, end-to-end included.
 	$(GO) test ./...
+	cd $(TOOLS)/crdgen && $(GO) test ./...
 
 .PHONY: lint
 lint: ## gofmt and go vet.
@@ -63,3 +82,41 @@ fuzz: ## Fuzz the rules (FUZZTIME each target, default 30s); new failures land i
 	@for t in FuzzNoPanic FuzzPatchApplies FuzzIdempotent; do \
 		$(GO) test ./pkg/rules -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -parallel 1 || exit 1; \
 	done
+
+# --- Local control plane: etcd, kube-apiserver, kubectl, KubeVirt's CRDs ----
+
+E2E_TOOLS := $(BIN)/kube-apiserver $(BIN)/kubectl $(BIN)/etcd $(BIN)/crds/.generated
+
+.PHONY: e2e-tools
+e2e-tools: $(E2E_TOOLS) ## Build etcd, kube-apiserver, kubectl and KubeVirt's CRDs into bin/ (cached).
+
+.PHONY: e2e-tools-pin
+e2e-tools-pin: ## Point e2e/tools/*/go.mod at the versions pinned above.
+	$(TOOLS)/pin.sh $(KUBE_VERSION) $(ETCD_VERSION) $(KUBEVIRT_VERSION)
+
+$(VERSIONS)/%: FORCE
+	@mkdir -p $(@D)
+	@echo '$($*_VERSION)' | cmp -s - $@ || echo '$($*_VERSION)' > $@
+
+# Stops with a clear message when a pin and the go.mod that builds it disagree.
+check-pin = @v=$$(cd $(TOOLS)/$(1) && $(GO) list -m -f '{{.Version}}' $(2)); \
+	if [ "$$v" != "$(3)" ]; then echo "e2e/tools/$(1)/go.mod has $(2) $$v but the Makefile pins $(3): run 'make e2e-tools-pin'" >&2; exit 1; fi
+
+$(BIN)/kube-apiserver $(BIN)/kubectl &: $(VERSIONS)/KUBE $(TOOLS)/kube/go.mod $(TOOLS)/kube/go.sum
+	$(call check-pin,kube,k8s.io/kubernetes,$(KUBE_VERSION))
+	cd $(TOOLS)/kube && $(GO) build -trimpath -ldflags '$(KUBE_LDFLAGS)' -o $(BIN)/ \
+		k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl
+	@touch $(BIN)/kube-apiserver $(BIN)/kubectl
+
+$(BIN)/etcd: $(VERSIONS)/ETCD $(TOOLS)/etcd/go.mod $(TOOLS)/etcd/go.sum $(TOOLS)/etcd/main.go
+	$(call check-pin,etcd,go.etcd.io/etcd/server/v3,$(ETCD_VERSION))
+	cd $(TOOLS)/etcd && $(GO) build -trimpath -ldflags '-s -w' -o $@ .
+
+$(BIN)/crds/.generated: $(VERSIONS)/KUBEVIRT $(TOOLS)/crdgen/go.mod $(TOOLS)/crdgen/go.sum $(wildcard $(TOOLS)/crdgen/*.go)
+	$(call check-pin,crdgen,kubevirt.io/client-go,$(KUBEVIRT_VERSION))
+	rm -rf $(BIN)/crds
+	cd $(TOOLS)/crdgen && $(GO) run . -o $(BIN)/crds
+	@touch $@
+
+.PHONY: FORCE
+FORCE:

@@ -1,0 +1,152 @@
+package framework
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// process is a child the harness started: in its own process group (so one
+// signal reaches everything it forks) and killed by the kernel if the harness
+// dies without cleaning up (Pdeathsig), so no etcd or kube-apiserver outlives
+// a crashed or killed test.
+type process struct {
+	name string
+	cmd  *exec.Cmd
+	log  *os.File
+	done chan struct{}
+	err  error // set when done is closed
+}
+
+var (
+	liveMu sync.Mutex
+	live   = map[*process]bool{}
+	// tempDirs are removed after the processes are stopped on a signal.
+	tempDirs = map[string]bool{}
+	// signalOnce installs the SIGINT/SIGTERM handler on the first start.
+	signalOnce sync.Once
+)
+
+// startProcess runs bin with args, its output appended to logPath.
+func startProcess(name, bin string, args []string, logPath string) (*process, error) {
+	if _, err := os.Stat(bin); err != nil {
+		return nil, missingBinary(bin)
+	}
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout = logFile
+	cmd.Stderr = logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	signalOnce.Do(handleSignals)
+	if err := cmd.Start(); err != nil {
+		logFile.Close()
+		return nil, fmt.Errorf("start %s: %w", name, err)
+	}
+	p := &process{name: name, cmd: cmd, log: logFile, done: make(chan struct{})}
+	liveMu.Lock()
+	live[p] = true
+	liveMu.Unlock()
+	go func() {
+		p.err = cmd.Wait()
+		logFile.Close()
+		liveMu.Lock()
+		delete(live, p)
+		liveMu.Unlock()
+		close(p.done)
+	}()
+	return p, nil
+}
+
+// exited reports whether the process has ended.
+func (p *process) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// stop sends SIGTERM to the process group, then SIGKILL after grace.
+func (p *process) stop(grace time.Duration) {
+	if p.exited() {
+		return
+	}
+	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(grace):
+		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+		<-p.done
+	}
+}
+
+// handleSignals stops every live child on SIGINT or SIGTERM, then exits the
+// way the signal would have (128+n), since the children, in their own
+// process groups, do not receive a terminal's Ctrl-C.
+func handleSignals() {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		sig := <-ch
+		liveMu.Lock()
+		procs := make([]*process, 0, len(live))
+		for p := range live {
+			procs = append(procs, p)
+		}
+		liveMu.Unlock()
+		var wg sync.WaitGroup
+		for _, p := range procs {
+			wg.Add(1)
+			go func() { defer wg.Done(); p.stop(5 * time.Second) }()
+		}
+		wg.Wait()
+		liveMu.Lock()
+		for d := range tempDirs {
+			_ = os.RemoveAll(d)
+		}
+		liveMu.Unlock()
+		code := 130
+		if sig == syscall.SIGTERM {
+			code = 143
+		}
+		os.Exit(code)
+	}()
+}
+
+// removeOnSignal registers (add) or forgets a temporary directory.
+func removeOnSignal(dir string, add bool) {
+	liveMu.Lock()
+	defer liveMu.Unlock()
+	if add {
+		tempDirs[dir] = true
+	} else {
+		delete(tempDirs, dir)
+	}
+}
+
+// tail returns the last n bytes of a log file, for error messages.
+func tail(path string, n int64) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Size() > n {
+		_, _ = f.Seek(-n, io.SeekEnd)
+	}
+	b, _ := io.ReadAll(f)
+	if i := bytes.IndexByte(b, '\n'); i >= 0 && int64(len(b)) == n {
+		b = b[i+1:]
+	}
+	return string(b)
+}

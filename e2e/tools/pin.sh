@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Points the tool modules under e2e/tools at the versions pinned in the
+# Makefile, then tidies them. Run through `make e2e-tools-pin` after changing
+# a pin, and commit the go.mod/go.sum files it rewrites.
+#
+# k8s.io/kubernetes requires its staging modules (k8s.io/api, k8s.io/client-go,
+# ...) at v0.0.0 and replaces them with directories of its own repository,
+# which a module depending on it cannot see. Each one is replaced here by its
+# published release: kubernetes v1.X.Y ships them as v0.X.Y. The list is read
+# from the kubernetes go.mod itself so that a new staging module is never missed.
+set -euo pipefail
+
+kube_version=${1:?usage: pin.sh KUBE_VERSION ETCD_VERSION KUBEVIRT_VERSION}
+etcd_version=${2:?usage: pin.sh KUBE_VERSION ETCD_VERSION KUBEVIRT_VERSION}
+kubevirt_version=${3:?usage: pin.sh KUBE_VERSION ETCD_VERSION KUBEVIRT_VERSION}
+tools=$(cd "$(dirname "$0")" && pwd)
+staging_version="v0.${kube_version#v1.}"
+
+# kube: kube-apiserver and kubectl.
+cd "$tools/kube"
+kube_mod=$(go mod download -json "k8s.io/kubernetes@$kube_version" | awk -F'"' '$2 == "GoMod" {print $4}')
+[ -n "$kube_mod" ] || { echo "pin.sh: cannot download k8s.io/kubernetes@$kube_version" >&2; exit 1; }
+staging=$(awk '$2 == "=>" && $3 ~ /^\.\/staging\// {print $1}' "$kube_mod")
+[ -n "$staging" ] || { echo "pin.sh: no staging replacements found in $kube_mod" >&2; exit 1; }
+# Drop replacements of a previous pin, then add this pin's.
+for m in $(go mod edit -json | awk -F'"' '/"Replace"/ {r=1} r && $2 == "Path" {print $4}' | sort -u); do
+	go mod edit -dropreplace "$m"
+done
+args=(-require "k8s.io/kubernetes@$kube_version")
+for m in $staging; do
+	args+=(-replace "$m=$m@$staging_version")
+done
+go mod edit "${args[@]}"
+go mod tidy
+
+# etcd.
+cd "$tools/etcd"
+go mod edit -require "go.etcd.io/etcd/server/v3@$etcd_version"
+go mod tidy
+
+# crdgen: KubeVirt's schema. kubevirt.io/client-go replaces kube-openapi and
+# openshift/api with pseudo-versions its API definitions were generated
+# against; replacements do not carry over to dependents, so they are copied.
+cd "$tools/crdgen"
+go mod edit -require "kubevirt.io/client-go@$kubevirt_version" -require "kubevirt.io/api@$kubevirt_version"
+kv_mod=$(go mod download -json "kubevirt.io/client-go@$kubevirt_version" | awk -F'"' '$2 == "GoMod" {print $4}')
+for m in k8s.io/kube-openapi github.com/openshift/api; do
+	v=$(awk -v m="$m" '$1 == m && $2 == "=>" {print $4} $1 == "replace" && $2 == m && $3 == "=>" {print $5}' "$kv_mod")
+	[ -n "$v" ] || { echo "pin.sh: kubevirt.io/client-go@$kubevirt_version does not replace $m" >&2; exit 1; }
+	go mod edit -replace "$m=$m@$v"
+done
+go mod tidy
