@@ -235,3 +235,4 @@ func (ts *testServer) admit(t *testing.T, path string, body []byte) *admissionv1
 	return &out
 }
 
+func writeFile(path string, data []byte) error { return os.WriteFile(path, data, 0o600) }
