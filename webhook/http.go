@@ -24,10 +24,10 @@ const DefaultMaxBodyBytes = 4 << 20
 // read into memory, decoded, and handed to the rules.
 const MaxBodyBytesLimit = 64 << 20
 
-// bodyTimeout bounds reading the body and writing the answer of one request.
-// The API server gives a webhook at most 30 s (ours: 5 s), so a client that
-// takes longer is stuck or hostile.
-const bodyTimeout = 10 * time.Second
+// DefaultBodyTimeout bounds reading the body, and again writing the answer,
+// of one request. The API server gives a webhook at most 30 s (ours: 5 s),
+// so a client that takes longer is stuck or hostile.
+const DefaultBodyTimeout = 10 * time.Second
 
 // Endpoint serves one admission path. Before anything reaches the rules it
 // checks the request: POST, application/json, a body under the limit, valid
@@ -39,11 +39,13 @@ type Endpoint struct {
 	name         string
 	hook         *admission.Webhook
 	maxBodyBytes int64
+	bodyTimeout  time.Duration
 	log          logr.Logger
 }
 
-// NewEndpoint serves h, reading at most maxBodyBytes of body.
-func NewEndpoint(h *Handler, maxBodyBytes int64) *Endpoint {
+// NewEndpoint serves h, reading at most maxBodyBytes of body within
+// bodyTimeout.
+func NewEndpoint(h *Handler, maxBodyBytes int64, bodyTimeout time.Duration) *Endpoint {
 	return &Endpoint{
 		name: h.Name,
 		hook: &admission.Webhook{
@@ -53,6 +55,7 @@ func NewEndpoint(h *Handler, maxBodyBytes int64) *Endpoint {
 			LogConstructor: func(logr.Logger, *admission.Request) logr.Logger { return h.Log },
 		},
 		maxBodyBytes: maxBodyBytes,
+		bodyTimeout:  bodyTimeout,
 		log:          h.Log,
 	}
 }
@@ -107,9 +110,9 @@ func (ep *Endpoint) readReview(w http.ResponseWriter, r *http.Request) (*admissi
 	// request bounds its own: a client that stops sending mid-body is cut
 	// off instead of holding the connection.
 	rc := http.NewResponseController(w)
-	deadline := time.Now().Add(bodyTimeout)
+	deadline := time.Now().Add(ep.bodyTimeout)
 	_ = rc.SetReadDeadline(deadline) // not supported only on exotic writers
-	_ = rc.SetWriteDeadline(deadline.Add(bodyTimeout))
+	_ = rc.SetWriteDeadline(deadline.Add(ep.bodyTimeout))
 
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, ep.maxBodyBytes))
 	if err != nil {

@@ -46,6 +46,10 @@ type Options struct {
 	// MetricsAddr serves /metrics over plain HTTP; "0" turns it off.
 	MetricsAddr  string
 	MaxBodyBytes int64
+	// BodyTimeout bounds reading a request's body; DefaultBodyTimeout if 0.
+	// Headers are bounded by controller-runtime's server (32 s, and idle
+	// connections are closed after 90 s).
+	BodyTimeout time.Duration
 	// ShutdownDelay is how long the server keeps answering after readiness
 	// went false, so that endpoints stop routing to it before it stops.
 	ShutdownDelay time.Duration
@@ -86,6 +90,9 @@ func NewServer(opts Options) (*Server, error) {
 	if opts.TLSMinVersion != tls.VersionTLS12 && opts.TLSMinVersion != tls.VersionTLS13 {
 		return nil, errors.New("TLS minimum version must be 1.2 or 1.3")
 	}
+	if opts.BodyTimeout <= 0 {
+		opts.BodyTimeout = DefaultBodyTimeout
+	}
 	tlsOpts, err := opts.tlsOptions()
 	if err != nil {
 		return nil, err
@@ -103,7 +110,7 @@ func NewServer(opts Options) (*Server, error) {
 		ValidatePath: {Name: "validate", Rule: opts.Validate, Config: opts.Config, Log: opts.Log},
 	} {
 		// Register wraps the endpoint in controller-runtime's metrics.
-		s.webhook.Register(path, NewEndpoint(h, opts.MaxBodyBytes))
+		s.webhook.Register(path, NewEndpoint(h, opts.MaxBodyBytes, opts.BodyTimeout))
 	}
 
 	if s.health, err = net.Listen("tcp", opts.HealthAddr); err != nil {

@@ -379,3 +379,29 @@ func TestNewServerRejectsBadOptions(t *testing.T) {
 		t.Fatalf("Run without certificates: %v", err)
 	}
 }
+
+// A client that sends headers and part of a body, then stalls, is cut off
+// after the body timeout; the server keeps answering others meanwhile.
+func TestStalledBodyIsCutOff(t *testing.T) {
+	ts := startServer(t, func(o *Options) { o.BodyTimeout = 300 * time.Millisecond })
+	conn, err := ts.dialTLS(&tls.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	start := time.Now()
+	if _, err := io.WriteString(conn, "POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"apiVersion\":"); err != nil {
+		t.Fatal(err)
+	}
+	if r := ts.admit(t, ValidatePath, review("u-meanwhile", "vm", admissionv1.Create)).Response; !r.Allowed {
+		t.Fatalf("meanwhile: %+v", r)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	got, _ := io.ReadAll(conn) // until the server closes the connection
+	if elapsed := time.Since(start); elapsed > 4*time.Second {
+		t.Fatalf("connection held for %s", elapsed)
+	}
+	if !strings.HasPrefix(string(got), "HTTP/1.1 400 ") || !strings.Contains(string(got), "reading the request body") {
+		t.Fatalf("answer %q, want a 400 about reading the body", got)
+	}
+}
