@@ -73,13 +73,20 @@ func preview(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 
 	p := previewer{cfg: cfg, mutate: rules.Mutate, validate: rules.Validate}
+	return p.run(docs, olds, *output, stdout, stderr)
+}
+
+// run admits each document in order: the results on stdout, warnings and
+// denials on stderr. It returns 1 if any document is denied.
+func (p previewer) run(docs []document, olds map[objectKey][]byte, output string, stdout, stderr io.Writer) int {
 	out := bufio.NewWriter(stdout)
 	defer out.Flush()
 	status, written := 0, 0
 	for _, d := range docs {
 		r, err := p.admit(d, olds[d.key()])
 		if err != nil {
-			return failf(1, "%s: %v", d.source, err)
+			fmt.Fprintf(stderr, "vmnet-webhook preview: %s: %v\n", d.source, err)
+			return 1
 		}
 		for _, w := range r.warnings {
 			fmt.Fprintf(stderr, "Warning: %s\n", w)
@@ -89,8 +96,9 @@ func preview(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			status = 1
 			continue
 		}
-		if err := writeResult(out, *output, r, written == 0); err != nil {
-			return failf(1, "%s: %v", d.source, err)
+		if err := writeResult(out, output, r, written == 0); err != nil {
+			fmt.Fprintf(stderr, "vmnet-webhook preview: %s: %v\n", d.source, err)
+			return 1
 		}
 		written++
 	}

@@ -72,12 +72,13 @@ func (f *ruleFlags) config(fs *pflag.FlagSet) (config.Config, error) {
 func parseFlags(fs *pflag.FlagSet, args []string) (status int, done bool) {
 	if err := fs.Parse(args); err != nil {
 		if err == pflag.ErrHelp {
-			return 0, true
+			return 0, true // pflag has printed the usage
 		}
-		return 2, true // pflag has printed the error and usage
+		fmt.Fprintf(fs.Output(), "vmnet-webhook %s: %v\nRun \"vmnet-webhook %s --help\" for the flags.\n", fs.Name(), err, fs.Name())
+		return 2, true
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(fs.Output(), "%s: unexpected arguments: %v\n", fs.Name(), fs.Args())
+		fmt.Fprintf(fs.Output(), "vmnet-webhook %s: unexpected arguments: %v\n", fs.Name(), fs.Args())
 		return 2, true
 	}
 	return 0, false
