@@ -31,6 +31,7 @@ func serve(args []string, stderr io.Writer) int {
 	fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	port := fs.Int("port", 9443, "HTTPS port of the webhook")
+	bindAddr := fs.String("bind-address", "", "IP address the webhook listens on (default: all), e.g. 127.0.0.1 to serve only locally")
 	certDir := fs.String("cert-dir", "certs", "directory holding tls.crt and tls.key (reloaded when they change)")
 	clientCA := fs.String("client-ca", "", "PEM CA file; when set, clients (the API server) must present a certificate it signed")
 	tlsMin := fs.String("tls-min-version", "1.2", "minimum TLS version: 1.2 or 1.3")
@@ -62,6 +63,7 @@ func serve(args []string, stderr io.Writer) int {
 		return fail(err)
 	}
 	srv, err := webhook.NewServer(webhook.Options{
+		Host:          *bindAddr,
 		Port:          *port,
 		CertDir:       *certDir,
 		ClientCAFile:  *clientCA,
@@ -79,7 +81,7 @@ func serve(args []string, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
-	log.Info("starting", "port", *port, "certDir", *certDir, "clientCA", *clientCA != "",
+	log.Info("starting", "bindAddress", *bindAddr, "port", *port, "certDir", *certDir, "clientCA", *clientCA != "",
 		"tlsMinVersion", *tlsMin, "http2", *http2, "healthAddr", srv.HealthAddr(), "metricsAddr", srv.MetricsAddr(),
 		"maxBodyBytes", *maxBody, "config", cfg)
 

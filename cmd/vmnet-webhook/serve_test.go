@@ -42,7 +42,7 @@ func TestServeProcessSIGTERM(t *testing.T) {
 		t.Fatal(err)
 	}
 	port, health, metrics := freePort(t), freePort(t), freePort(t)
-	cmd := exec.Command(os.Args[0], "serve", "--port", fmt.Sprint(port), "--cert-dir", dir,
+	cmd := exec.Command(os.Args[0], "serve", "--bind-address", "127.0.0.1", "--port", fmt.Sprint(port), "--cert-dir", dir,
 		"--health-addr", fmt.Sprintf("127.0.0.1:%d", health), "--metrics-addr", fmt.Sprintf("127.0.0.1:%d", metrics))
 	cmd.Env = append(os.Environ(), "VMNET_WEBHOOK_RUN_MAIN=1")
 	var logs bytes.Buffer
@@ -155,7 +155,7 @@ func TestServeRefusesBadSettings(t *testing.T) {
 		{[]string{"--max-body-bytes", "0"}, "max body bytes 0 out of range"},
 		{[]string{"--enforcement", "strict"}, `enforcement: \"strict\" is neither`},
 	} {
-		args := append([]string{"serve", "--health-addr", "127.0.0.1:0", "--metrics-addr", "0"}, tc.args...)
+		args := append([]string{"serve", "--bind-address", "127.0.0.1", "--health-addr", "127.0.0.1:0", "--metrics-addr", "0"}, tc.args...)
 		s, _, e := runCmd(t, "", args...)
 		if s == 0 || !strings.Contains(e, tc.want) {
 			t.Errorf("%v: status %d stderr %q, want %q", tc.args, s, e, tc.want)
