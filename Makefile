@@ -30,6 +30,15 @@ help: ## List the targets.
 build: ## Build bin/vmnet-webhook.
 	$(GO) build -trimpath -o $(WEBHOOK) ./cmd/vmnet-webhook
 
+# Development certificates for serving locally: certs/ca.crt, tls.crt, tls.key.
+# Extra names: make certs CERT_DNS=vmnet-webhook.vmnet-system.svc CERT_IPS=10.0.0.5
+CERT_DNS ?=
+CERT_IPS ?=
+
+.PHONY: certs
+certs: build ## Write a development CA and serving certificate into certs/.
+	$(WEBHOOK) certs --dir certs $(foreach n,$(CERT_DNS),--dns $(n)) $(foreach i,$(CERT_IPS),--ip $(i))
+
 # The end-to-end tests need bin/vmnet-webhook as well as the control plane
 # (until cmd/vmnet-webhook exists, only the control plane).
 .PHONY: test

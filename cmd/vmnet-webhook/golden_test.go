@@ -1,0 +1,98 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the preview golden files")
+
+// The preview of every example with the real rules, as a user sees it:
+// stdout, stderr and exit status in testdata/preview/<example>.golden.
+// Regenerate with: go test ./cmd/vmnet-webhook -run TestPreviewGolden -update
+func TestPreviewGolden(t *testing.T) {
+	examples, err := filepath.Glob("../../examples/*.yaml")
+	if err != nil || len(examples) == 0 {
+		t.Fatalf("no examples: %v", err)
+	}
+	type variant struct {
+		suffix string
+		args   []string
+	}
+	for _, ex := range examples {
+		variants := []variant{{"", nil}, {".patch", []string{"-o", "patch"}}}
+		// UPDATE of a VM that already had the reserved port: ratcheted to a
+		// warning, no mutation.
+		if filepath.Base(ex) == "reserved-port.yaml" {
+			variants = append(variants, variant{".update", []string{"--old", ex}})
+		}
+		for _, v := range variants {
+			name := strings.TrimSuffix(filepath.Base(ex), ".yaml") + v.suffix
+			t.Run(name, func(t *testing.T) {
+				args := append([]string{"preview", "-f", ex}, v.args...)
+				status, stdout, stderr := runCmd(t, "", args...)
+				shown := append([]string{"vmnet-webhook", "preview", "-f", "examples/" + filepath.Base(ex)}, v.args...)
+				got := fmt.Sprintf("# %s\n# exit status %d\n# stderr:\n%s# stdout:\n%s",
+					strings.ReplaceAll(strings.Join(shown, " "), "../../", ""), status, stderr, stdout)
+				golden := filepath.Join("testdata", "preview", name+".golden")
+				if *update {
+					if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+						t.Fatal(err)
+					}
+					return
+				}
+				want, err := os.ReadFile(golden)
+				if err != nil {
+					t.Fatalf("%v (run with -update to create)", err)
+				}
+				if got != string(want) {
+					t.Errorf("preview differs from %s:\n--- got\n%s\n--- want\n%s", golden, got, want)
+				}
+			})
+		}
+	}
+}
+
+// Every example's "# expect:" lines hold in the preview: a denial is
+// printed in the API server's words, a warning as kubectl prints it, a
+// patched path appears in the patch.
+func TestPreviewMatchesExampleExpectations(t *testing.T) {
+	examples, _ := filepath.Glob("../../examples/*.yaml")
+	for _, ex := range examples {
+		data, err := os.ReadFile(ex)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, stderr := runCmd(t, "", "preview", "-f", ex)
+		_, patch, _ := runCmd(t, "", "preview", "-f", ex, "-o", "patch")
+		for _, line := range strings.Split(string(data), "\n") {
+			exp, ok := strings.CutPrefix(line, "# expect: ")
+			if !ok {
+				continue
+			}
+			verb, arg, _ := strings.Cut(exp, " ")
+			var holds bool
+			switch verb {
+			case "deny":
+				holds = strings.Contains(stderr, `Error from server (Forbidden): admission webhook "validate.vmnet.kubevirt.io" denied the request: `) &&
+					strings.Contains(stderr, arg)
+			case "warn":
+				holds = strings.Contains(stderr, "Warning: "+arg+"\n")
+			case "patch":
+				holds = strings.Contains(patch, `"path":"`+arg) || strings.Contains(stderr, "denied") // a denied object prints no patch
+			default:
+				t.Fatalf("%s: unknown expectation %q", ex, line)
+			}
+			if !holds {
+				t.Errorf("%s: expectation %q does not hold; stderr:\n%s\npatch:\n%s", filepath.Base(ex), exp, stderr, patch)
+			}
+		}
+	}
+}

@@ -1,0 +1,46 @@
+// Command vmnet-webhook is the admission webhook for KubeVirt VMs on the pod
+// network, its offline preview, and a development certificate maker.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+const usage = `vmnet-webhook: admission webhook for KubeVirt VMs on the pod network.
+
+Usage:
+  vmnet-webhook serve   [flags]   serve the admission webhook over HTTPS
+  vmnet-webhook preview -f FILE   show what the webhook would do to objects
+  vmnet-webhook certs --dir DIR   write a development CA and serving certificate
+
+Run "vmnet-webhook COMMAND --help" for a command's flags.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run dispatches to a subcommand and returns the exit status: 0 success,
+// 1 failure (or a denied document in preview), 2 bad usage.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return serve(args[1:], stderr)
+	case "preview":
+		return preview(args[1:], stdin, stdout, stderr)
+	case "certs":
+		return certsCmd(args[1:], stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "vmnet-webhook: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+}

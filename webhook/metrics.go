@@ -1,0 +1,81 @@
+package webhook
+
+import (
+	"errors"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+)
+
+// The product's own metrics, next to controller-runtime's webhook metrics
+// (controller_runtime_webhook_latency_seconds, _requests_total,
+// _requests_in_flight) in the same registry. Every label takes values from
+// a bounded set: kinds outside the four the webhook serves count as "other",
+// rule names come from the rules package.
+var (
+	decisions = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "vmnet_webhook_decisions_total",
+		Help: "Admission decisions by webhook (mutate, validate), kind, operation and decision (allowed, patched, denied, error).",
+	}, []string{"webhook", "kind", "operation", "decision"})
+	ruleFirings = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "vmnet_webhook_rule_fired_total",
+		Help: "Rules that patched, denied or warned, by webhook, kind and rule.",
+	}, []string{"webhook", "kind", "rule"})
+	patchOps = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "vmnet_webhook_patch_operations_total",
+		Help: "JSON Patch operations returned, by kind.",
+	}, []string{"kind"})
+	warnings = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "vmnet_webhook_warnings_total",
+		Help: "Warnings returned to users, by webhook and kind.",
+	}, []string{"webhook", "kind"})
+	badRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "vmnet_webhook_bad_requests_total",
+		Help: "Requests refused before reaching the rules, by webhook and reason.",
+	}, []string{"webhook", "reason"})
+	panics = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "vmnet_webhook_rule_panics_total",
+		Help: "Panics recovered while running the rules, by webhook.",
+	}, []string{"webhook"})
+)
+
+func init() {
+	ctrlmetrics.Registry.MustRegister(decisions, ruleFirings, patchOps, warnings, badRequests, panics)
+	// controller-runtime registers the Go and process collectors only when
+	// its controllers are in use; a webhook wants them too.
+	for _, c := range []prometheus.Collector{
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	} {
+		if err := ctrlmetrics.Registry.Register(c); err != nil {
+			var already prometheus.AlreadyRegisteredError
+			if !errors.As(err, &already) {
+				panic(err)
+			}
+		}
+	}
+}
+
+// servedKinds bounds the kind label.
+var servedKinds = map[string]bool{
+	"VirtualMachine":                   true,
+	"VirtualMachineInstance":           true,
+	"VirtualMachineInstanceReplicaSet": true,
+	"VirtualMachinePool":               true,
+}
+
+func kindLabel(kind string) string {
+	if servedKinds[kind] {
+		return kind
+	}
+	return "other"
+}
+
+func operationLabel(op string) string {
+	switch op {
+	case "CREATE", "UPDATE", "DELETE", "CONNECT":
+		return op
+	}
+	return "other"
+}
