@@ -289,3 +289,8 @@ func denied(file string) string {
 func reserved(path string, port int) string {
 	return fmt.Sprintf("%s: Forbidden: port %d is reserved by libvirt, which drops other incoming traffic to it; use a port other than 49152 and 49153", path, port)
 }
+
+// readRoot reads a file relative to the repository's root.
+func readRoot(rel string) ([]byte, error) {
+	return os.ReadFile(filepath.Join(root, rel))
+}
