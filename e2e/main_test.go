@@ -161,6 +161,7 @@ func client(t *testing.T) (dynamic.Interface, *warnings) {
 	w := &warnings{}
 	cfg := rest.CopyConfig(cp.Config)
 	cfg.WarningHandler = w
+	cfg.QPS = -1 // no client-side throttling: tests send bursts
 	dc, err := dynamic.NewForConfig(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -293,4 +294,14 @@ func reserved(path string, port int) string {
 // readRoot reads a file relative to the repository's root.
 func readRoot(rel string) ([]byte, error) {
 	return os.ReadFile(filepath.Join(root, rel))
+}
+
+// kubernetesClient is a typed client for the built-in kinds.
+func kubernetesClient(t *testing.T) kubernetes.Interface {
+	t.Helper()
+	cs, err := kubernetes.NewForConfig(cp.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cs
 }
