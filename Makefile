@@ -84,6 +84,13 @@ undeploy: check-overlay ## Remove everything deploy installed: make undeploy OVE
 	$(KUBECTL) delete mutatingwebhookconfiguration/vmnet-webhook validatingwebhookconfiguration/vmnet-webhook --ignore-not-found
 	$(KUBECTL) delete -k manifests/overlays/$(OVERLAY) --ignore-not-found
 
+# The local control plane of the end-to-end tests, for trying the webhook by
+# hand: see "Quick start" in README.md.
+.PHONY: run
+run: build e2e-tools ## Run kube-apiserver (KubeVirt's CRDs) with the webhook in front, until Ctrl-C.
+	$(GO) build -o $(BIN)/localcluster ./e2e/cmd/localcluster
+	$(BIN)/localcluster --dir .local
+
 FUZZTIME ?= 30s
 
 .PHONY: fuzz
