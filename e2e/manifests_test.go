@@ -25,7 +25,8 @@ const certManagerCRDs = "bin/crds-cert-manager"
 
 // Every object the base and both overlays render passes server-side dry-run
 // (`kubectl apply --server-side --dry-run=server`): the API server decodes it
-// strictly, validates it, runs its admission (the priority class, and Pod
+// strictly (cert-manager's kinds against CRDs generated from cert-manager's
+// Go types; cert-manager's own validating webhook is not there), validates it, runs its admission (the priority class, and Pod
 // Security "restricted", which the Namespace enforces, on a Pod made from the
 // Deployment's template) and stores nothing. No warning is returned. The
 // Namespace and ServiceAccount are created for real first, since a dry run
@@ -56,7 +57,7 @@ func TestManifestsPassServerSideDryRun(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		opts := metav1.PatchOptions{FieldManager: "vmnet-e2e", Force: new(true)}
+		opts := metav1.PatchOptions{FieldManager: "vmnet-e2e", Force: new(true), FieldValidation: "Strict"}
 		if dryRun {
 			opts.DryRun = []string{metav1.DryRunAll}
 		}
