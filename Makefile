@@ -92,8 +92,8 @@ undeploy: check-overlay ## Remove everything deploy installed: make undeploy OVE
 # hand: see "Quick start" in README.md.
 .PHONY: run
 run: build e2e-tools ## Run kube-apiserver (KubeVirt's CRDs) with the webhook in front, until Ctrl-C.
-	$(GO) build -o $(BIN)/localcluster ./e2e/cmd/localcluster
-	$(BIN)/localcluster --dir .local
+	@$(GO) build -o $(BIN)/localcluster ./e2e/cmd/localcluster
+	@$(BIN)/localcluster --dir .local
 
 FUZZTIME ?= 30s
 
