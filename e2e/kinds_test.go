@@ -110,6 +110,9 @@ func TestOptOuts(t *testing.T) {
 		{"kube-system", "kube-system"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			if c.ns == "kube-system" { // shared by every run of the test
+				t.Cleanup(func() { kubectl(t, "", "delete", "-n", c.ns, "vm", "reserved-port", "bare-vm", "--ignore-not-found") })
+			}
 			// Neither refused nor mutated.
 			r := mustKubectl(t, "", "create", "-n", c.ns, "-f", "examples/reserved-port.yaml")
 			if r.stderr != "" {
