@@ -124,3 +124,24 @@ func TestOptOuts(t *testing.T) {
 		})
 	}
 }
+
+// A VMI that a VirtualMachine controls (as KubeVirt creates it to start the
+// VM) is not mutated, since its VM's template was, but is still validated.
+func TestControlledVMINotMutatedButValidated(t *testing.T) {
+	ns := newNamespace(t, nil)
+	vmi := func(name, spec string) string {
+		return fmt.Sprintf(`{"apiVersion":"kubevirt.io/v1","kind":"VirtualMachineInstance","metadata":{"name":%q,
+		"ownerReferences":[{"apiVersion":"kubevirt.io/v1","kind":"VirtualMachine","name":%[1]q,"uid":"3f0c2a4e-7d1b-4c55-9a0e-1b2c3d4e5f60","controller":true}]},
+		"spec":%s}`, name, spec)
+	}
+	mustKubectl(t, vmi("owned", specBare), "create", "-n", ns, "-f", "-")
+	sameJSON(t, "stored spec", stored(t, vmiGVR, ns, "owned").Object["spec"], specBare)
+
+	r := kubectl(t, vmi("owned-reserved", specReserved), "create", "-n", ns, "-f", "-")
+	want := `Error from server (Forbidden): error when creating "STDIN": admission webhook "validate-vmi.vmnet.kubevirt.io" denied the request: ` +
+		reserved("spec.domain.devices.interfaces[0].ports[0].port", 49152) + "\n"
+	if r.code != 1 || r.stderr != want {
+		t.Errorf("exit %d stderr\n %q\nwant\n %q", r.code, r.stderr, want)
+	}
+	absent(t, vmiGVR, ns, "owned-reserved")
+}
