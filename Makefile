@@ -6,6 +6,10 @@
 KUBE_VERSION     := v1.37.2
 ETCD_VERSION     := v3.7.3
 KUBEVIRT_VERSION := v1.9.0
+# cert-manager's CRDs, generated from its API types by controller-tools, for
+# the dry run of the cert-manager overlay.
+CERT_MANAGER_VERSION     := v1.21.2
+CONTROLLER_TOOLS_VERSION := v0.23.0
 
 GO      ?= go
 BIN     := $(CURDIR)/bin
@@ -84,6 +88,13 @@ undeploy: check-overlay ## Remove everything deploy installed: make undeploy OVE
 	$(KUBECTL) delete mutatingwebhookconfiguration/vmnet-webhook validatingwebhookconfiguration/vmnet-webhook --ignore-not-found
 	$(KUBECTL) delete -k manifests/overlays/$(OVERLAY) --ignore-not-found
 
+# The local control plane of the end-to-end tests, for trying the webhook by
+# hand: see "Quick start" in README.md.
+.PHONY: run
+run: build e2e-tools ## Run kube-apiserver (KubeVirt's CRDs) with the webhook in front, until Ctrl-C.
+	@$(GO) build -o $(BIN)/localcluster ./e2e/cmd/localcluster
+	@$(BIN)/localcluster --dir .local
+
 FUZZTIME ?= 30s
 
 .PHONY: fuzz
@@ -94,14 +105,14 @@ fuzz: ## Fuzz the rules (FUZZTIME each target, default 30s); new failures land i
 
 # --- Local control plane: etcd, kube-apiserver, kubectl, KubeVirt's CRDs ----
 
-E2E_TOOLS := $(BIN)/kube-apiserver $(BIN)/kubectl $(BIN)/etcd $(BIN)/crds/.generated
+E2E_TOOLS := $(BIN)/kube-apiserver $(BIN)/kubectl $(BIN)/etcd $(BIN)/crds/.generated $(BIN)/crds-cert-manager/.generated
 
 .PHONY: e2e-tools
 e2e-tools: $(E2E_TOOLS) ## Build etcd, kube-apiserver, kubectl and KubeVirt's CRDs into bin/ (cached).
 
 .PHONY: e2e-tools-pin
 e2e-tools-pin: ## Point e2e/tools/*/go.mod at the versions pinned above.
-	$(TOOLS)/pin.sh $(KUBE_VERSION) $(ETCD_VERSION) $(KUBEVIRT_VERSION)
+	$(TOOLS)/pin.sh $(KUBE_VERSION) $(ETCD_VERSION) $(KUBEVIRT_VERSION) $(CERT_MANAGER_VERSION) $(CONTROLLER_TOOLS_VERSION)
 
 $(VERSIONS)/%: FORCE
 	@mkdir -p $(@D)
@@ -125,6 +136,14 @@ $(BIN)/crds/.generated: $(VERSIONS)/KUBEVIRT $(TOOLS)/crdgen/go.mod $(TOOLS)/crd
 	$(call check-pin,crdgen,kubevirt.io/client-go,$(KUBEVIRT_VERSION))
 	rm -rf $(BIN)/crds
 	cd $(TOOLS)/crdgen && $(GO) run . -o $(BIN)/crds
+	@touch $@
+
+$(BIN)/crds-cert-manager/.generated: $(VERSIONS)/CERT_MANAGER $(VERSIONS)/CONTROLLER_TOOLS $(TOOLS)/certmanager/go.mod $(TOOLS)/certmanager/go.sum
+	$(call check-pin,certmanager,github.com/cert-manager/cert-manager,$(CERT_MANAGER_VERSION))
+	$(call check-pin,certmanager,sigs.k8s.io/controller-tools,$(CONTROLLER_TOOLS_VERSION))
+	rm -rf $(BIN)/crds-cert-manager
+	cd $(TOOLS)/certmanager && $(GO) tool controller-gen crd \
+		paths=github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1 output:crd:dir=$(BIN)/crds-cert-manager
 	@touch $@
 
 .PHONY: FORCE

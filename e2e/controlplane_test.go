@@ -67,10 +67,11 @@ spec:
 // rejects unknown fields, without it they are pruned while known fields and
 // template labels stay, and the schema refuses a port given as a string.
 func TestControlPlaneServesKubeVirtSchema(t *testing.T) {
-	cp := framework.StartT(t)
+	// The webhook skips this namespace: the schema alone is under test.
+	ns := newNamespace(t, map[string]string{"vmnet.kubevirt.io/ignore": "true"})
 	ctx := context.Background()
 
-	_, stderr, err := cp.Kubectl(ctx, vmWithUnknownFields, "create", "-f", "-")
+	_, stderr, err := cp.Kubectl(ctx, vmWithUnknownFields, "create", "-n", ns, "-f", "-")
 	if err == nil {
 		t.Fatal("kubectl create accepted unknown fields under strict validation")
 	}
@@ -81,10 +82,10 @@ func TestControlPlaneServesKubeVirtSchema(t *testing.T) {
 		}
 	}
 
-	if _, stderr, err := cp.Kubectl(ctx, vmWithUnknownFields, "create", "--validate=false", "-f", "-"); err != nil {
+	if _, stderr, err := cp.Kubectl(ctx, vmWithUnknownFields, "create", "-n", ns, "--validate=false", "-f", "-"); err != nil {
 		t.Fatalf("kubectl create --validate=false: %v\n%s", err, stderr)
 	}
-	out, stderr, err := cp.Kubectl(ctx, "", "get", "vm", "pruned", "-o", "json")
+	out, stderr, err := cp.Kubectl(ctx, "", "get", "-n", ns, "vm", "pruned", "-o", "json")
 	if err != nil {
 		t.Fatalf("kubectl get: %v\n%s", err, stderr)
 	}
@@ -120,7 +121,7 @@ func TestControlPlaneServesKubeVirtSchema(t *testing.T) {
 		t.Errorf("stored interface %s, want %s (unknown fields pruned, known kept)", got, want)
 	}
 
-	_, stderr, err = cp.Kubectl(ctx, vmWithStringPort, "create", "-f", "-")
+	_, stderr, err = cp.Kubectl(ctx, vmWithStringPort, "create", "-n", ns, "-f", "-")
 	if err == nil {
 		t.Fatal("kubectl create accepted a port given as a string")
 	}
@@ -133,7 +134,7 @@ func TestControlPlaneServesKubeVirtSchema(t *testing.T) {
 // Every kind the webhook serves is installed at the versions KubeVirt 1.9
 // serves, with its short names.
 func TestControlPlaneServesAllKinds(t *testing.T) {
-	cp := framework.StartT(t)
+	ns := newNamespace(t, map[string]string{"vmnet.kubevirt.io/ignore": "true"})
 	out, stderr, err := cp.Kubectl(context.Background(), "", "api-resources", "--api-group=kubevirt.io", "-o", "wide", "--no-headers")
 	if err != nil {
 		t.Fatalf("kubectl api-resources: %v\n%s", err, stderr)
@@ -167,7 +168,7 @@ func TestControlPlaneServesAllKinds(t *testing.T) {
 		  "spec":{"template":{"spec":{"domain":{"devices":{}}}}}}}}`, ""},
 	}
 	for _, o := range objects {
-		_, stderr, err := cp.Kubectl(context.Background(), o.doc, "create", "-f", "-")
+		_, stderr, err := cp.Kubectl(context.Background(), o.doc, "create", "-n", ns, "-f", "-")
 		if err != nil {
 			t.Errorf("create: %v\n%s", err, stderr)
 		}
@@ -175,7 +176,7 @@ func TestControlPlaneServesAllKinds(t *testing.T) {
 			t.Errorf("no deprecation warning %q in\n%s", o.warning, stderr)
 		}
 	}
-	out, stderr, err = cp.Kubectl(context.Background(), "", "get", "vmpool,vmirs,vmi", "-o", "name")
+	out, stderr, err = cp.Kubectl(context.Background(), "", "get", "-n", ns, "vmpool,vmirs,vmi", "-o", "name")
 	if err != nil {
 		t.Fatalf("short names: %v\n%s", err, stderr)
 	}
@@ -186,15 +187,19 @@ func TestControlPlaneServesAllKinds(t *testing.T) {
 	}
 }
 
-// Stop leaves no process behind.
+// Stop leaves no process behind: etcd, kube-apiserver and a webhook.
 func TestControlPlaneStopLeavesNothingRunning(t *testing.T) {
 	cp, err := framework.Start(context.Background(), framework.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer cp.Stop()
+	if _, err := cp.StartWebhook(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	pids := cp.PIDs()
-	if len(pids) != 2 {
-		t.Fatalf("expected etcd and kube-apiserver, got pids %v", pids)
+	if len(pids) != 3 {
+		t.Fatalf("expected etcd, kube-apiserver and vmnet-webhook, got pids %v", pids)
 	}
 	cp.Stop()
 	deadline := time.Now().Add(5 * time.Second)

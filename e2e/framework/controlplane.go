@@ -9,11 +9,13 @@ package framework
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -124,16 +126,25 @@ func StartT(t testing.TB) *ControlPlane {
 	}
 	t.Cleanup(func() {
 		if t.Failed() {
-			for _, name := range cp.logs() {
-				t.Logf("--- last lines of %s ---\n%s", name, tail(name, 3000))
-			}
-			cp.tempDir = false // keep for inspection
-			removeOnSignal(cp.Dir, false)
-			t.Logf("control plane state kept in %s", cp.Dir)
+			var b strings.Builder
+			cp.KeepForInspection(&b)
+			t.Log(b.String())
 		}
 		cp.Stop()
 	})
 	return cp
+}
+
+// KeepForInspection writes the last lines of every log to w and keeps the
+// state directory (logs, certificates, kubeconfig) after Stop, saying where:
+// for a run that failed.
+func (cp *ControlPlane) KeepForInspection(w io.Writer) {
+	for _, name := range cp.logs() {
+		fmt.Fprintf(w, "--- last lines of %s ---\n%s\n", name, tail(name, 3000))
+	}
+	cp.tempDir = false
+	removeOnSignal(cp.Dir, false)
+	fmt.Fprintf(w, "control plane state kept in %s\n", cp.Dir)
 }
 
 func (cp *ControlPlane) logs() []string {

@@ -17,9 +17,7 @@ import (
 // person would type it; stdin feeds `-f -`. err is non-nil when kubectl
 // exits non-zero (an *exec.ExitError), its message then being in stderr.
 func (cp *ControlPlane) Kubectl(ctx context.Context, stdin string, args ...string) (stdout, stderr string, err error) {
-	cmd := exec.CommandContext(ctx, filepath.Join(cp.bin, "kubectl"), append([]string{"--kubeconfig", cp.Kubeconfig}, args...)...)
-	// A discovery cache of its own: ports are reused between runs.
-	cmd.Env = append(os.Environ(), "KUBECACHEDIR="+filepath.Join(cp.Dir, "kubectl-cache"))
+	cmd := cp.KubectlCmd(ctx, args...)
 	if stdin != "" {
 		cmd.Stdin = strings.NewReader(stdin)
 	}
@@ -27,6 +25,16 @@ func (cp *ControlPlane) Kubectl(ctx context.Context, stdin string, args ...strin
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err = cmd.Run()
 	return out.String(), errb.String(), err
+}
+
+// KubectlCmd is the command Kubectl runs, for callers that set more than
+// stdin (e.g. the working directory, so that `-f examples/x.yaml` reads and
+// prints as the user typed it).
+func (cp *ControlPlane) KubectlCmd(ctx context.Context, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, filepath.Join(cp.bin, "kubectl"), append([]string{"--kubeconfig", cp.Kubeconfig}, args...)...)
+	// A discovery cache of its own: ports are reused between runs.
+	cmd.Env = append(os.Environ(), "KUBECACHEDIR="+filepath.Join(cp.Dir, "kubectl-cache"))
+	return cmd
 }
 
 // restClientFor is an untyped client for the kubevirt.io objects, which have

@@ -123,6 +123,13 @@ func handleSignals() {
 	}()
 }
 
+// HandleSignalsYourself turns off the SIGINT/SIGTERM handler that stops the
+// children and exits 130/143, for a program that handles those signals
+// itself (and calls Stop). Call it before starting anything.
+func HandleSignalsYourself() {
+	signalOnce.Do(func() {})
+}
+
 // removeOnSignal registers (add) or forgets a temporary directory.
 func removeOnSignal(dir string, add bool) {
 	liveMu.Lock()

@@ -76,6 +76,8 @@ func (cp *ControlPlane) StartWebhook(ctx context.Context, extraArgs ...string) (
 		Log:         filepath.Join(dir, "webhook.log"),
 	}
 	args := append([]string{"serve",
+		// Loopback only, like everything the harness starts.
+		"--bind-address", "127.0.0.1",
 		"--port", strconv.Itoa(w.Port),
 		"--cert-dir", dir,
 		"--health-addr", w.HealthAddr,
@@ -122,6 +124,12 @@ func (cp *ControlPlane) RegisterWebhooks(ctx context.Context, w *Webhook) error 
 	if err := cp.UnregisterWebhooks(ctx); err != nil {
 		return err
 	}
+	// w may have served before (registered again after a test unregistered
+	// it): wait for new calls, not for any.
+	before, err := webhookRequests(ctx, "http://"+w.MetricsAddr+"/metrics")
+	if err != nil {
+		return err
+	}
 	cs, err := kubernetes.NewForConfig(cp.Config)
 	if err != nil {
 		return err
@@ -136,7 +144,7 @@ func (cp *ControlPlane) RegisterWebhooks(ctx context.Context, w *Webhook) error 
 			return fmt.Errorf("create ValidatingWebhookConfiguration %s: %w", v.Name, err)
 		}
 	}
-	return cp.waitWebhooksCalled(ctx, w, len(mutating) > 0, len(validating) > 0)
+	return cp.waitWebhooksCalled(ctx, w, before, len(mutating) > 0, len(validating) > 0)
 }
 
 // pointAt replaces each webhook's clientConfig.service by the URL of a
@@ -173,7 +181,8 @@ func pointAt(mutating []*admv1.MutatingWebhookConfiguration, validating []*admv1
 
 // UnregisterWebhooks deletes the configurations named in manifests/, so that
 // objects can be stored without the webhook (e.g. to test UPDATE of an
-// object created before it existed).
+// object created before it existed), and waits until the API server has
+// stopped calling them.
 func (cp *ControlPlane) UnregisterWebhooks(ctx context.Context) error {
 	mutating, validating, err := cp.loadConfigurations()
 	if err != nil {
@@ -195,7 +204,7 @@ func (cp *ControlPlane) UnregisterWebhooks(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	return cp.waitWebhooksGone(ctx)
 }
 
 // loadConfigurations reads the webhook configurations from manifests/.
@@ -263,7 +272,7 @@ const probeVM = `{"apiVersion":"kubevirt.io/v1","kind":"VirtualMachine","metadat
 // mutating and validating paths, read from its request counters: the API
 // server picks up new configurations asynchronously, and a test that starts
 // before would see objects go through unchecked.
-func (cp *ControlPlane) waitWebhooksCalled(ctx context.Context, w *Webhook, mutate, validate bool) error {
+func (cp *ControlPlane) waitWebhooksCalled(ctx context.Context, w *Webhook, before map[string]float64, mutate, validate bool) error {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	rc, err := restClientFor(cp.Config)
@@ -275,7 +284,7 @@ func (cp *ControlPlane) waitWebhooksCalled(ctx context.Context, w *Webhook, muta
 			Param("dryRun", "All").Body([]byte(probeVM)).SetHeader("Content-Type", "application/json").
 			Do(ctx).Error()
 		counts, err := webhookRequests(ctx, "http://"+w.MetricsAddr+"/metrics")
-		if err == nil && (!mutate || counts["/mutate"] > 0) && (!validate || counts["/validate"] > 0) {
+		if err == nil && (!mutate || counts["/mutate"] > before["/mutate"]) && (!validate || counts["/validate"] > before["/validate"]) {
 			return nil
 		}
 		select {
@@ -283,6 +292,38 @@ func (cp *ControlPlane) waitWebhooksCalled(ctx context.Context, w *Webhook, muta
 			return fmt.Errorf("the API server did not call the webhook: %v (requests per path: %v, metrics error: %v); last lines of %s:\n%s",
 				ctx.Err(), counts, err, w.Log, tail(w.Log, 2000))
 		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// probeReservedVM has a reserved port and no cloud-init: while any of the
+// webhooks is registered, a dry-run create of it is either refused
+// (validation, reachable or not under failurePolicy Fail) or comes back with
+// a volume added (mutation).
+const probeReservedVM = `{"apiVersion":"kubevirt.io/v1","kind":"VirtualMachine","metadata":{"name":"vmnet-e2e-probe-gone","namespace":"default"},
+"spec":{"runStrategy":"Halted","template":{"spec":{"domain":{"devices":{"interfaces":[{"name":"default","masquerade":{},"ports":[{"port":49152}]}]}},
+"networks":[{"name":"default","pod":{}}]}}}}`
+
+// waitWebhooksGone waits until the API server has dropped the deleted
+// configurations: it picks up deletions asynchronously too.
+func (cp *ControlPlane) waitWebhooksGone(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	rc, err := restClientFor(cp.Config)
+	if err != nil {
+		return err
+	}
+	for {
+		body, err := rc.Post().AbsPath("/apis/kubevirt.io/v1/namespaces/default/virtualmachines").
+			Param("dryRun", "All").Body([]byte(probeReservedVM)).SetHeader("Content-Type", "application/json").
+			Do(ctx).Raw()
+		if err == nil && !bytes.Contains(body, []byte(`"volumes"`)) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the API server still calls the webhooks after their configurations were deleted: %v (last answer: %v)", ctx.Err(), err)
+		case <-time.After(100 * time.Millisecond):
 		}
 	}
 }

@@ -10,9 +10,12 @@
 # from the kubernetes go.mod itself so that a new staging module is never missed.
 set -euo pipefail
 
-kube_version=${1:?usage: pin.sh KUBE_VERSION ETCD_VERSION KUBEVIRT_VERSION}
-etcd_version=${2:?usage: pin.sh KUBE_VERSION ETCD_VERSION KUBEVIRT_VERSION}
-kubevirt_version=${3:?usage: pin.sh KUBE_VERSION ETCD_VERSION KUBEVIRT_VERSION}
+usage="usage: pin.sh KUBE_VERSION ETCD_VERSION KUBEVIRT_VERSION CERT_MANAGER_VERSION CONTROLLER_TOOLS_VERSION"
+kube_version=${1:?$usage}
+etcd_version=${2:?$usage}
+kubevirt_version=${3:?$usage}
+cert_manager_version=${4:?$usage}
+controller_tools_version=${5:?$usage}
 tools=$(cd "$(dirname "$0")" && pwd)
 staging_version="v0.${kube_version#v1.}"
 
@@ -49,4 +52,10 @@ for m in k8s.io/kube-openapi github.com/openshift/api; do
 	[ -n "$v" ] || { echo "pin.sh: kubevirt.io/client-go@$kubevirt_version does not replace $m" >&2; exit 1; }
 	go mod edit -replace "$m=$m@$v"
 done
+go mod tidy
+
+# certmanager: cert-manager's API types and the CRD generator that reads them.
+cd "$tools/certmanager"
+go mod edit -require "github.com/cert-manager/cert-manager@$cert_manager_version"
+go get -tool "sigs.k8s.io/controller-tools/cmd/controller-gen@$controller_tools_version"
 go mod tidy

@@ -1,0 +1,115 @@
+package e2e
+
+import (
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// Every file in examples/ is created with `kubectl create -f examples/<file>`
+// and has the outcome its "# expect:" lines state (the format is described in
+// pkg/rules/examples_test.go), on a real API server:
+//   - deny lines: exit status 1, stderr is exactly kubectl's refusal by
+//     validate.vmnet.kubevirt.io with those errors, nothing stored;
+//   - otherwise: stdout says created; stderr is exactly the warn lines, as
+//     kubectl prints warnings;
+//   - patch lines: the stored object has each path, and the file did not;
+//     without patch lines, the stored spec is the file's.
+//
+// Patch lines of a refused example cannot be seen on a cluster (nothing is
+// stored); pkg/rules and the preview check those.
+func TestExamplesBehaveAsTheySay(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(root, "examples", "*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no examples: %v", err)
+	}
+	ns := newNamespace(t, nil)
+	for _, f := range files {
+		rel := "examples/" + filepath.Base(f)
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			text := mustRead(t, rel)
+			var patches, warns, denies []string
+			for _, l := range strings.Split(text, "\n") {
+				exp, ok := strings.CutPrefix(l, "# expect: ")
+				if !ok {
+					continue
+				}
+				verb, arg, _ := strings.Cut(exp, " ")
+				switch verb {
+				case "patch":
+					patches = append(patches, arg)
+				case "warn":
+					warns = append(warns, arg)
+				case "deny":
+					denies = append(denies, arg)
+				default:
+					t.Fatalf("unknown expectation %q", l)
+				}
+			}
+			file := example(t, filepath.Base(f))
+			name, kind := file.GetName(), strings.ToLower(file.GetKind())
+			r := kubectl(t, "", "create", "-n", ns, "-f", rel)
+
+			if len(denies) > 0 {
+				msg := denies[0]
+				if len(denies) > 1 {
+					msg = "[" + strings.Join(denies, ", ") + "]"
+				}
+				if want := denied(rel) + msg + "\n"; r.code != 1 || r.stderr != want {
+					t.Errorf("exit %d stderr\n %q\nwant\n %q", r.code, r.stderr, want)
+				}
+				absent(t, vmGVR, ns, name)
+				return
+			}
+			if want := kind + ".kubevirt.io/" + name + " created\n"; r.code != 0 || r.stdout != want {
+				t.Fatalf("exit %d stdout %q, want %q; stderr:\n%s", r.code, r.stdout, want, r.stderr)
+			}
+			var wantStderr strings.Builder
+			for _, w := range warns {
+				wantStderr.WriteString("Warning: " + w + "\n")
+			}
+			if r.stderr != wantStderr.String() {
+				t.Errorf("stderr\n %q\nwant\n %q", r.stderr, wantStderr.String())
+			}
+			obj := stored(t, vmGVR, ns, name)
+			if len(patches) == 0 {
+				sameJSON(t, "stored spec", obj.Object["spec"], toJSON(t, file.Object["spec"]))
+			}
+			for _, p := range patches {
+				if _, ok := pointer(obj.Object, p); !ok {
+					t.Errorf("stored object has nothing at %s", p)
+				}
+				if _, ok := pointer(file.Object, p); ok {
+					t.Errorf("%s has %s already: the expectation says nothing", rel, p)
+				}
+			}
+		})
+	}
+}
+
+// pointer resolves a JSON Pointer (RFC 6901) in a decoded JSON value.
+func pointer(v any, p string) (any, bool) {
+	if p == "" {
+		return v, true
+	}
+	for _, tok := range strings.Split(strings.TrimPrefix(p, "/"), "/") {
+		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		switch x := v.(type) {
+		case map[string]any:
+			var ok bool
+			if v, ok = x[tok]; !ok {
+				return nil, false
+			}
+		case []any:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(x) {
+				return nil, false
+			}
+			v = x[i]
+		default:
+			return nil, false
+		}
+	}
+	return v, true
+}

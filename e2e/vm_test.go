@@ -1,0 +1,270 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// The guide's VM: kubectl says created and nothing else; the stored VM has
+// the IPv6 networkData in a new cloudinitdisk volume with its disk, and
+// everything the user wrote as written.
+func TestGuideVMStoredWithIPv6CloudInit(t *testing.T) {
+	ns := newNamespace(t, nil)
+	r := mustKubectl(t, "", "create", "-n", ns, "-f", "examples/guide-vm.yaml")
+	if r.stdout != "virtualmachine.kubevirt.io/example-vm created\n" || r.stderr != "" {
+		t.Errorf("kubectl printed\nstdout: %q\nstderr: %q", r.stdout, r.stderr)
+	}
+	vm := stored(t, vmGVR, ns, "example-vm")
+	sameJSON(t, "stored spec", vm.Object["spec"], `
+runStrategy: Always
+template:
+  spec:
+    domain:
+      devices:
+        disks:
+        - {name: containerdisk, disk: {bus: virtio}}
+        - {name: cloudinitdisk, disk: {bus: virtio}}
+        interfaces:
+        - {name: default, masquerade: {}, ports: [{port: 80}]}
+      resources: {requests: {memory: 1Gi}}
+    networks:
+    - {name: default, pod: {}}
+    volumes:
+    - {name: containerdisk, containerDisk: {image: "quay.io/containerdisks/fedora:41"}}
+    - name: cloudinitdisk
+      cloudInitNoCloud:
+        networkData: |
+`+indent(defaultNetworkData, "          "))
+}
+
+// The guide's dual-stack VM has its own networkData: stored exactly as the
+// file says.
+func TestGuideDualStackVMStoredUnchanged(t *testing.T) {
+	ns := newNamespace(t, nil)
+	r := mustKubectl(t, "", "create", "-n", ns, "-f", "examples/guide-dual-stack-vm.yaml")
+	if r.stdout != "virtualmachine.kubevirt.io/example-vm-ipv6 created\n" || r.stderr != "" {
+		t.Errorf("kubectl printed\nstdout: %q\nstderr: %q", r.stdout, r.stderr)
+	}
+	vm := stored(t, vmGVR, ns, "example-vm-ipv6")
+	sameJSON(t, "stored spec", vm.Object["spec"], toJSON(t, example(t, "guide-dual-stack-vm.yaml").Object["spec"]))
+}
+
+// Every reserved port is refused with kubectl's exit status 1 and, on
+// stderr alone, the webhook's name, the field path, the port and the reason;
+// several in one object are each reported. Nothing is stored.
+func TestReservedPortsRefusedThroughKubectl(t *testing.T) {
+	ns := newNamespace(t, nil)
+	const iface0 = "spec.template.spec.domain.devices.interfaces[0]"
+	both := strings.Replace(mustRead(t, "examples/reserved-port.yaml"), "- port: 22", "- port: 49153", 1)
+	cases := []struct {
+		name, file, stdin, vm, wantStderr string
+	}{
+		{"49152", "examples/reserved-port.yaml", "", "reserved-port",
+			denied("examples/reserved-port.yaml") + reserved(iface0+".ports[1].port", 49152)},
+		{"49153 on the second interface", "examples/reserved-port-second-interface.yaml", "", "reserved-port-second-interface",
+			denied("examples/reserved-port-second-interface.yaml") + reserved("spec.template.spec.domain.devices.interfaces[1].ports[1].port", 49153)},
+		{"both at once", "-", both, "reserved-port",
+			denied("STDIN") + "[" + reserved(iface0+".ports[0].port", 49153) + ", " + reserved(iface0+".ports[1].port", 49152) + "]"},
+		{"a range covering both", "examples/reserved-port-range.yaml", "", "reserved-port-range",
+			denied("examples/reserved-port-range.yaml") + "[" +
+				iface0 + ".portRanges[1]: Forbidden: the range 49100-49200 covers reserved port 49152, and libvirt drops other incoming traffic to it; use ports other than 49152 and 49153, " +
+				iface0 + ".portRanges[1]: Forbidden: the range 49100-49200 covers reserved port 49153, and libvirt drops other incoming traffic to it; use ports other than 49152 and 49153]"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := kubectl(t, c.stdin, "create", "-n", ns, "-f", c.file)
+			if r.code != 1 {
+				t.Errorf("exit status %d, want 1", r.code)
+			}
+			if r.stdout != "" {
+				t.Errorf("stdout %q, want nothing", r.stdout)
+			}
+			if r.stderr != c.wantStderr+"\n" {
+				t.Errorf("stderr:\n got %q\nwant %q", r.stderr, c.wantStderr+"\n")
+			}
+			absent(t, vmGVR, ns, c.vm)
+		})
+	}
+}
+
+// A program using client-go gets the refusal as a 403 Forbidden StatusError
+// with the same message and one cause per field.
+func TestReservedPortsRefusedThroughClientGo(t *testing.T) {
+	ns := newNamespace(t, nil)
+	dc, _ := client(t)
+	vm := parse(t, strings.Replace(mustRead(t, "examples/reserved-port.yaml"), "- port: 22", "- port: 49153", 1))
+	_, err := dc.Resource(vmGVR).Namespace(ns).Create(context.Background(), vm, metav1.CreateOptions{})
+	var se *apierrors.StatusError
+	if !errors.As(err, &se) {
+		t.Fatalf("create: %v (%T), want a StatusError", err, err)
+	}
+	st := se.ErrStatus
+	const iface0 = "spec.template.spec.domain.devices.interfaces[0]"
+	wantMsg := `admission webhook "validate.vmnet.kubevirt.io" denied the request: [` +
+		reserved(iface0+".ports[0].port", 49153) + ", " + reserved(iface0+".ports[1].port", 49152) + "]"
+	if st.Code != 403 || st.Reason != metav1.StatusReasonForbidden || st.Message != wantMsg {
+		t.Errorf("status: code %d reason %s message\n %q\nwant 403 Forbidden\n %q", st.Code, st.Reason, st.Message, wantMsg)
+	}
+	if st.Details == nil || len(st.Details.Causes) != 2 {
+		t.Fatalf("details %+v, want two causes", st.Details)
+	}
+	for i, want := range []struct{ field, msg string }{
+		{iface0 + ".ports[0].port", "Forbidden: port 49153 is reserved by libvirt"},
+		{iface0 + ".ports[1].port", "Forbidden: port 49152 is reserved by libvirt"},
+	} {
+		c := st.Details.Causes[i]
+		if c.Field != want.field || c.Type != metav1.CauseType("FieldValueForbidden") || !strings.HasPrefix(c.Message, want.msg) {
+			t.Errorf("cause %d: %+v, want field %s, type FieldValueForbidden, message %q...", i, c, want.field, want.msg)
+		}
+	}
+	if st.Details.Name != "reserved-port" || st.Details.Kind != "VirtualMachine" || st.Details.Group != "kubevirt.io" {
+		t.Errorf("details name/kind/group: %+v", st.Details)
+	}
+	absent(t, vmGVR, ns, "reserved-port")
+}
+
+// A VM with no interfaces, networks or cloud-init is stored with the
+// masquerade interface, the pod network and the IPv6 cloud-init; one with
+// userData keeps it beside the added networkData; one with its own network
+// data keeps that and gets nothing.
+func TestDefaultsStored(t *testing.T) {
+	ns := newNamespace(t, nil)
+	mustKubectl(t, "", "create", "-n", ns, "-f", "examples/bare-vm.yaml")
+	spec := field(t, stored(t, vmGVR, ns, "bare-vm").Object, "spec", "template", "spec")
+	sameJSON(t, "bare VM", spec, `
+domain:
+  devices:
+    disks:
+    - {name: containerdisk, disk: {bus: virtio}}
+    - {name: cloudinitdisk, disk: {bus: virtio}}
+    interfaces:
+    - {name: default, masquerade: {}}
+  resources: {requests: {memory: 1Gi}}
+networks:
+- {name: default, pod: {}}
+volumes:
+- {name: containerdisk, containerDisk: {image: "quay.io/containerdisks/fedora:41"}}
+- name: cloudinitdisk
+  cloudInitNoCloud:
+    networkData: |
+`+indent(defaultNetworkData, "      "))
+
+	mustKubectl(t, "", "create", "-n", ns, "-f", "examples/userdata-kept.yaml")
+	vol := field(t, stored(t, vmGVR, ns, "userdata-kept").Object, "spec", "template", "spec", "volumes", 1)
+	sameJSON(t, "userData volume", vol, `
+name: cloudinitdisk
+cloudInitNoCloud:
+  userData: |
+    #cloud-config
+    ssh_authorized_keys:
+    - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleOnly user@example
+  networkData: |
+`+indent(defaultNetworkData, "    "))
+
+	mustKubectl(t, "", "create", "-n", ns, "-f", "examples/own-networkdata.yaml")
+	sameJSON(t, "own network data", stored(t, vmGVR, ns, "own-networkdata").Object["spec"],
+		toJSON(t, example(t, "own-networkdata.yaml").Object["spec"]))
+}
+
+// `kubectl create --dry-run=server -o yaml` prints the object as it would be
+// stored, mutation included, and stores nothing.
+func TestServerDryRunShowsMutationStoresNothing(t *testing.T) {
+	ns := newNamespace(t, nil)
+	r := mustKubectl(t, "", "create", "-n", ns, "--dry-run=server", "-o", "yaml", "-f", "examples/bare-vm.yaml")
+	printed := parse(t, r.stdout)
+	spec := field(t, printed.Object, "spec", "template", "spec")
+	sameJSON(t, "printed interfaces", field(t, spec.(map[string]any), "domain", "devices", "interfaces"), `[{name: default, masquerade: {}}]`)
+	sameJSON(t, "printed networks", field(t, spec.(map[string]any), "networks"), `[{name: default, pod: {}}]`)
+	if nd := field(t, spec.(map[string]any), "volumes", 1, "cloudInitNoCloud", "networkData"); nd != defaultNetworkData {
+		t.Errorf("printed networkData %q, want %q", nd, defaultNetworkData)
+	}
+	if r.stderr != "" {
+		t.Errorf("stderr %q", r.stderr)
+	}
+	absent(t, vmGVR, ns, "bare-vm")
+
+	// A refusal on a dry run reads the same as on a real create.
+	r = kubectl(t, "", "create", "-n", ns, "--dry-run=server", "-f", "examples/reserved-port.yaml")
+	want := denied("examples/reserved-port.yaml") + reserved("spec.template.spec.domain.devices.interfaces[0].ports[1].port", 49152) + "\n"
+	if r.code != 1 || r.stderr != want {
+		t.Errorf("dry-run refusal: exit %d stderr\n %q\nwant\n %q", r.code, r.stderr, want)
+	}
+}
+
+// Fields of KubeVirt 1.9 that the rules do not interpret come through the
+// webhook into storage byte for byte, next to what the webhook adds.
+func TestKubeVirtFieldsTheRulesDoNotReadSurvive(t *testing.T) {
+	ns := newNamespace(t, nil)
+	const vm = `apiVersion: kubevirt.io/v1
+kind: VirtualMachine
+metadata:
+  name: newer-fields
+spec:
+  runStrategy: Halted
+  template:
+    spec:
+      domain:
+        devices:
+          disks:
+          - name: rootdisk
+            disk: {bus: virtio}
+            errorPolicy: report
+            shareable: true
+            cache: none
+          interfaces:
+          - name: default
+            masquerade: {}
+            portRanges:
+            - {start: 8000, end: 8100, protocol: TCP}
+            acpiIndex: 3
+          - name: passt
+            passtBinding: {}
+          - name: gpu-nic
+            sriov: {}
+      networks:
+      - name: default
+        pod: {}
+      - name: passt
+        multus: {networkName: passt-net}
+      - name: gpu-nic
+        resourceClaim: {claimName: nic-claim, requestName: vf}
+      volumes:
+      - name: rootdisk
+        containerDisk: {image: "quay.io/containerdisks/fedora:41"}
+`
+	mustKubectl(t, vm, "create", "-n", ns, "-f", "-")
+	spec := field(t, stored(t, vmGVR, ns, "newer-fields").Object, "spec", "template", "spec").(map[string]any)
+	sameJSON(t, "disk", field(t, spec, "domain", "devices", "disks", 0), `{name: rootdisk, disk: {bus: virtio}, errorPolicy: report, shareable: true, cache: none}`)
+	sameJSON(t, "interfaces", field(t, spec, "domain", "devices", "interfaces"), `
+- {name: default, masquerade: {}, portRanges: [{start: 8000, end: 8100, protocol: TCP}], acpiIndex: 3}
+- {name: passt, passtBinding: {}}
+- {name: gpu-nic, sriov: {}}`)
+	sameJSON(t, "networks", field(t, spec, "networks"), `
+- {name: default, pod: {}}
+- {name: passt, multus: {networkName: passt-net}}
+- {name: gpu-nic, resourceClaim: {claimName: nic-claim, requestName: vf}}`)
+	// And the webhook did its part beside them.
+	if nd := field(t, spec, "volumes", 1, "cloudInitNoCloud", "networkData"); nd != defaultNetworkData {
+		t.Errorf("networkData %q", nd)
+	}
+}
+
+func mustRead(t *testing.T, rel string) string {
+	t.Helper()
+	b, err := readRoot(rel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// indent prefixes every line of s.
+func indent(s, prefix string) string {
+	lines := strings.SplitAfter(strings.TrimSuffix(s, "\n"), "\n")
+	return prefix + strings.Join(lines, prefix) + "\n"
+}
