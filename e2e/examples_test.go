@@ -1,15 +1,16 @@
 package e2e
 
 import (
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/vmnet-webhook/vmnet-webhook/examples"
 )
 
 // Every file in examples/ is created with `kubectl create -f examples/<file>`
 // and has the outcome its "# expect:" lines state (the format is described in
-// pkg/rules/examples_test.go), on a real API server:
+// package examples), on a real API server:
 //   - deny lines: exit status 1, stderr is exactly kubectl's refusal by
 //     validate.vmnet.kubevirt.io with those errors, nothing stored;
 //   - otherwise: stdout says created; stderr is exactly the warn lines, as
@@ -20,34 +21,16 @@ import (
 // Patch lines of a refused example cannot be seen on a cluster (nothing is
 // stored); pkg/rules and the preview check those.
 func TestExamplesBehaveAsTheySay(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(root, "examples", "*.yaml"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no examples: %v", err)
+	all, err := examples.All()
+	if err != nil {
+		t.Fatal(err)
 	}
 	ns := newNamespace(t, nil)
-	for _, f := range files {
-		rel := "examples/" + filepath.Base(f)
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			text := mustRead(t, rel)
-			var patches, warns, denies []string
-			for _, l := range strings.Split(text, "\n") {
-				exp, ok := strings.CutPrefix(l, "# expect: ")
-				if !ok {
-					continue
-				}
-				verb, arg, _ := strings.Cut(exp, " ")
-				switch verb {
-				case "patch":
-					patches = append(patches, arg)
-				case "warn":
-					warns = append(warns, arg)
-				case "deny":
-					denies = append(denies, arg)
-				default:
-					t.Fatalf("unknown expectation %q", l)
-				}
-			}
-			file := example(t, filepath.Base(f))
+	for _, ex := range all {
+		rel := "examples/" + ex.Name
+		t.Run(ex.Name, func(t *testing.T) {
+			patches, warns, denies := ex.Patch, ex.Warn, ex.Deny
+			file := example(t, ex.Name)
 			name, kind := file.GetName(), strings.ToLower(file.GetKind())
 			r := kubectl(t, "", "create", "-n", ns, "-f", rel)
 

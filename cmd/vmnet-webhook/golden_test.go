@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vmnet-webhook/vmnet-webhook/examples"
 )
 
 var update = flag.Bool("update", false, "rewrite the preview golden files")
@@ -15,15 +17,15 @@ var update = flag.Bool("update", false, "rewrite the preview golden files")
 // stdout, stderr and exit status in testdata/preview/<example>.golden.
 // Regenerate with: go test ./cmd/vmnet-webhook -run TestPreviewGolden -update
 func TestPreviewGolden(t *testing.T) {
-	examples, err := filepath.Glob("../../examples/*.yaml")
-	if err != nil || len(examples) == 0 {
+	files, err := filepath.Glob("../../examples/*.yaml")
+	if err != nil || len(files) == 0 {
 		t.Fatalf("no examples: %v", err)
 	}
 	type variant struct {
 		suffix string
 		args   []string
 	}
-	for _, ex := range examples {
+	for _, ex := range files {
 		variants := []variant{{"", nil}, {".patch", []string{"-o", "patch"}}}
 		// UPDATE of a VM that already had the reserved port: ratcheted to a
 		// warning, no mutation.
@@ -64,34 +66,29 @@ func TestPreviewGolden(t *testing.T) {
 // printed in the API server's words, a warning as kubectl prints it, a
 // patched path appears in the patch.
 func TestPreviewMatchesExampleExpectations(t *testing.T) {
-	examples, _ := filepath.Glob("../../examples/*.yaml")
-	for _, ex := range examples {
-		data, err := os.ReadFile(ex)
-		if err != nil {
-			t.Fatal(err)
+	all, err := examples.All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ex := range all {
+		path := filepath.Join("../../examples", ex.Name)
+		_, _, stderr := runCmd(t, "", "preview", "-f", path)
+		_, patch, _ := runCmd(t, "", "preview", "-f", path, "-o", "patch")
+		for _, arg := range ex.Deny {
+			if !strings.Contains(stderr, `Error from server (Forbidden): admission webhook "validate.vmnet.kubevirt.io" denied the request: `) ||
+				!strings.Contains(stderr, arg) {
+				t.Errorf("%s: denial %q not printed; stderr:\n%s", ex.Name, arg, stderr)
+			}
 		}
-		_, _, stderr := runCmd(t, "", "preview", "-f", ex)
-		_, patch, _ := runCmd(t, "", "preview", "-f", ex, "-o", "patch")
-		for _, line := range strings.Split(string(data), "\n") {
-			exp, ok := strings.CutPrefix(line, "# expect: ")
-			if !ok {
-				continue
+		for _, arg := range ex.Warn {
+			if !strings.Contains(stderr, "Warning: "+arg+"\n") {
+				t.Errorf("%s: warning %q not printed; stderr:\n%s", ex.Name, arg, stderr)
 			}
-			verb, arg, _ := strings.Cut(exp, " ")
-			var holds bool
-			switch verb {
-			case "deny":
-				holds = strings.Contains(stderr, `Error from server (Forbidden): admission webhook "validate.vmnet.kubevirt.io" denied the request: `) &&
-					strings.Contains(stderr, arg)
-			case "warn":
-				holds = strings.Contains(stderr, "Warning: "+arg+"\n")
-			case "patch":
-				holds = strings.Contains(patch, `"path":"`+arg) || strings.Contains(stderr, "denied") // a denied object prints no patch
-			default:
-				t.Fatalf("%s: unknown expectation %q", ex, line)
-			}
-			if !holds {
-				t.Errorf("%s: expectation %q does not hold; stderr:\n%s\npatch:\n%s", filepath.Base(ex), exp, stderr, patch)
+		}
+		// A denied object prints no patch.
+		for _, arg := range ex.Patch {
+			if len(ex.Deny) == 0 && !strings.Contains(patch, `"path":"`+arg) {
+				t.Errorf("%s: patch %q not printed; patch:\n%s", ex.Name, arg, patch)
 			}
 		}
 	}
