@@ -98,3 +98,9 @@ func (w *Webhook) Exited() (bool, error) {
 	}
 	return true, w.proc.err
 }
+
+// Requests reads the server's controller_runtime_webhook_requests_total by
+// path ("/mutate", "/validate") from its metrics address.
+func (w *Webhook) Requests(ctx context.Context) (map[string]float64, error) {
+	return webhookRequests(ctx, "http://"+w.MetricsAddr+"/metrics")
+}
