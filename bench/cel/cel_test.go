@@ -137,6 +137,29 @@ func TestPolicies(t *testing.T) {
 		})
 	}
 
+	// What the README says CEL cannot do, checked against this API server:
+	// no arithmetic on IP addresses (the webhook derives gateway = network+1
+	// and VM = network+2 from a CIDR), and no per-field path on a validation.
+	t.Run("no IP arithmetic, no field paths", func(t *testing.T) {
+		for _, tc := range []struct{ name, validation, want string }{
+			{"ip-arithmetic", `{expression: "cidr('fd10:0:2::/120').ip() + 1 == ip('fd10:0:2::1')"}`, "compilation failed"},
+			{"field-path", `{expression: "true", fieldPath: spec.template}`, `unknown field "spec.validations[0].fieldPath"`},
+		} {
+			policy := `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: cel-claim-` + tc.name + `}
+spec:
+  matchConstraints:
+    resourceRules: [{apiGroups: [kubevirt.io], apiVersions: ["*"], operations: [CREATE], resources: [virtualmachines]}]
+  validations: [` + tc.validation + `]
+`
+			_, stderr, err := cp.Kubectl(ctx, policy, "create", "-f", "-")
+			if err == nil || !strings.Contains(stderr, tc.want) {
+				t.Errorf("%s: want refusal with %q, got %v: %s", tc.name, tc.want, err, stderr)
+			}
+		}
+	})
+
 	if err := Uninstall(ctx, cp); err != nil {
 		t.Fatal(err)
 	}

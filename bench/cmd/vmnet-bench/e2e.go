@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -8,6 +9,8 @@ import (
 	"net/http"
 	"reflect"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"k8s.io/client-go/rest"
@@ -19,7 +22,12 @@ import (
 )
 
 // The end-to-end arms, in their first round's order.
-var e2eArms = []string{"none", "floor-webhook", "vmnet-webhook", "cel-policies"}
+var e2eArms = []string{"none", "floor-webhook", "floor+patch", "vmnet-webhook", "cel-policies"}
+
+// webhookArm reports whether arm is served by one of the webhook servers.
+func webhookArm(arm string) bool {
+	return arm == "floor-webhook" || arm == "floor+patch" || arm == "vmnet-webhook"
+}
 
 const benchNamespace = "bench"
 
@@ -35,7 +43,7 @@ func expectShape(arm string, s e2eload.VMShape) error {
 	var wantIf, wantNet []map[string]any
 	wantVol := []string{"containerdisk"}
 	switch arm {
-	case "vmnet-webhook":
+	case "vmnet-webhook", "floor+patch":
 		wantIf, wantNet, wantVol = defaultInterfaces, defaultNetworks, []string{"containerdisk", "cloudinitdisk"}
 	case "cel-policies":
 		wantIf, wantNet = defaultInterfaces, defaultNetworks
@@ -54,15 +62,18 @@ type e2eCell struct {
 	Clients int
 	Round   int
 	Result  loadgen.Result
+	// Admit and Validate are the API server's mean time in the mutating
+	// and validating admission steps per create, from its own metrics.
+	Admit, Validate time.Duration
 }
 
 type e2eEnv struct {
-	cp           *framework.ControlPlane
-	floor, vmnet *framework.Webhook
-	celOn        bool
-	hooks        string // "", "floor-webhook", "vmnet-webhook"
-	object       []byte
-	hc           *http.Client
+	cp      *framework.ControlPlane
+	servers map[string]*framework.Webhook // by arm
+	celOn   bool
+	hooks   string // "" or the webhook arm registered
+	object  []byte
+	hc      *http.Client
 }
 
 // switchTo installs arm's admission and waits until the API server applies
@@ -70,7 +81,7 @@ type e2eEnv struct {
 // calling only the arm's webhook server).
 func (e *e2eEnv) switchTo(ctx context.Context, arm string) error {
 	wantHooks := ""
-	if arm == "floor-webhook" || arm == "vmnet-webhook" {
+	if webhookArm(arm) {
 		wantHooks = arm
 	}
 	if e.celOn && arm != "cel-policies" {
@@ -81,13 +92,10 @@ func (e *e2eEnv) switchTo(ctx context.Context, arm string) error {
 	}
 	if e.hooks != wantHooks {
 		var err error
-		switch wantHooks {
-		case "":
+		if wantHooks == "" {
 			err = e.cp.UnregisterWebhooks(ctx)
-		case "floor-webhook":
-			err = e.cp.RegisterWebhooks(ctx, e.floor)
-		case "vmnet-webhook":
-			err = e.cp.RegisterWebhooks(ctx, e.vmnet)
+		} else {
+			err = e.cp.RegisterWebhooks(ctx, e.servers[wantHooks])
 		}
 		if err != nil {
 			return err
@@ -159,7 +167,7 @@ func (e *e2eEnv) probe(ctx context.Context, arm string) error {
 // calls sums each webhook server's requests over both paths.
 func (e *e2eEnv) calls(ctx context.Context) (map[string]float64, error) {
 	out := map[string]float64{}
-	for name, w := range map[string]*framework.Webhook{"floor-webhook": e.floor, "vmnet-webhook": e.vmnet} {
+	for name, w := range e.servers {
 		m, err := w.Requests(ctx)
 		if err != nil {
 			return nil, err
@@ -172,7 +180,7 @@ func (e *e2eEnv) calls(ctx context.Context) (map[string]float64, error) {
 // runEndToEnd measures VM creates through the API server, the arms
 // interleaved: each round runs every arm (order rotated per round) at each
 // client count.
-func runEndToEnd(ctx context.Context, o options, root string, floor, vmnet *framework.Webhook) ([]e2eCell, string, error) {
+func runEndToEnd(ctx context.Context, o options, root string, servers map[string]*framework.Webhook) ([]e2eCell, string, error) {
 	cp, err := framework.Start(ctx, framework.Options{})
 	if err != nil {
 		return nil, "", err
@@ -193,7 +201,7 @@ func runEndToEnd(ctx context.Context, o options, root string, floor, vmnet *fram
 	if err != nil {
 		return nil, "", err
 	}
-	env := &e2eEnv{cp: cp, floor: floor, vmnet: vmnet, object: f.Object, hc: hc}
+	env := &e2eEnv{cp: cp, servers: servers, object: f.Object, hc: hc}
 	defer func() {
 		// The webhook servers outlive the control plane: unregister first.
 		_ = cp.UnregisterWebhooks(context.Background())
@@ -210,6 +218,10 @@ func runEndToEnd(ctx context.Context, o options, root string, floor, vmnet *fram
 				return cells, version, err
 			}
 			for _, n := range o.clients {
+				before, err := admissionSteps(ctx, hc, cp.URL)
+				if err != nil {
+					return cells, version, err
+				}
 				res, err := e2eload.Run(ctx, e2eload.Options{
 					Config: cp.Config, Namespace: benchNamespace, Clients: n, Object: f.Object,
 					Warmup: o.e2eWarmup, Duration: o.e2eDuration,
@@ -220,13 +232,20 @@ func runEndToEnd(ctx context.Context, o options, root string, floor, vmnet *fram
 						}
 						return expectShape(arm, s)
 					},
-				}, fmt.Sprintf("r%d-%s-%d", round, arm[:4], n))
+				}, fmt.Sprintf("r%d-%s-%d", round, strings.NewReplacer("+", "", "-", "").Replace(arm), n))
 				if err != nil {
 					return cells, version, err
 				}
-				cells = append(cells, e2eCell{Arm: arm, Clients: n, Round: round, Result: res})
-				o.logf("e2e round %d %-14s clients %2d: %6.1f creates/s p50 %-10v p99 %-10v errors %d %q",
-					round+1, arm, n, res.RPS(), res.P50.Round(time.Microsecond), res.P99.Round(time.Microsecond), res.Errors(), res.FirstErrors)
+				after, err := admissionSteps(ctx, hc, cp.URL)
+				if err != nil {
+					return cells, version, err
+				}
+				cl := e2eCell{Arm: arm, Clients: n, Round: round, Result: res,
+					Admit: after.mean("admit", before), Validate: after.mean("validate", before)}
+				cells = append(cells, cl)
+				o.logf("e2e round %d %-14s clients %2d: %6.1f creates/s p50 %-10v p99 %-10v admit %-9v validate %-9v errors %d %q",
+					round+1, arm, n, res.RPS(), res.P50.Round(time.Microsecond), res.P99.Round(time.Microsecond),
+					cl.Admit.Round(time.Microsecond), cl.Validate.Round(time.Microsecond), res.Errors(), res.FirstErrors)
 				if err := e2eload.DeleteAll(ctx, cp.Config, benchNamespace); err != nil {
 					return cells, version, err
 				}
@@ -234,4 +253,63 @@ func runEndToEnd(ctx context.Context, o options, root string, floor, vmnet *fram
 		}
 	}
 	return cells, version, nil
+}
+
+// steps holds the API server's apiserver_admission_step_admission_duration_seconds
+// sums and counts for CREATE, by type (admit, validate).
+type steps map[string][2]float64
+
+func admissionSteps(ctx context.Context, hc *http.Client, base string) (steps, error) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("API server /metrics: %s", resp.Status)
+	}
+	out := steps{}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 4<<20)
+	const name = "apiserver_admission_step_admission_duration_seconds_"
+	for sc.Scan() {
+		line, ok := strings.CutPrefix(sc.Text(), name)
+		if !ok || !strings.Contains(line, `operation="CREATE"`) {
+			continue
+		}
+		kind, rest, _ := strings.Cut(line, "{")
+		if kind != "sum" && kind != "count" {
+			continue
+		}
+		labels, value, ok := strings.Cut(rest, "} ")
+		if !ok {
+			continue
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
+		if err != nil {
+			continue
+		}
+		for _, typ := range []string{"admit", "validate"} {
+			if strings.Contains(labels, `type="`+typ+`"`) {
+				e := out[typ]
+				if kind == "sum" {
+					e[0] += v
+				} else {
+					e[1] += v
+				}
+				out[typ] = e
+			}
+		}
+	}
+	return out, sc.Err()
+}
+
+// mean is the mean duration of typ's step since before.
+func (s steps) mean(typ string, before steps) time.Duration {
+	sum, n := s[typ][0]-before[typ][0], s[typ][1]-before[typ][1]
+	if n <= 0 {
+		return 0
+	}
+	return time.Duration(sum / n * float64(time.Second))
 }

@@ -46,11 +46,11 @@ func main() {
 	var o options
 	conns := flag.String("conns", "1,8,32", "server level: keep-alive connections per run")
 	clients := flag.String("clients", "1,8,32", "end to end: concurrent clients per run")
-	flag.IntVar(&o.rounds, "rounds", 3, "rounds; each runs every arm, arms interleaved, medians reported")
-	flag.DurationVar(&o.serverWarmup, "server-warmup", 500*time.Millisecond, "server level: warm-up of each run")
-	flag.DurationVar(&o.serverDuration, "server-duration", 2*time.Second, "server level: measured duration of each run")
-	flag.DurationVar(&o.e2eWarmup, "e2e-warmup", time.Second, "end to end: warm-up of each run")
-	flag.DurationVar(&o.e2eDuration, "e2e-duration", 3*time.Second, "end to end: measured duration of each run")
+	flag.IntVar(&o.rounds, "rounds", 5, "rounds; each runs every arm, arms interleaved, medians reported")
+	flag.DurationVar(&o.serverWarmup, "server-warmup", 300*time.Millisecond, "server level: warm-up of each run")
+	flag.DurationVar(&o.serverDuration, "server-duration", time.Second, "server level: measured duration of each run")
+	flag.DurationVar(&o.e2eWarmup, "e2e-warmup", 500*time.Millisecond, "end to end: warm-up of each run")
+	flag.DurationVar(&o.e2eDuration, "e2e-duration", 2*time.Second, "end to end: measured duration of each run")
 	flag.StringVar(&o.out, "out", "BENCHMARKS.md", "report file")
 	flag.BoolVar(&o.skipE2E, "skip-e2e", false, "server level only")
 	flag.Parse()
@@ -67,7 +67,11 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, o, strings.Join(os.Args, " ")); err != nil {
+	command := "make bench"
+	if len(os.Args) > 1 {
+		command += " BENCH_FLAGS='" + strings.Join(os.Args[1:], " ") + "'"
+	}
+	if err := run(ctx, o, command); err != nil {
 		fmt.Fprintf(os.Stderr, "vmnet-bench: %v\n", err)
 		os.Exit(1)
 	}
@@ -87,20 +91,20 @@ func run(ctx context.Context, o options, command string) error {
 	rep.Machine = describeMachine()
 	rep.LoadBefore = loadAverage()
 
-	floor, vmnet, err := startServers(ctx, root, dir)
+	servers, err := startServers(ctx, root, dir)
 	if err != nil {
 		return err
 	}
-	defer floor.Stop()
-	defer vmnet.Stop()
+	for _, w := range servers {
+		defer w.Stop()
+	}
+	floor, vmnet := servers["floor-webhook"], servers["vmnet-webhook"]
 	o.logf("servers up: floor pid %d, vmnet-webhook pid %d", floor.PID(), vmnet.PID())
+	rep.IdleRSS = map[string]int64{}
 	for name, w := range map[string]*framework.Webhook{"floor": floor, "vmnet-webhook": vmnet} {
 		rss, _, err := statusOf(w)
 		if err != nil {
 			return err
-		}
-		if rep.IdleRSS == nil {
-			rep.IdleRSS = map[string]int64{}
 		}
 		rep.IdleRSS[name] = rss
 	}
@@ -108,7 +112,7 @@ func run(ctx context.Context, o options, command string) error {
 		return err
 	}
 	if !o.skipE2E {
-		if rep.E2E, rep.KubeVersion, err = runEndToEnd(ctx, o, root, floor, vmnet); err != nil {
+		if rep.E2E, rep.KubeVersion, err = runEndToEnd(ctx, o, root, servers); err != nil {
 			return err
 		}
 	}

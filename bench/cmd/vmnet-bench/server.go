@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/vmnet-webhook/vmnet-webhook/bench/loadgen"
 	"github.com/vmnet-webhook/vmnet-webhook/e2e/framework"
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/config"
+	"github.com/vmnet-webhook/vmnet-webhook/pkg/rules"
 	"github.com/vmnet-webhook/vmnet-webhook/webhook"
 )
 
@@ -150,14 +152,37 @@ func runServerLevel(ctx context.Context, o options, root string, floor, vmnet *f
 	return out, nil
 }
 
-func startServers(ctx context.Context, root, dir string) (floor, vmnet *framework.Webhook, err error) {
+// startServers starts the floor, vmnet-webhook, and the floor answering
+// /mutate with the patch vmnet-webhook gives the bare VM (end to end only).
+func startServers(ctx context.Context, root, dir string) (map[string]*framework.Webhook, error) {
 	bin := filepath.Join(root, "bin")
-	if floor, err = framework.StartServer(ctx, dir, filepath.Join(bin, "vmnet-floor")); err != nil {
-		return nil, nil, err
+	f, err := loadgen.LoadExample(root, "bare-vm")
+	if err != nil {
+		return nil, err
 	}
-	if vmnet, err = framework.StartServer(ctx, dir, filepath.Join(bin, "vmnet-webhook")); err != nil {
-		floor.Stop()
-		return nil, nil, err
+	res := rules.Mutate(config.Default(), rules.Request{Kind: f.Kind, Operation: rules.Create, Object: f.Object})
+	patch, err := webhook.MarshalPatch(res.Patch)
+	if err != nil {
+		return nil, err
 	}
-	return floor, vmnet, nil
+	patchFile := filepath.Join(dir, "bare-vm.patch.json")
+	if err := os.WriteFile(patchFile, patch, 0o600); err != nil {
+		return nil, err
+	}
+	servers := map[string]*framework.Webhook{}
+	for arm, args := range map[string][]string{
+		"floor-webhook": {filepath.Join(bin, "vmnet-floor")},
+		"vmnet-webhook": {filepath.Join(bin, "vmnet-webhook")},
+		"floor+patch":   {filepath.Join(bin, "vmnet-floor"), "--patch", patchFile},
+	} {
+		w, err := framework.StartServer(ctx, dir, args[0], args[1:]...)
+		if err != nil {
+			for _, s := range servers {
+				s.Stop()
+			}
+			return nil, err
+		}
+		servers[arm] = w
+	}
+	return servers, nil
 }
