@@ -131,7 +131,7 @@ func TestPolicies(t *testing.T) {
 				t.Fatal("admitted")
 			case tc.denial != "" && !strings.Contains(stderr, tc.denial):
 				t.Fatalf("denial lacks %q: %s", tc.denial, stderr)
-			case tc.denial != "" && !strings.Contains(stderr, `ValidatingAdmissionPolicy 'vmnet-reserved-ports'`):
+			case tc.denial != "" && !strings.Contains(stderr, `ValidatingAdmissionPolicy 'vmnet-reserved-ports' with binding 'vmnet-reserved-ports' denied request: interfaces default: `):
 				t.Fatalf("denial does not name the policy: %s", stderr)
 			}
 		})
