@@ -12,6 +12,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/yaml"
+
+	"github.com/vmnet-webhook/vmnet-webhook/examples"
 )
 
 // Fixture is one object sent in AdmissionReviews.
@@ -22,8 +24,9 @@ type Fixture struct {
 	Kind   schema.GroupVersionKind
 	// Interfaces is the number of interfaces in the VM spec.
 	Interfaces int
-	// Expect holds the example's "# expect:" lines (patch, warn, deny), a
-	// check of the expected answers that does not come from the rules.
+	// Expect holds the example's expectations ("patch <pointer>", "warn
+	// <warning>", "deny <error>", as package examples reads them): a check
+	// of the expected answers that does not come from the rules.
 	Expect []string
 }
 
@@ -56,11 +59,19 @@ func LoadExample(root, name string) (Fixture, error) {
 	if err := json.Unmarshal(obj, &meta); err != nil {
 		return Fixture{}, fmt.Errorf("%s: %w", path, err)
 	}
+	ex, err := examples.Parse(name+".yaml", text)
+	if err != nil {
+		return Fixture{}, err
+	}
 	f := Fixture{Name: name, Object: obj, Kind: vmKind, Interfaces: len(meta.Spec.Template.Spec.Domain.Devices.Interfaces)}
-	for _, l := range strings.Split(string(text), "\n") {
-		if rest, ok := strings.CutPrefix(l, "# expect: "); ok {
-			f.Expect = append(f.Expect, rest)
-		}
+	for _, p := range ex.Patch {
+		f.Expect = append(f.Expect, "patch "+p)
+	}
+	for _, w := range ex.Warn {
+		f.Expect = append(f.Expect, "warn "+w)
+	}
+	for _, d := range ex.Deny {
+		f.Expect = append(f.Expect, "deny "+d)
 	}
 	return f, nil
 }
