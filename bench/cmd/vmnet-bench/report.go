@@ -220,7 +220,7 @@ func (r *report) markdown(command string) string {
 
 	p("# Benchmarks")
 	p("")
-	p("Written by `make bench` (`%s`) on %s, in %v. Every number below was measured in that run;", command, r.Started.Format("2006-01-02 15:04 UTC"), r.Elapsed.Round(time.Second))
+	p("Written by `%s` on %s, in %v. Every number below was measured in that run;", command, r.Started.Format("2006-01-02 15:04 UTC"), r.Elapsed.Round(time.Second))
 	p("nothing is carried over from elsewhere. Re-run `make bench` to measure your machine.")
 	p("")
 	p("- Machine: %s. **Shared**: other engineers' builds and tests ran on the same 2 cores during the run", r.Machine)
