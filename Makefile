@@ -95,6 +95,20 @@ run: build e2e-tools ## Run kube-apiserver (KubeVirt's CRDs) with the webhook in
 	@$(GO) build -o $(BIN)/localcluster ./e2e/cmd/localcluster
 	@$(BIN)/localcluster --dir .local
 
+# Benchmarks and soak: load generator, floor server and report in bench/.
+BENCH_FLAGS ?=
+SOAK_DURATION ?= 60s
+
+.PHONY: bench
+bench: build e2e-tools ## Measure against the floor and the CEL policies (~10 min); writes BENCHMARKS.md.
+	$(GO) build -trimpath -o $(BIN)/vmnet-floor ./bench/cmd/vmnet-floor
+	$(GO) build -trimpath -o $(BIN)/vmnet-bench ./bench/cmd/vmnet-bench
+	$(BIN)/vmnet-bench $(BENCH_FLAGS)
+
+.PHONY: soak
+soak: build ## Mixed AdmissionReviews against bin/vmnet-webhook for SOAK_DURATION (60s): every answer and the RSS checked.
+	$(GO) test ./bench/soak -run '^TestSoak$$' -count=1 -v -timeout 10m -soak.duration $(SOAK_DURATION)
+
 FUZZTIME ?= 30s
 
 .PHONY: fuzz

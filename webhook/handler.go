@@ -82,9 +82,17 @@ func (h *Handler) Handle(_ context.Context, req admission.Request) (resp admissi
 	}
 	resp = admission.Allowed("")
 	if len(res.Patch) > 0 {
+		patch, err := MarshalPatch(res.Patch)
+		if err != nil {
+			decision = "error"
+			h.Log.Error(err, "encoding the patch", "uid", req.UID, "webhook", h.Name)
+			return admission.Errored(http.StatusInternalServerError,
+				fmt.Errorf("internal error in vmnet-webhook while encoding the patch of request %s", req.UID))
+		}
 		decision = "patched"
 		patchOps.WithLabelValues(kind).Add(float64(len(res.Patch)))
-		resp.Patches = res.Patch
+		pt := admissionv1.PatchTypeJSONPatch
+		resp.Patch, resp.PatchType = patch, &pt
 	}
 	resp.Warnings = res.Warnings
 	return resp

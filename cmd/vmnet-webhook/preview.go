@@ -212,11 +212,8 @@ func (p previewer) admit(d document, old []byte) (admitted, error) {
 			a.setDenial(webhookName("mutate", gvk, a.op), resp.Result)
 			return a, nil
 		}
-		if len(resp.Patches) > 0 {
-			patchJSON, err := json.Marshal(resp.Patches)
-			if err != nil {
-				return a, err
-			}
+		// The patch as the API server receives it: the handler encodes it.
+		if patchJSON := resp.Patch; len(patchJSON) > 0 {
 			patch, err := jsonpatch.DecodePatch(patchJSON)
 			if err != nil {
 				return a, fmt.Errorf("the mutating webhook's patch does not decode: %v", err)
