@@ -86,6 +86,13 @@ func (ep *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	resp := ep.hook.Handle(r.Context(), admission.Request{AdmissionRequest: *review.Request})
+	if isInternalError(resp) {
+		// Not a verdict: HTTP 500 makes the API server apply the
+		// webhook's failurePolicy. The uid and stack are in the log.
+		internalErrors.WithLabelValues(ep.name).Inc()
+		http.Error(w, oneLine(resp.Result.Message), http.StatusInternalServerError)
+		return
+	}
 	out := admissionv1.AdmissionReview{
 		TypeMeta: review.TypeMeta,
 		Response: &resp.AdmissionResponse,
