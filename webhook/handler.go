@@ -14,6 +14,7 @@ import (
 	admissionv1 "k8s.io/api/admission/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/config"
@@ -48,8 +49,9 @@ func RulesRequest(req admission.Request) rules.Request {
 
 // Handle runs the rule and turns its result into a response: a denial when
 // there are errors, otherwise allowed with the patch; warnings either way.
-// A panic in the rule is answered as an internal error, and logged with the
-// request's uid; the server keeps serving.
+// A panic in the rule is logged with the request's uid and stack, counted,
+// and answered as an internal error, which the Endpoint turns into HTTP 500
+// (see internalError); the server keeps serving.
 func (h *Handler) Handle(_ context.Context, req admission.Request) (resp admission.Response) {
 	start := time.Now()
 	kind := kindLabel(req.Kind.Kind)
@@ -61,8 +63,7 @@ func (h *Handler) Handle(_ context.Context, req admission.Request) (resp admissi
 			decision = "error"
 			h.Log.Error(fmt.Errorf("panic: %v", r), "rule panicked; answering with an internal error",
 				"uid", req.UID, "webhook", h.Name, "kind", req.Kind.Kind, "stack", string(debug.Stack()))
-			resp = admission.Errored(http.StatusInternalServerError,
-				fmt.Errorf("internal error in vmnet-webhook while evaluating request %s; the webhook's log has the details", req.UID))
+			resp = internalError(req.UID)
 		}
 		decisions.WithLabelValues(h.Name, kind, operationLabel(string(req.Operation)), decision).Inc()
 		h.logRequest(req, decision, res, time.Since(start))
@@ -96,6 +97,26 @@ func (h *Handler) Handle(_ context.Context, req admission.Request) (resp admissi
 	}
 	resp.Warnings = res.Warnings
 	return resp
+}
+
+// internalError is the answer to a request the webhook failed to evaluate.
+// The Endpoint sends it as HTTP 500 rather than as an AdmissionReview: the
+// API server then treats the call as failed and applies the webhook's
+// failurePolicy (mutate fails open, validate fails closed), exactly as when
+// the webhook is down. Answering allowed:false would instead refuse the
+// object even where the policy says to let it through.
+func internalError(uid types.UID) admission.Response {
+	resp := admission.Errored(http.StatusInternalServerError,
+		fmt.Errorf("internal error in vmnet-webhook while evaluating request %s; the webhook's log has the details", uid))
+	resp.UID = uid
+	return resp
+}
+
+// isInternalError tells an internal error (ours, or controller-runtime's
+// own for a panic it recovered or a response it could not encode) from a
+// verdict: the rules' denials are always 403.
+func isInternalError(resp admission.Response) bool {
+	return !resp.Allowed && resp.Result != nil && resp.Result.Code == http.StatusInternalServerError
 }
 
 // Denied is the answer to a request the rules reject: 403 Forbidden with the

@@ -41,6 +41,9 @@ type Endpoint struct {
 	maxBodyBytes int64
 	bodyTimeout  time.Duration
 	log          logr.Logger
+	// draining, when set and true, makes every answer close its
+	// connection: see ServeHTTP.
+	draining func() bool
 }
 
 // NewEndpoint serves h, reading at most maxBodyBytes of body within
@@ -70,6 +73,13 @@ type badRequest struct {
 func (e *badRequest) Error() string { return e.reason }
 
 func (ep *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if ep.draining != nil && ep.draining() {
+		// While shutting down, answer and close: a client then opens a new
+		// connection for its next request (to another replica) instead of
+		// sending it on a pooled one just as the server closes it, which
+		// it would see as a reset.
+		w.Header().Set("Connection", "close")
+	}
 	review, err := ep.readReview(w, r)
 	if err != nil {
 		var bad *badRequest
@@ -86,6 +96,13 @@ func (ep *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	resp := ep.hook.Handle(r.Context(), admission.Request{AdmissionRequest: *review.Request})
+	if isInternalError(resp) {
+		// Not a verdict: HTTP 500 makes the API server apply the
+		// webhook's failurePolicy. The uid and stack are in the log.
+		internalErrors.WithLabelValues(ep.name).Inc()
+		http.Error(w, oneLine(resp.Result.Message), http.StatusInternalServerError)
+		return
+	}
 	out := admissionv1.AdmissionReview{
 		TypeMeta: review.TypeMeta,
 		Response: &resp.AdmissionResponse,

@@ -38,10 +38,14 @@ var (
 		Name: "vmnet_webhook_rule_panics_total",
 		Help: "Panics recovered while running the rules, by webhook.",
 	}, []string{"webhook"})
+	internalErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "vmnet_webhook_internal_errors_total",
+		Help: "Requests answered HTTP 500 (a panic in the rules, a response that could not be encoded), by webhook; the API server applies the failurePolicy to them.",
+	}, []string{"webhook"})
 )
 
 func init() {
-	ctrlmetrics.Registry.MustRegister(decisions, ruleFirings, patchOps, warnings, badRequests, panics)
+	ctrlmetrics.Registry.MustRegister(decisions, ruleFirings, patchOps, warnings, badRequests, panics, internalErrors)
 	// controller-runtime registers the Go and process collectors only when
 	// its controllers are in use; a webhook wants them too.
 	for _, c := range []prometheus.Collector{

@@ -72,8 +72,8 @@ func TestRealRules(t *testing.T) {
 		cases := []struct{ obj, path, msg string }{
 			{`"a string"`, MutatePath, "object: Invalid value: "},
 			{`"a string"`, ValidatePath, "object: Invalid value: "},
-			{`null`, MutatePath, "object: Invalid value: "},
-			{`null`, ValidatePath, "object: Invalid value: "},
+			{`null`, MutatePath, "object: Required value: the request carries no object"},
+			{`null`, ValidatePath, "object: Required value: the request carries no object"},
 			{`{"spec":{"template":{"spec":{"domain":"not an object"}}}}`, ValidatePath, "spec.template.spec.domain: "},
 		}
 		for _, tc := range cases {

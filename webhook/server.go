@@ -110,7 +110,9 @@ func NewServer(opts Options) (*Server, error) {
 		ValidatePath: {Name: "validate", Rule: opts.Validate, Config: opts.Config, Log: opts.Log},
 	} {
 		// Register wraps the endpoint in controller-runtime's metrics.
-		s.webhook.Register(path, NewEndpoint(h, opts.MaxBodyBytes, opts.BodyTimeout))
+		ep := NewEndpoint(h, opts.MaxBodyBytes, opts.BodyTimeout)
+		ep.draining = s.draining.Load
+		s.webhook.Register(path, ep)
 	}
 
 	if s.health, err = net.Listen("tcp", opts.HealthAddr); err != nil {

@@ -190,34 +190,50 @@ func clientWith(ts *testServer, p certs.Pair) *http.Client {
 	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool(ts.ca), Certificates: []tls.Certificate{cert}}}}
 }
 
-func TestRulePanicIsAnsweredAndServingContinues(t *testing.T) {
-	ts := startServer(t, func(o *Options) {
-		o.Validate = func(c config.Config, r rules.Request) rules.Result {
+// A panic in a rule is answered HTTP 500 with a one-line body naming the
+// uid, so that the API server applies the webhook's failurePolicy; the uid
+// and the stack are logged, both counters move, and serving continues.
+func TestRulePanicIsAnswered500AndServingContinues(t *testing.T) {
+	boom := func(next RuleFunc) RuleFunc {
+		return func(c config.Config, r rules.Request) rules.Result {
 			if bytes.Contains(r.Object, []byte("boom")) {
 				var m map[string]int
 				m["boom"]++ // a nil map write: a real runtime panic
 			}
-			return fakeValidate(c, r)
+			return next(c, r)
 		}
+	}
+	ts := startServer(t, func(o *Options) {
+		o.Mutate = boom(fakeMutate)
+		o.Validate = boom(fakeValidate)
 	})
-	r := ts.admit(t, ValidatePath, review("uid-panic-1", "boom", admissionv1.Create)).Response
-	if r.Allowed || r.UID != "uid-panic-1" || r.Result.Code != 500 {
-		t.Fatalf("got %+v, want a 500-coded refusal for uid-panic-1", r)
-	}
-	if want := "internal error in vmnet-webhook while evaluating request uid-panic-1; the webhook's log has the details"; r.Result.Message != want {
-		t.Errorf("message %q, want %q", r.Result.Message, want)
-	}
-	var line string
-	for _, l := range strings.Split(logs.String(), "\n") {
-		if strings.Contains(l, "rule panicked") && strings.Contains(l, `"uid":"uid-panic-1"`) {
-			line = l
+	for _, c := range []struct{ path, name string }{{MutatePath, "mutate"}, {ValidatePath, "validate"}} {
+		before := metricValue(t, ts, `vmnet_webhook_internal_errors_total{webhook="`+c.name+`"}`)
+		panicsBefore := metricValue(t, ts, `vmnet_webhook_rule_panics_total{webhook="`+c.name+`"}`)
+		uid := "uid-panic-" + c.name
+		status, body := ts.post(t, c.path, "application/json", review(uid, "boom", admissionv1.Create))
+		want := "internal error in vmnet-webhook while evaluating request " + uid + "; the webhook's log has the details\n"
+		if status != http.StatusInternalServerError || string(body) != want {
+			t.Fatalf("%s: status %d body %q, want 500 %q", c.path, status, body, want)
 		}
-	}
-	if line == "" || !strings.Contains(line, "assignment to entry in nil map") {
-		t.Errorf("no log line with the uid and the panic; log:\n%s", logs.String())
-	}
-	if r := ts.admit(t, ValidatePath, review("u-after", "vm", admissionv1.Create)).Response; !r.Allowed {
-		t.Fatalf("after the panic: %+v", r)
+		var line string
+		for _, l := range strings.Split(logs.String(), "\n") {
+			if strings.Contains(l, "rule panicked") && strings.Contains(l, `"uid":"`+uid+`"`) {
+				line = l
+			}
+		}
+		if line == "" || !strings.Contains(line, "assignment to entry in nil map") || !strings.Contains(line, "goroutine ") {
+			t.Errorf("%s: no log line with the uid, the panic and the stack; log:\n%s", c.path, logs.String())
+		}
+		if got := metricValue(t, ts, `vmnet_webhook_internal_errors_total{webhook="`+c.name+`"}`); got != before+1 {
+			t.Errorf("%s: internal errors counter %v, want %v", c.path, got, before+1)
+		}
+		if got := metricValue(t, ts, `vmnet_webhook_rule_panics_total{webhook="`+c.name+`"}`); got != panicsBefore+1 {
+			t.Errorf("%s: panics counter %v, want %v", c.path, got, panicsBefore+1)
+		}
+		if r := ts.admit(t, c.path, review("u-after-"+c.name, "vm", admissionv1.Create)).Response; !r.Allowed || string(r.UID) != "u-after-"+c.name {
+			t.Fatalf("%s after the panic: %+v", c.path, r)
+		}
 	}
 }
 

@@ -5,6 +5,8 @@
 package rules
 
 import (
+	"bytes"
+
 	"gomodules.xyz/jsonpatch/v2"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -97,9 +99,9 @@ func Mutate(cfg config.Config, req Request) Result {
 	if !ok || req.Operation != Create {
 		return Result{}
 	}
-	root, err := vmspec.Decode(req.Object)
-	if err != nil {
-		return malformed(err)
+	root, ferr := decodeObject(req.Object)
+	if ferr != nil {
+		return malformed(ferr)
 	}
 	o := readObject(root, shape, nil)
 	if !o.mutable() || o.spec == nil {
@@ -125,9 +127,9 @@ func Validate(cfg config.Config, req Request) Result {
 	if !ok || (req.Operation != Create && req.Operation != Update) {
 		return Result{}
 	}
-	root, err := vmspec.Decode(req.Object)
-	if err != nil {
-		res := malformed(err)
+	root, ferr := decodeObject(req.Object)
+	if ferr != nil {
+		res := malformed(ferr)
 		if cfg.Enforcement == config.Warn {
 			res.Warnings = []string{fit("", res.Errors[0].Field, res.Errors[0].Detail)}
 			res.Errors = nil
@@ -169,10 +171,25 @@ func Validate(cfg config.Config, req Request) Result {
 	return res
 }
 
-// malformed answers an object that is not a JSON object at all.
-func malformed(err error) Result {
+// decodeObject reads the request's object, or says why it cannot. A
+// request without an object and one with "object": null both arrive as no
+// bytes (the admission request's raw extension drops a null): that is a
+// missing object, not broken JSON.
+func decodeObject(raw []byte) (map[string]any, *field.Error) {
+	if t := bytes.TrimSpace(raw); len(t) == 0 || bytes.Equal(t, []byte("null")) {
+		return nil, field.Required(field.NewPath("object"), "the request carries no object")
+	}
+	root, err := vmspec.Decode(raw)
+	if err != nil {
+		return nil, field.Invalid(field.NewPath("object"), field.OmitValueType{}, err.Error())
+	}
+	return root, nil
+}
+
+// malformed answers an object that is missing or not a JSON object at all.
+func malformed(err *field.Error) Result {
 	return Result{
-		Errors: field.ErrorList{field.Invalid(field.NewPath("object"), field.OmitValueType{}, err.Error())},
+		Errors: field.ErrorList{err},
 		Fired:  []string{RuleMalformed},
 	}
 }

@@ -14,7 +14,9 @@ func TestNotAnObject(t *testing.T) {
 		`[]`:       `object: Invalid value: must be a JSON object, not an array`,
 		`"vm"`:     `object: Invalid value: must be a JSON object, not a string`,
 		`{"a":`:    `object: Invalid value: not valid JSON: unexpected EOF`,
-		``:         `object: Invalid value: not valid JSON: EOF`,
+		``:         `object: Required value: the request carries no object`,
+		`null`:     `object: Required value: the request carries no object`,
+		" \n":      `object: Required value: the request carries no object`,
 		`{}{}`:     `object: Invalid value: not valid JSON: data after the top-level value`,
 		"\xff\xfe": `object: Invalid value: not valid JSON: invalid character 'ÿ' looking for beginning of value`,
 	} {
