@@ -12,6 +12,11 @@ CERT_MANAGER_VERSION     := v1.21.2
 CONTROLLER_TOOLS_VERSION := v0.23.0
 
 GO      ?= go
+# go.mod's toolchain line names the Go release that has the standard
+# library's security fixes (govulncheck checks against it); let go fetch it
+# through the module proxy when the installed one is older. Some installs
+# default to GOTOOLCHAIN=local; a value set in the environment still wins.
+export GOTOOLCHAIN ?= auto
 BIN     := $(CURDIR)/bin
 WEBHOOK := $(BIN)/vmnet-webhook
 TOOLS   := $(CURDIR)/e2e/tools
