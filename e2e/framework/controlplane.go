@@ -94,10 +94,10 @@ func Start(ctx context.Context, opts Options) (cp *ControlPlane, err error) {
 	if err != nil {
 		return cp, err
 	}
-	if err := p.writeFiles("apiserver", "kube-apiserver", nil, true); err != nil {
+	if err := p.writeServing("apiserver"); err != nil {
 		return cp, err
 	}
-	if err := p.writeFiles("admin", "admin", []string{"system:masters"}, false); err != nil {
+	if err := p.writeClient("admin", "admin", "system:masters"); err != nil {
 		return cp, err
 	}
 	if err := p.writeServiceAccountKey(); err != nil {

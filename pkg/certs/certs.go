@@ -87,16 +87,17 @@ func (ca *CA) Serving(dnsNames []string, ips []net.IP, now time.Time) (Pair, err
 	dns := append(append([]string{}, DefaultDNSNames...), dnsNames...)
 	addrs := append(append([]net.IP{}, DefaultIPs...), ips...)
 	cn := dns[len(dns)-1] // the most specific name given
-	return ca.issue(cn, dedupe(dns), dedupeIPs(addrs), x509.ExtKeyUsageServerAuth, now, ServingValidity)
+	return ca.issue(pkix.Name{CommonName: cn}, dedupe(dns), dedupeIPs(addrs), x509.ExtKeyUsageServerAuth, now, ServingValidity)
 }
 
 // Client issues an ECDSA P-256 client certificate, as the API server would
-// present to a webhook that checks client certificates.
-func (ca *CA) Client(commonName string, now time.Time) (Pair, error) {
-	return ca.issue(commonName, nil, nil, x509.ExtKeyUsageClientAuth, now, ServingValidity)
+// present to a webhook that checks client certificates. Groups go into the
+// subject's organizations, where kube-apiserver reads a user's groups.
+func (ca *CA) Client(commonName string, now time.Time, groups ...string) (Pair, error) {
+	return ca.issue(pkix.Name{CommonName: commonName, Organization: groups}, nil, nil, x509.ExtKeyUsageClientAuth, now, ServingValidity)
 }
 
-func (ca *CA) issue(cn string, dns []string, ips []net.IP, usage x509.ExtKeyUsage, now time.Time, validity time.Duration) (Pair, error) {
+func (ca *CA) issue(subject pkix.Name, dns []string, ips []net.IP, usage x509.ExtKeyUsage, now time.Time, validity time.Duration) (Pair, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return Pair{}, err
@@ -111,7 +112,7 @@ func (ca *CA) issue(cn string, dns []string, ips []net.IP, usage x509.ExtKeyUsag
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber: serial,
-		Subject:      pkix.Name{CommonName: cn},
+		Subject:      subject,
 		DNSNames:     dns,
 		IPAddresses:  ips,
 		NotBefore:    now.Add(-clockSkew),

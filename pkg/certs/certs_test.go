@@ -89,3 +89,38 @@ func TestParseIPsRejectsNonsense(t *testing.T) {
 		t.Errorf("err %v", err)
 	}
 }
+
+// A client certificate carries its groups as organizations, where
+// kube-apiserver reads them (the e2e harness's admin is in system:masters).
+func TestClientGroups(t *testing.T) {
+	ca, err := NewCA("test", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pair, err := ca.Client("admin", time.Now(), "system:masters", "team")
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, _ := pem.Decode(pair.CertPEM)
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One RDN set holds them, which DER sorts; the API server reads a set.
+	groups := slices.Sorted(slices.Values(cert.Subject.Organization))
+	if cert.Subject.CommonName != "admin" || !slices.Equal(groups, []string{"system:masters", "team"}) {
+		t.Errorf("subject %v", cert.Subject)
+	}
+	if len(cert.ExtKeyUsage) != 1 || cert.ExtKeyUsage[0] != x509.ExtKeyUsageClientAuth {
+		t.Errorf("extended key usage %v", cert.ExtKeyUsage)
+	}
+	if _, err := cert.Verify(x509.VerifyOptions{Roots: poolOf(ca.Cert), KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
+		t.Errorf("does not verify against its CA: %v", err)
+	}
+}
+
+func poolOf(c *x509.Certificate) *x509.CertPool {
+	p := x509.NewCertPool()
+	p.AddCert(c)
+	return p
+}
