@@ -21,7 +21,13 @@ func StartServer(ctx context.Context, dir, bin string, extraArgs ...string) (*We
 	if err != nil {
 		return nil, err
 	}
-	certsBin := filepath.Join(bins, "vmnet-webhook")
+	return startServer(ctx, dir, filepath.Base(bin), bin, filepath.Join(bins, "vmnet-webhook"), extraArgs)
+}
+
+// startServer writes certificates with `certsBin certs` into a new directory
+// name-* under dir, runs `bin serve` there on free loopback ports, logging
+// to name.log, and waits until /readyz answers; on failure it stops bin.
+func startServer(ctx context.Context, dir, name, bin, certsBin string, extraArgs []string) (*Webhook, error) {
 	for _, b := range []string{bin, certsBin} {
 		if !exists(b) {
 			return nil, missingBinary(b)
@@ -29,12 +35,18 @@ func StartServer(ctx context.Context, dir, bin string, extraArgs ...string) (*We
 	}
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	if dir, err = os.MkdirTemp(dir, filepath.Base(bin)+"-"); err != nil {
+	dir, err := os.MkdirTemp(dir, name+"-")
+	if err != nil {
 		return nil, err
 	}
 	certs := exec.CommandContext(ctx, certsBin, "certs", "--dir", dir, "--ip", "127.0.0.1")
 	if out, err := certs.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("vmnet-webhook certs: %v\n%s", err, out)
+	}
+	for _, f := range []string{"ca.crt", "tls.crt", "tls.key"} {
+		if !exists(filepath.Join(dir, f)) {
+			return nil, fmt.Errorf("vmnet-webhook certs did not write %s in %s", f, dir)
+		}
 	}
 	ports, err := freePorts(3)
 	if err != nil {
@@ -45,18 +57,20 @@ func StartServer(ctx context.Context, dir, bin string, extraArgs ...string) (*We
 		CertDir:     dir,
 		HealthAddr:  "127.0.0.1:" + strconv.Itoa(ports[1]),
 		MetricsAddr: "127.0.0.1:" + strconv.Itoa(ports[2]),
-		Log:         filepath.Join(dir, "server.log"),
+		Log:         filepath.Join(dir, name+".log"),
 	}
 	args := append([]string{"serve",
+		// Loopback only, like everything the harness starts.
 		"--bind-address", "127.0.0.1",
 		"--port", strconv.Itoa(w.Port),
 		"--cert-dir", dir,
 		"--health-addr", w.HealthAddr,
 		"--metrics-addr", w.MetricsAddr,
 	}, extraArgs...)
-	if w.proc, err = startProcess(filepath.Base(bin), bin, args, w.Log); err != nil {
+	if w.proc, err = startProcess(name, bin, args, w.Log); err != nil {
 		return nil, err
 	}
+	// /readyz is plain HTTP on the health address.
 	if err := waitHTTP(ctx, w.proc, plainHTTP, "http://"+w.HealthAddr+"/readyz", w.Log); err != nil {
 		w.Stop()
 		return nil, err

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -46,55 +45,13 @@ type Webhook struct {
 // plane stops it on Stop; Stop it earlier to test a webhook that is down.
 func (cp *ControlPlane) StartWebhook(ctx context.Context, extraArgs ...string) (*Webhook, error) {
 	bin := filepath.Join(cp.bin, "vmnet-webhook")
-	if !exists(bin) {
-		return nil, missingBinary(bin)
-	}
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	dir, err := os.MkdirTemp(cp.Dir, "webhook-")
-	if err != nil {
-		return nil, err
-	}
-	certs := exec.CommandContext(ctx, bin, "certs", "--dir", dir, "--ip", "127.0.0.1")
-	if out, err := certs.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("vmnet-webhook certs: %v\n%s", err, out)
-	}
-	for _, f := range []string{"ca.crt", "tls.crt", "tls.key"} {
-		if !exists(filepath.Join(dir, f)) {
-			return nil, fmt.Errorf("vmnet-webhook certs did not write %s in %s", f, dir)
-		}
-	}
-	ports, err := freePorts(3)
-	if err != nil {
-		return nil, err
-	}
-	w := &Webhook{
-		Port:        ports[0],
-		CertDir:     dir,
-		HealthAddr:  "127.0.0.1:" + strconv.Itoa(ports[1]),
-		MetricsAddr: "127.0.0.1:" + strconv.Itoa(ports[2]),
-		Log:         filepath.Join(dir, "webhook.log"),
-	}
-	args := append([]string{"serve",
-		// Loopback only, like everything the harness starts.
-		"--bind-address", "127.0.0.1",
-		"--port", strconv.Itoa(w.Port),
-		"--cert-dir", dir,
-		"--health-addr", w.HealthAddr,
-		"--metrics-addr", w.MetricsAddr,
-	}, extraArgs...)
-	w.proc, err = startProcess("vmnet-webhook", bin, args, w.Log)
+	w, err := startServer(ctx, cp.Dir, "webhook", bin, bin, extraArgs)
 	if err != nil {
 		return nil, err
 	}
 	cp.mu.Lock()
 	cp.webhooks = append(cp.webhooks, w)
 	cp.mu.Unlock()
-	// /readyz is plain HTTP on the health address.
-	if err := waitHTTP(ctx, w.proc, plainHTTP, "http://"+w.HealthAddr+"/readyz", w.Log); err != nil {
-		w.Stop()
-		return nil, err
-	}
 	return w, nil
 }
 
