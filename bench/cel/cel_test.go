@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vmnet-webhook/vmnet-webhook/bench/e2eload"
 	"github.com/vmnet-webhook/vmnet-webhook/e2e/framework"
 )
 
@@ -24,21 +25,6 @@ spec:
         devices: ` + devices + `
       networks: ` + networks + `
 `
-}
-
-type stored struct {
-	Spec struct {
-		Template struct {
-			Spec struct {
-				Domain struct {
-					Devices struct {
-						Interfaces []map[string]any `json:"interfaces"`
-					} `json:"devices"`
-				} `json:"domain"`
-				Networks []map[string]any `json:"networks"`
-			} `json:"spec"`
-		} `json:"template"`
-	} `json:"spec"`
 }
 
 // The policies in manifests/cel load without type-checking warnings against
@@ -61,12 +47,12 @@ func TestPolicies(t *testing.T) {
 		}
 	}
 
-	create := func(t *testing.T, obj string) (stored, string, error) {
+	create := func(t *testing.T, obj string) (e2eload.VMShape, string, error) {
 		t.Helper()
 		out, stderr, err := cp.Kubectl(ctx, obj, "create", "-o", "json", "-f", "-")
-		var s stored
+		var s e2eload.VMShape
 		if err == nil {
-			if err := json.Unmarshal([]byte(out), &s); err != nil {
+			if s, err = e2eload.Shape([]byte(out)); err != nil {
 				t.Fatalf("kubectl output: %v", err)
 			}
 		}
@@ -79,11 +65,10 @@ func TestPolicies(t *testing.T) {
 		if err != nil {
 			t.Fatal(stderr)
 		}
-		sp := s.Spec.Template.Spec
-		if got := str(sp.Domain.Devices.Interfaces); got != `[{"masquerade":{},"name":"default"}]` {
+		if got := str(s.Interfaces); got != `[{"masquerade":{},"name":"default"}]` {
 			t.Errorf("interfaces %s", got)
 		}
-		if got := str(sp.Networks); got != `[{"name":"default","pod":{}}]` {
+		if got := str(s.Networks); got != `[{"name":"default","pod":{}}]` {
 			t.Errorf("networks %s", got)
 		}
 	})
@@ -94,7 +79,7 @@ func TestPolicies(t *testing.T) {
 		if err != nil {
 			t.Fatal(stderr)
 		}
-		if got := str(s.Spec.Template.Spec.Domain.Devices.Interfaces); got != `[{"bridge":{},"name":"br"},{"masquerade":{},"name":"default"}]` {
+		if got := str(s.Interfaces); got != `[{"bridge":{},"name":"br"},{"masquerade":{},"name":"default"}]` {
 			t.Errorf("interfaces %s", got)
 		}
 	})
@@ -103,7 +88,7 @@ func TestPolicies(t *testing.T) {
 		if err != nil {
 			t.Fatal(stderr)
 		}
-		if n := len(s.Spec.Template.Spec.Networks); n != 0 {
+		if n := len(s.Networks); n != 0 {
 			t.Errorf("opted-out VM got %d networks", n)
 		}
 	})
