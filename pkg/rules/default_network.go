@@ -6,15 +6,11 @@ package rules
 // binding, so that it is reachable through the pod IP.
 func defaultNetwork(m *mutation) {
 	spec := m.obj.spec
-	domain, ok := spec["domain"].(map[string]any)
+	domain, devices, ok := devicesOf(spec)
 	if !ok {
 		return
 	}
-	devices, hasDevices := domain["devices"].(map[string]any)
-	if domain["devices"] != nil && !hasDevices {
-		return
-	}
-	if hasDevices {
+	if devices != nil {
 		if v := devices["autoattachPodInterface"]; v != nil && v != true {
 			return
 		}
@@ -26,11 +22,6 @@ func defaultNetwork(m *mutation) {
 		return
 	}
 	iface := map[string]any{"name": "default", "masquerade": map[string]any{}}
-	domainPtr := m.obj.specPtr.Key("domain")
-	if hasDevices {
-		m.push(devices, domainPtr.Key("devices"), "interfaces", iface)
-	} else {
-		m.set(domain, domainPtr, "devices", map[string]any{"interfaces": []any{iface}})
-	}
+	m.pushDevice(domain, devices, "interfaces", iface)
 	m.push(spec, m.obj.specPtr, "networks", map[string]any{"name": "default", "pod": map[string]any{}})
 }

@@ -78,12 +78,8 @@ func ipv6CloudInit(m *mutation) {
 		}
 	}
 	// No cloud-init volume: add one, and its disk.
-	domain, ok := spec["domain"].(map[string]any)
+	domain, devices, ok := devicesOf(spec)
 	if !ok {
-		return
-	}
-	devices, hasDevices := domain["devices"].(map[string]any)
-	if domain["devices"] != nil && !hasDevices {
 		return
 	}
 	if disks := devices["disks"]; disks != nil {
@@ -97,13 +93,7 @@ func ipv6CloudInit(m *mutation) {
 		"name":             name,
 		"cloudInitNoCloud": map[string]any{"networkData": networkData},
 	})
-	disk := map[string]any{"name": name, "disk": map[string]any{"bus": "virtio"}}
-	domainPtr := m.obj.specPtr.Key("domain")
-	if hasDevices {
-		m.push(devices, domainPtr.Key("devices"), "disks", disk)
-	} else {
-		m.set(domain, domainPtr, "devices", map[string]any{"disks": []any{disk}})
-	}
+	m.pushDevice(domain, devices, "disks", map[string]any{"name": name, "disk": map[string]any{"bus": "virtio"}})
 }
 
 // hasMasquerade says whether an interface on the named network is bound by

@@ -35,6 +35,32 @@ func (m *mutation) push(parent map[string]any, parentPtr vmspec.Pointer, key str
 	m.ops = append(m.ops, jsonpatch.Operation{Operation: "add", Path: parentPtr.Key(key).Index(len(list)).String(), Value: clone(value)})
 }
 
+// devicesOf finds the spec's domain and domain.devices (nil when absent).
+// ok is false when domain is absent or either has the wrong type: mutation
+// leaves such an object to the API server's schema validation.
+func devicesOf(spec map[string]any) (domain, devices map[string]any, ok bool) {
+	domain, ok = spec["domain"].(map[string]any)
+	if !ok {
+		return nil, nil, false
+	}
+	devices, isObject := domain["devices"].(map[string]any)
+	if domain["devices"] != nil && !isObject {
+		return nil, nil, false
+	}
+	return domain, devices, true
+}
+
+// pushDevice appends value to domain.devices[list], adding devices itself
+// when it is absent.
+func (m *mutation) pushDevice(domain, devices map[string]any, list string, value any) {
+	domainPtr := m.obj.specPtr.Key("domain")
+	if devices != nil {
+		m.push(devices, domainPtr.Key("devices"), list, value)
+		return
+	}
+	m.set(domain, domainPtr, "devices", map[string]any{list: []any{value}})
+}
+
 // clone copies a value this package built, so that a later change to the
 // object does not reach into an operation already made.
 func clone(v any) any {
