@@ -31,17 +31,7 @@ func TestIPv4OnlyClusterInjectsOnlyWhenAsked(t *testing.T) {
 	mustKubectl(t, "", "create", "-n", ns, "-f", "examples/custom-ipv6-cidr.yaml")
 	spec := field(t, stored(t, vmGVR, ns, "custom-ipv6-cidr").Object, "spec", "template", "spec").(map[string]any)
 	mac := assignedMAC(t, spec)
-	want := `# vmnet-webhook: pod network, IPv6 by static address
-version: 2
-ethernets:
-  eth0:
-    match:
-      macaddress: "` + mac + `"
-    set-name: eth0
-    dhcp4: true
-    addresses: [fd20:0:1::2/120]
-    gateway6: fd20:0:1::1
-`
+	want := networkDataFor(mac, "fd20:0:1::2/120", "fd20:0:1::1")
 	if nd := field(t, spec, "volumes", 1, "cloudInitNoCloud", "networkData"); nd != want {
 		t.Errorf("networkData %q, want %q", nd, want)
 	}

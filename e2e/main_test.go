@@ -275,6 +275,12 @@ func sameJSON(t *testing.T, what string, got any, want string) {
 // networkData is what the rules write for the default pod CIDR, for the
 // pod network's NIC with the given MAC.
 func networkData(mac string) string {
+	return networkDataFor(mac, "fd10:0:2::2/120", "fd10:0:2::1")
+}
+
+// networkDataFor is what the rules write for the NIC with the given MAC,
+// address and gateway.
+func networkDataFor(mac, addr, gw string) string {
 	return `# vmnet-webhook: pod network, IPv6 by static address
 version: 2
 ethernets:
@@ -283,8 +289,8 @@ ethernets:
       macaddress: "` + mac + `"
     set-name: eth0
     dhcp4: true
-    addresses: [fd10:0:2::2/120]
-    gateway6: fd10:0:2::1
+    addresses: [` + addr + `]
+    gateway6: ` + gw + `
 `
 }
 
