@@ -13,6 +13,7 @@ const usage = `vmnet-webhook: admission webhook for KubeVirt VMs on the pod netw
 Usage:
   vmnet-webhook serve   [flags]   serve the admission webhook over HTTPS
   vmnet-webhook preview -f FILE   show what the webhook would do to objects
+  vmnet-webhook audit   [flags]   judge the objects already stored in a cluster
   vmnet-webhook certs --dir DIR   write a development CA and serving certificate
 
 Run "vmnet-webhook COMMAND --help" for a command's flags.
@@ -34,6 +35,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return serve(args[1:], stderr)
 	case "preview":
 		return preview(args[1:], stdin, stdout, stderr)
+	case "audit":
+		return audit(args[1:], stdout, stderr)
 	case "certs":
 		return certsCmd(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
