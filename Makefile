@@ -60,6 +60,15 @@ lint: ## gofmt and go vet.
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
+# The kubectl plugin: the same binary as kubectl-vmnet on PATH, so that
+# `kubectl vmnet audit` and `kubectl vmnet preview` work.
+PLUGIN_DIR ?= $(HOME)/.local/bin
+
+.PHONY: install-plugin
+install-plugin: build ## Install the kubectl plugin: PLUGIN_DIR/kubectl-vmnet (default ~/.local/bin, which must be on PATH).
+	install -d $(PLUGIN_DIR)
+	install -m 0755 $(WEBHOOK) $(PLUGIN_DIR)/kubectl-vmnet
+
 # Deployment. KUBECTL is the one the control-plane harness builds into bin/
 # when present, else the one on PATH.
 DOCKER  ?= docker

@@ -282,6 +282,49 @@ func TestAuditAsLeastPrivilegedUser(t *testing.T) {
 	sameJSON(t, "-A: the items of "+auditNS+" and "+auditIgnored, ours, toJSON(t, want.Items))
 }
 
+// Installed on PATH as kubectl-vmnet, the binary is a kubectl plugin:
+// kubectl plugin list finds it, and kubectl vmnet audit and kubectl vmnet
+// preview are the commands.
+func TestAuditKubectlPlugin(t *testing.T) {
+	auditObjects(t)
+	bin, err := framework.BinDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	// What make install-plugin does.
+	install := exec.Command("make", "-s", "install-plugin", "PLUGIN_DIR="+dir)
+	install.Dir = root
+	if out, err := install.CombinedOutput(); err != nil {
+		t.Fatalf("make install-plugin: %v\n%s", err, out)
+	}
+	kubectlIn := func(args ...string) run {
+		cmd := exec.Command(filepath.Join(bin, "kubectl"), args...)
+		cmd.Env = append(os.Environ(), "PATH="+dir+string(os.PathListSeparator)+os.Getenv("PATH"),
+			"KUBECACHEDIR="+filepath.Join(cp.Dir, "kubectl-cache"))
+		return runCmd(t, cmd, cp.Kubeconfig)
+	}
+
+	r := kubectlIn("plugin", "list")
+	if want := filepath.Join(dir, "kubectl-vmnet") + "\n"; r.code != 0 || !strings.Contains(r.stdout, want) {
+		t.Errorf("kubectl plugin list: exit %d stdout %q stderr %q, want %q listed", r.code, r.stdout, r.stderr, want)
+	}
+	r = kubectlIn("vmnet", "audit", "--pod-ips", framework.PodIPs, "-n", auditNamespaces)
+	if r.code != 1 || r.stdout != auditTable || r.stderr != auditSummary {
+		t.Errorf("kubectl vmnet audit: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = kubectlIn("vmnet", "preview", "--pod-ips", framework.PodIPs, "-f", "examples/reserved-port.yaml")
+	want := `Error from server (Forbidden): admission webhook "validate.vmnet.kubevirt.io" denied the request: ` +
+		reserved("spec.template.spec.domain.devices.interfaces[0].ports[1].port", 49152) + "\n"
+	if r.code != 1 || r.stdout != "" || r.stderr != want {
+		t.Errorf("kubectl vmnet preview: exit %d stdout %q\nstderr %q\nwant %q", r.code, r.stdout, r.stderr, want)
+	}
+	r = kubectlIn("vmnet")
+	if r.code != 2 || !strings.HasPrefix(r.stderr, "kubectl vmnet: ") || !strings.Contains(r.stderr, "kubectl vmnet audit") {
+		t.Errorf("kubectl vmnet: exit %d stderr %q, want 2 and the plugin's usage", r.code, r.stderr)
+	}
+}
+
 // auditJSON is what -o json prints for auditNamespaces.
 const auditJSON = `{
     "summary": {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 )
 
 const usage = `vmnet-webhook: admission webhook for KubeVirt VMs on the pod network.
@@ -19,6 +21,17 @@ Usage:
 Run "vmnet-webhook COMMAND --help" for a command's flags.
 `
 
+// pluginUsage is the usage when the binary runs as the kubectl plugin
+// kubectl-vmnet: the commands that make sense from a workstation.
+const pluginUsage = `kubectl vmnet: what vmnet-webhook does to KubeVirt VMs on the pod network.
+
+Usage:
+  kubectl vmnet audit   [flags]   judge the objects already stored in the cluster
+  kubectl vmnet preview -f FILE   show what the webhook would do to objects in files
+
+Run "kubectl vmnet COMMAND --help" for a command's flags.
+`
+
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
@@ -26,6 +39,11 @@ func main() {
 // run dispatches to a subcommand and returns the exit status: 0 success,
 // 1 failure (or a denied document in preview), 2 bad usage.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	usage := usage
+	// kubectl runs a plugin found on PATH as kubectl-<name> by that name.
+	if strings.HasPrefix(filepath.Base(os.Args[0]), "kubectl-") {
+		usage = pluginUsage
+	}
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
