@@ -74,6 +74,11 @@ func audit(args []string, stdout, stderr io.Writer) int {
 		return failf(2, "kubeconfig: %v", err)
 	}
 	restCfg.UserAgent = "vmnet-webhook-audit"
+	// One request at a time, page after page: client-go's default of 5 per
+	// second would make small pages wait for nothing (kubectl uses 50).
+	if restCfg.QPS == 0 {
+		restCfg.QPS, restCfg.Burst = 50, 100
+	}
 	a, err := newAuditor(restCfg, cfg)
 	if err != nil {
 		return failf(2, "%v", err)
