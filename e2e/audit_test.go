@@ -167,6 +167,10 @@ func TestAuditTable(t *testing.T) {
 	if r.code != 1 || r.stdout != auditTable || r.stderr != auditSummary {
 		t.Errorf("exit %d, want 1\nstdout:\n%s\nwant:\n%s\nstderr:\n%s\nwant:\n%s", r.code, r.stdout, auditTable, r.stderr, auditSummary)
 	}
+	// Pages of one object each (limit and continue): the same verdicts.
+	if p := audit(t, cp.Kubeconfig, "-n", auditNamespaces, "--chunk-size", "1"); p != r {
+		t.Errorf("--chunk-size 1: exit %d\nstdout:\n%s\nstderr:\n%s\nwant the same as in one page", p.code, p.stdout, p.stderr)
+	}
 	// The refusals are the ones the webhook gives when the objects are
 	// created with it registered.
 	if !strings.Contains(auditTable, reserved("spec.template.spec.domain.devices.interfaces[0].ports[1].port", 49152)) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-logr/logr"
 	"github.com/spf13/pflag"
+	"golang.org/x/term"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
@@ -84,7 +85,7 @@ func audit(args []string, stdout, stderr io.Writer) int {
 		return failf(2, "%v", err)
 	}
 	a.selector, a.chunkSize = *selector, *chunkSize
-	if f, ok := stderr.(*os.File); ok && isTerminal(f) {
+	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		a.progress = f
 	}
 
@@ -124,10 +125,4 @@ func newAuditor(restCfg *rest.Config, cfg config.Config) (*auditor, error) {
 		admission: previewer{cfg: cfg, mutate: rules.Mutate, validate: rules.Validate},
 		chunkSize: 500,
 	}, nil
-}
-
-// isTerminal says whether f is a character device, such as a terminal.
-func isTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
