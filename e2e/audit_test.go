@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -182,6 +183,19 @@ func TestAuditTable(t *testing.T) {
 	}
 }
 
+// What a refusal means for a VM already stored: once the webhook is
+// registered, the VMI its controller creates to start it is refused too, so
+// such a VM does not start again until its port is fixed.
+func TestAuditRefusedVMDoesNotStart(t *testing.T) {
+	auditObjects(t)
+	r := kubectl(t, auditVMI("reserved-port-restart", "reserved-port"), "create", "--dry-run=server", "-n", auditNS, "-f", "-")
+	want := `Error from server (Forbidden): error when creating "STDIN": admission webhook "validate-vmi.vmnet.kubevirt.io" denied the request: ` +
+		reserved("spec.domain.devices.interfaces[0].ports[0].port", 49152) + "\n"
+	if r.code != 1 || r.stderr != want {
+		t.Errorf("the VMI a refused VM starts: exit %d stderr\n%q\nwant\n%q", r.code, r.stderr, want)
+	}
+}
+
 // -o json lists every object judged, the clean and the skipped ones too,
 // with the summary; -o yaml is the same document.
 func TestAuditJSON(t *testing.T) {
@@ -236,6 +250,36 @@ audit-vms   VirtualMachine   windows-e1000   warning   spec.template.spec.domain
 	if r.code != 2 || r.stdout != "" || strings.Count(r.stderr, "\n") != 1 ||
 		!strings.HasPrefix(r.stderr, "vmnet-webhook audit: cannot reach the API server at https://127.0.0.1:1: ") {
 		t.Errorf("unreachable API server: exit %d stdout %q stderr %q, want 2 and one line", r.code, r.stdout, r.stderr)
+	}
+}
+
+// On a terminal, stderr shows a running count, erased before the summary;
+// elsewhere (every other test here) stderr has the summary alone. script(1)
+// gives the command a terminal.
+func TestAuditProgressOnTerminal(t *testing.T) {
+	auditObjects(t)
+	script, err := exec.LookPath("script")
+	if err != nil {
+		t.Skip("script(1), which gives a command a terminal, is not installed")
+	}
+	bin, err := framework.BinDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := fmt.Sprintf("%q audit --pod-ips %s -n %s >/dev/null", filepath.Join(bin, "vmnet-webhook"), framework.PodIPs, auditNamespaces)
+	r := runCmd(t, exec.Command(script, "-qec", line, "/dev/null"), cp.Kubeconfig)
+	const erase = "\r\x1b[K"
+	// One line per page: the two namespaces, of each kind in turn.
+	want := ""
+	for _, p := range []string{"1 object read (virtualmachines)", "5 objects read (virtualmachines)",
+		"5 objects read (virtualmachineinstancereplicasets)", "5 objects read (virtualmachineinstancereplicasets)",
+		"5 objects read (virtualmachinepools)", "6 objects read (virtualmachinepools)",
+		"6 objects read (virtualmachineinstances)", "8 objects read (virtualmachineinstances)"} {
+		want += erase + p
+	}
+	want += erase + strings.ReplaceAll(auditSummary, "\n", "\r\n")
+	if r.code != 1 || r.stdout != want {
+		t.Errorf("on a terminal: exit %d, output\n%q\nwant\n%q", r.code, r.stdout, want)
 	}
 }
 

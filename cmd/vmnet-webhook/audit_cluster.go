@@ -150,7 +150,7 @@ func (a *auditor) list(ctx context.Context, gvr schema.GroupVersionResource, ns 
 		}
 		a.seen += len(page.Items)
 		if a.progress != nil {
-			fmt.Fprintf(a.progress, "\r\033[K%d objects read (%s)", a.seen, gvr.Resource)
+			fmt.Fprintf(a.progress, "\r\033[K%s read (%s)", plural(a.seen, "object"), gvr.Resource)
 		}
 		if opts.Continue = page.GetContinue(); opts.Continue == "" {
 			return nil
