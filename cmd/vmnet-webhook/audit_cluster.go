@@ -57,6 +57,9 @@ type auditor struct {
 func (a *auditor) run(ctx context.Context, namespaces []string) ([]auditItem, auditSummary, error) {
 	var items []auditItem
 	var sum auditSummary
+	if a.progress != nil { // erase the running count, also before an error
+		defer fmt.Fprint(a.progress, "\r\033[K")
+	}
 	gvrs, err := a.servedKinds()
 	if err != nil {
 		return nil, sum, err
@@ -96,9 +99,6 @@ func (a *auditor) run(ctx context.Context, namespaces []string) ([]auditItem, au
 				return nil, sum, err
 			}
 		}
-	}
-	if a.progress != nil {
-		fmt.Fprint(a.progress, "\r\033[K")
 	}
 	return items, sum, nil
 }
