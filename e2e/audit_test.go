@@ -14,6 +14,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/vmnet-webhook/vmnet-webhook/e2e/framework"
 )
@@ -235,6 +237,24 @@ audit-vms   VirtualMachine   windows-e1000   warning   spec.template.spec.domain
 	wantErr = "vmnet-webhook audit: namespace \"audit-no-such-namespace\" not found\n"
 	if r.code != 2 || r.stdout != "" || r.stderr != wantErr {
 		t.Errorf("missing namespace: exit %d stderr %q, want 2 %q", r.code, r.stderr, wantErr)
+	}
+
+	// Credentials the API server does not accept: one line, exit 2.
+	kcfg, err := clientcmd.LoadFromFile(cp.Kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range kcfg.AuthInfos {
+		*u = clientcmdapi.AuthInfo{Token: "not-a-token"}
+	}
+	bogus := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := clientcmd.WriteToFile(*kcfg, bogus); err != nil {
+		t.Fatal(err)
+	}
+	r = audit(t, bogus, "-n", auditNS)
+	wantErr = "vmnet-webhook audit: unauthorized: the API server at " + cp.URL + " does not accept the kubeconfig's credentials\n"
+	if r.code != 2 || r.stdout != "" || r.stderr != wantErr {
+		t.Errorf("bad credentials: exit %d stdout %q stderr %q, want 2 and %q", r.code, r.stdout, r.stderr, wantErr)
 	}
 
 	// An API server that does not answer: one line, exit 2.
