@@ -109,7 +109,7 @@ func (a *auditor) run(ctx context.Context, namespaces []string) ([]auditItem, au
 func (a *auditor) servedKinds() (map[schema.GroupKind]schema.GroupVersionResource, error) {
 	groups, err := a.discovery.ServerGroups()
 	if err != nil {
-		return nil, a.apiError("discover", "the API groups", "", err)
+		return nil, a.apiError("discover", "/apis", "", err)
 	}
 	out := map[schema.GroupKind]schema.GroupVersionResource{}
 	for _, k := range auditKinds {
@@ -120,7 +120,7 @@ func (a *auditor) servedKinds() (map[schema.GroupKind]schema.GroupVersionResourc
 		gv := groups.Groups[i].PreferredVersion.GroupVersion
 		resources, err := a.discovery.ServerResourcesForGroupVersion(gv)
 		if err != nil {
-			return nil, a.apiError("discover", gv, "", err)
+			return nil, a.apiError("discover", "/apis/"+gv, "", err)
 		}
 		for _, r := range resources.APIResources {
 			if r.Name == k.resource {
@@ -272,17 +272,18 @@ func (a *auditor) apiError(verb, resource, ns string, err error) error {
 	case ns != "":
 		where = " in namespace " + ns
 	}
+	var status apierrors.APIStatus
 	switch {
+	case apierrors.IsForbidden(err) && verb == "discover":
+		return fmt.Errorf("forbidden: this user may not read the API's discovery documents (%s), which the default ClusterRole system:discovery lets every authenticated user read", resource)
 	case apierrors.IsForbidden(err):
 		return fmt.Errorf("forbidden: this user may not %s %s%s; grant %q on %s (manifests/audit has a ClusterRole with all that audit needs)",
 			verb, resource, where, verb, resource)
 	case apierrors.IsUnauthorized(err):
 		return fmt.Errorf("unauthorized: the API server at %s does not accept the kubeconfig's credentials", a.host)
-	case apierrors.IsNotFound(err):
-		return fmt.Errorf("%s %s%s: %v", verb, resource, where, err)
-	}
-	var status apierrors.APIStatus
-	if errors.As(err, &status) {
+	case apierrors.IsResourceExpired(err):
+		return fmt.Errorf("%s %s%s: the list expired between two pages; run audit again (%v)", verb, resource, where, err)
+	case errors.As(err, &status):
 		return fmt.Errorf("%s %s%s: %v", verb, resource, where, err)
 	}
 	return fmt.Errorf("cannot reach the API server at %s: %v", a.host, err)

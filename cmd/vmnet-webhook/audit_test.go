@@ -1,9 +1,13 @@
 package main
 
 import (
+	"errors"
 	"path/filepath"
 	"slices"
 	"testing"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/config"
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/rules"
@@ -82,6 +86,35 @@ func TestAuditUsage(t *testing.T) {
 	} {
 		if s, out, e := runCmd(t, "", args...); s != 2 || out != "" || e == "" {
 			t.Errorf("%v: status %d stdout %q stderr %q, want 2 and a message", args, s, out, e)
+		}
+	}
+}
+
+// Each failed request is one line saying what to do; a refused permission
+// names the verb and resource to grant.
+func TestAuditAPIErrors(t *testing.T) {
+	a := &auditor{host: "https://api.example:6443"}
+	vms := schema.GroupResource{Group: "kubevirt.io", Resource: "virtualmachines"}
+	for _, tc := range []struct {
+		verb, resource, ns string
+		err                error
+		want               string
+	}{
+		{"list", "virtualmachines.kubevirt.io", "", apierrors.NewForbidden(vms, "", errors.New("no")),
+			`forbidden: this user may not list virtualmachines.kubevirt.io in all namespaces; grant "list" on virtualmachines.kubevirt.io (manifests/audit has a ClusterRole with all that audit needs)`},
+		{"list", "virtualmachines.kubevirt.io", "shop", apierrors.NewForbidden(vms, "", errors.New("no")),
+			`forbidden: this user may not list virtualmachines.kubevirt.io in namespace shop; grant "list" on virtualmachines.kubevirt.io (manifests/audit has a ClusterRole with all that audit needs)`},
+		{"discover", "/apis", "", apierrors.NewForbidden(schema.GroupResource{}, "", errors.New("no")),
+			"forbidden: this user may not read the API's discovery documents (/apis), which the default ClusterRole system:discovery lets every authenticated user read"},
+		{"get", "namespaces", "", apierrors.NewUnauthorized("who?"),
+			"unauthorized: the API server at https://api.example:6443 does not accept the kubeconfig's credentials"},
+		{"list", "virtualmachines.kubevirt.io", "", apierrors.NewResourceExpired("too old"),
+			"list virtualmachines.kubevirt.io in all namespaces: the list expired between two pages; run audit again (too old)"},
+		{"list", "namespaces", "", errors.New("dial tcp 10.0.0.1:6443: connect: connection refused"),
+			"cannot reach the API server at https://api.example:6443: dial tcp 10.0.0.1:6443: connect: connection refused"},
+	} {
+		if got := a.apiError(tc.verb, tc.resource, tc.ns, tc.err).Error(); got != tc.want {
+			t.Errorf("%s %s %q: %v\n got %q\nwant %q", tc.verb, tc.resource, tc.ns, tc.err, got, tc.want)
 		}
 	}
 }
