@@ -46,7 +46,7 @@ func benchVM(i int) string {
 	    "disks":[{"name":"rootdisk","disk":{"bus":"virtio"}},{"name":"cloudinitdisk","disk":{"bus":"virtio"}}],
 	    "interfaces":[%[2]s]}},
 	  "networks":%[3]s,
-	  "volumes":[{"name":"rootdisk","containerDisk":{"image":"quay.io/containerdisks/fedora:41"}},
+	  "volumes":[{"name":"rootdisk","containerDisk":{"image":"registry.example/containerdisks/fedora:41"}},
 	    {"name":"cloudinitdisk","cloudInitNoCloud":{"userData":%[4]q}}]}}}}`, i, iface, nets, userData)
 }
 
