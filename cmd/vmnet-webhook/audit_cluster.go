@@ -64,6 +64,11 @@ func (a *auditor) run(ctx context.Context, namespaces []string) ([]auditItem, au
 	if err != nil {
 		return nil, sum, err
 	}
+	for _, k := range auditKinds {
+		if _, ok := gvrs[k.gk]; !ok {
+			sum.NotServed = append(sum.NotServed, k.resource+"."+k.gk.Group)
+		}
+	}
 	a.nsLabels = map[string]labels.Set{}
 	for _, ns := range namespaces { // a misspelt -n is an error, not a clean audit
 		if _, err := a.namespaceLabels(ctx, ns); err != nil {
@@ -105,7 +110,7 @@ func (a *auditor) run(ctx context.Context, namespaces []string) ([]auditItem, au
 
 // servedKinds finds the version the cluster serves of each audited kind
 // (its group's preferred one). A kind not served, e.g. pools on a cluster
-// without them, is left out.
+// without them, is left out (and named in the summary).
 func (a *auditor) servedKinds() (map[schema.GroupKind]schema.GroupVersionResource, error) {
 	groups, err := a.discovery.ServerGroups()
 	if err != nil {

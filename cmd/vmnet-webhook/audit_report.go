@@ -50,6 +50,9 @@ type auditSummary struct {
 	// FromTemplate objects were made by a controller from a template that
 	// is audited itself (a VM's or replica set's VMIs, a pool's VMs).
 	FromTemplate int `json:"fromTemplate"`
+	// NotServed names the kinds the cluster does not serve, as
+	// resource.group.
+	NotServed []string `json:"notServed,omitempty"`
 }
 
 func (s *auditSummary) count(it auditItem) {
@@ -82,6 +85,9 @@ func (s auditSummary) String() string {
 	}
 	if len(not) > 0 {
 		line += "; not audited: " + strings.Join(not, ", ")
+	}
+	if len(s.NotServed) > 0 {
+		line += "; not served by the cluster: " + strings.Join(s.NotServed, ", ")
 	}
 	return line
 }

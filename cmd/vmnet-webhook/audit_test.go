@@ -1,13 +1,22 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"path/filepath"
 	"slices"
 	"testing"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	discoveryfake "k8s.io/client-go/discovery/fake"
+	dynamicfake "k8s.io/client-go/dynamic/fake"
+	clienttesting "k8s.io/client-go/testing"
+
+	"github.com/vmnet-webhook/vmnet-webhook/manifests/base"
 
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/config"
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/rules"
@@ -116,5 +125,70 @@ func TestAuditAPIErrors(t *testing.T) {
 		if got := a.apiError(tc.verb, tc.resource, tc.ns, tc.err).Error(); got != tc.want {
 			t.Errorf("%s %s %q: %v\n got %q\nwant %q", tc.verb, tc.resource, tc.ns, tc.err, got, tc.want)
 		}
+	}
+}
+
+// The auditor against fake clients: a cluster without pools, a VM with a
+// reserved port, a VMI its VM controls, a namespace opted out. The real
+// API server (paging included) is in e2e/audit_test.go.
+func TestAuditorOnFakeCluster(t *testing.T) {
+	vm := func(ns, name string, port int) *unstructured.Unstructured {
+		return &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachine",
+			"metadata": map[string]any{"name": name, "namespace": ns},
+			"spec": map[string]any{"template": map[string]any{"spec": map[string]any{
+				"domain": map[string]any{"devices": map[string]any{"interfaces": []any{
+					map[string]any{"name": "default", "masquerade": map[string]any{}, "ports": []any{map[string]any{"port": int64(port)}}}}}},
+				"networks": []any{map[string]any{"name": "default", "pod": map[string]any{}}}}}},
+		}}
+	}
+	vmi := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachineInstance",
+		"metadata": map[string]any{"name": "web", "namespace": "shop", "ownerReferences": []any{map[string]any{
+			"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachine", "name": "web", "uid": "1", "controller": true}}},
+		"spec": map[string]any{},
+	}}
+	ns := func(name string, labels map[string]any) *unstructured.Unstructured {
+		return &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "Namespace",
+			"metadata": map[string]any{"name": name, "labels": labels}}}
+	}
+	scheme := runtime.NewScheme()
+	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(scheme, map[schema.GroupVersionResource]string{
+		{Group: "kubevirt.io", Version: "v1", Resource: "virtualmachines"}:                   "VirtualMachineList",
+		{Group: "kubevirt.io", Version: "v1", Resource: "virtualmachineinstances"}:           "VirtualMachineInstanceList",
+		{Group: "kubevirt.io", Version: "v1", Resource: "virtualmachineinstancereplicasets"}: "VirtualMachineInstanceReplicaSetList",
+		{Version: "v1", Resource: "namespaces"}:                                              "NamespaceList",
+	},
+		ns("shop", map[string]any{"kubernetes.io/metadata.name": "shop"}),
+		ns("legacy", map[string]any{"kubernetes.io/metadata.name": "legacy", "vmnet.kubevirt.io/ignore": "true"}),
+		vm("shop", "web", 49152), vm("shop", "db", 5432), vm("legacy", "old", 49153), vmi)
+	disco := &discoveryfake.FakeDiscovery{Fake: &clienttesting.Fake{Resources: []*metav1.APIResourceList{{
+		GroupVersion: "kubevirt.io/v1",
+		APIResources: []metav1.APIResource{{Name: "virtualmachines"}, {Name: "virtualmachineinstances"}, {Name: "virtualmachineinstancereplicasets"}},
+	}}}}
+	wh, err := base.Webhooks()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Default()
+	cfg.IPv6.Inject = config.InjectNever
+	a := &auditor{client: dyn, discovery: disco, host: "fake", webhooks: wh, chunkSize: 500,
+		admission: previewer{cfg: cfg, mutate: rules.Mutate, validate: rules.Validate}}
+	items, sum, err := a.run(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, it := range items {
+		got = append(got, it.Namespace+"/"+it.Name+" "+it.Result)
+	}
+	if want := []string{"legacy/old skipped", "shop/db admitted", "shop/web refused"}; !slices.Equal(got, want) {
+		t.Errorf("items %q, want %q", got, want)
+	}
+	want := "audited 2 objects: 1 would be refused, 0 would be changed, 0 would get warnings; not audited: " +
+		"1 in a namespace the webhook skips, 1 made by a controller from a template audited here; " +
+		"not served by the cluster: virtualmachinepools.pool.kubevirt.io"
+	if sum.String() != want {
+		t.Errorf("summary\n %q\nwant\n %q", sum, want)
 	}
 }
