@@ -70,6 +70,13 @@ func (a *auditor) run(ctx context.Context, namespaces []string) ([]auditItem, au
 		}
 	}
 	a.nsLabels = map[string]labels.Set{}
+	var unique []string // -n a -n a audits a once
+	for _, ns := range namespaces {
+		if !slices.Contains(unique, ns) {
+			unique = append(unique, ns)
+		}
+	}
+	namespaces = unique
 	for _, ns := range namespaces { // a misspelt -n is an error, not a clean audit
 		if _, err := a.namespaceLabels(ctx, ns); err != nil {
 			return nil, sum, err

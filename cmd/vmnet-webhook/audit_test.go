@@ -185,6 +185,11 @@ func TestAuditorOnFakeCluster(t *testing.T) {
 	if want := []string{"legacy/old skipped", "shop/db admitted", "shop/web refused"}; !slices.Equal(got, want) {
 		t.Errorf("items %q, want %q", got, want)
 	}
+	// A namespace named twice is audited once.
+	items, _, err = a.run(context.Background(), []string{"shop", "shop"})
+	if err != nil || len(items) != 2 {
+		t.Errorf("-n shop -n shop: %d items, %v; want 2", len(items), err)
+	}
 	want := "audited 2 objects: 1 would be refused, 0 would be changed, 0 would get warnings; not audited: " +
 		"1 in a namespace the webhook skips, 1 made by a controller from a template audited here; " +
 		"not served by the cluster: virtualmachinepools.pool.kubevirt.io"
