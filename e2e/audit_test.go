@@ -387,6 +387,10 @@ func TestAuditKubectlPlugin(t *testing.T) {
 	if r.code != 1 || r.stdout != "" || r.stderr != want {
 		t.Errorf("kubectl vmnet preview: exit %d stdout %q\nstderr %q\nwant %q", r.code, r.stdout, r.stderr, want)
 	}
+	r = kubectlIn("vmnet", "audit", "--help")
+	if r.code != 0 || !strings.HasPrefix(r.stderr, "Usage: kubectl vmnet audit [flags]\n") {
+		t.Errorf("kubectl vmnet audit --help: exit %d stderr %q, want 0 and the usage as the plugin's", r.code, r.stderr)
+	}
 	r = kubectlIn("vmnet")
 	if r.code != 2 || !strings.HasPrefix(r.stderr, "kubectl vmnet: ") || !strings.Contains(r.stderr, "kubectl vmnet audit") {
 		t.Errorf("kubectl vmnet: exit %d stderr %q, want 2 and the plugin's usage", r.code, r.stderr)

@@ -37,6 +37,20 @@ func audit(args []string, stdout, stderr io.Writer) int {
 	rf := addRuleFlags(fs)
 	// An audit answers "what would deny refuse", whatever the cluster runs.
 	_ = fs.MarkHidden("enforcement")
+	fs.Lookup("pod-ips").Usage = "the webhook Pod's IPs, comma-separated (default $POD_IPS): an IPv6 one means the pod network has IPv6"
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, `Usage: %s audit [flags]
+
+Judges the VirtualMachines, VirtualMachineInstanceReplicaSets, VirtualMachinePools and the
+VirtualMachineInstances no controller made, as stored in the cluster, the way the webhook would
+judge each if it were created now: what it would refuse, add and warn about. Pass the rule
+settings the webhook runs with (--config, --pod-ips): docs/audit.md says how to read them.
+
+Exit status: 0 nothing would be refused, 1 something would, 2 an error.
+
+Flags:
+%s`, programName(), fs.FlagUsages())
+	}
 	if status, done := parseFlags(fs, args); done {
 		return status
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -195,5 +196,15 @@ func TestAuditorOnFakeCluster(t *testing.T) {
 		"not served by the cluster: virtualmachinepools.pool.kubevirt.io"
 	if sum.String() != want {
 		t.Errorf("summary\n %q\nwant\n %q", sum, want)
+	}
+}
+
+// --help says what audit judges, its exit statuses and its flags; exit 0.
+func TestAuditHelp(t *testing.T) {
+	s, out, e := runCmd(t, "", "audit", "--help")
+	if s != 0 || out != "" || !strings.HasPrefix(e, "Usage: vmnet-webhook audit [flags]\n") ||
+		!strings.Contains(e, "Exit status: 0 nothing would be refused, 1 something would, 2 an error.") ||
+		!strings.Contains(e, "--pod-ips string") || strings.Contains(e, "--enforcement") {
+		t.Errorf("audit --help: status %d stdout %q stderr:\n%s", s, out, e)
 	}
 }

@@ -40,8 +40,7 @@ func main() {
 // 1 failure (or a denied document in preview), 2 bad usage.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	usage := usage
-	// kubectl runs a plugin found on PATH as kubectl-<name> by that name.
-	if strings.HasPrefix(filepath.Base(os.Args[0]), "kubectl-") {
+	if isPlugin() {
 		usage = pluginUsage
 	}
 	if len(args) == 0 {
@@ -64,4 +63,17 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "vmnet-webhook: unknown command %q\n\n%s", args[0], usage)
 		return 2
 	}
+}
+
+// isPlugin says whether the binary runs as a kubectl plugin: kubectl runs
+// the kubectl-<name> it finds on PATH by that name.
+func isPlugin() bool { return strings.HasPrefix(filepath.Base(os.Args[0]), "kubectl-") }
+
+// programName is how the user typed the command: "kubectl vmnet" for the
+// plugin.
+func programName() string {
+	if isPlugin() {
+		return "kubectl vmnet"
+	}
+	return "vmnet-webhook"
 }
