@@ -197,11 +197,38 @@ $(VERSIONS)/%: FORCE
 check-pin = @v=$$(cd $(TOOLS)/$(1) && $(GO) list -m -f '{{.Version}}' $(2)); \
 	if [ "$$v" != "$(3)" ]; then echo "e2e/tools/$(1)/go.mod has $(2) $$v but the Makefile pins $(3): run 'make e2e-tools-pin'" >&2; exit 1; fi
 
+# The Kubernetes commands are built once per set of inputs into a cache
+# outside the clone, keyed by a hash of the pin, the link flags, the Go
+# release and platform, and e2e/tools/kube's go.mod and go.sum: CI starts
+# from a fresh clone (an empty bin/) on the same machine, and building them
+# takes minutes even with Go's build cache warm. $(call kube-build,CMD...)
+# builds those of CMD... missing from the cache, then copies them into bin/.
+KUBE_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/vmnet-webhook/kube
+define kube-build
+	@set -e; key=$$({ echo '$(KUBE_VERSION) $(KUBE_LDFLAGS)'; cd $(TOOLS)/kube && $(GO) env GOVERSION GOOS GOARCH && cat go.mod go.sum; } | sha256sum | cut -c1-16); \
+	dir=$(KUBE_CACHE)/$$key; missing=; \
+	for c in $(1); do [ -x $$dir/$$c ] || missing="$$missing k8s.io/kubernetes/cmd/$$c"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "building$$missing ($(KUBE_VERSION)) into $$dir"; \
+		tmp=$$dir/.tmp.$$$$; rm -rf $$tmp; mkdir -p $$tmp; \
+		(cd $(TOOLS)/kube && nice $(GO) build -trimpath -ldflags '$(KUBE_LDFLAGS)' -o $$tmp/ $$missing) || { rm -rf $$tmp; exit 1; }; \
+		mv $$tmp/* $$dir/ && rmdir $$tmp; \
+	fi; \
+	for c in $(1); do echo "bin/$$c from $$dir"; cp $$dir/$$c $(BIN)/.$$c.tmp && mv $(BIN)/.$$c.tmp $(BIN)/$$c; done
+endef
+
 $(BIN)/kube-apiserver $(BIN)/kubectl &: $(VERSIONS)/KUBE $(TOOLS)/kube/go.mod $(TOOLS)/kube/go.sum
 	$(call check-pin,kube,k8s.io/kubernetes,$(KUBE_VERSION))
-	cd $(TOOLS)/kube && $(GO) build -trimpath -ldflags '$(KUBE_LDFLAGS)' -o $(BIN)/ \
-		k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl
-	@touch $(BIN)/kube-apiserver $(BIN)/kubectl
+	$(call kube-build,kube-apiserver kubectl)
+
+NODE_TOOLS := $(BIN)/kubelet $(BIN)/kube-controller-manager $(BIN)/kube-scheduler $(BIN)/kube-proxy
+
+$(NODE_TOOLS) &: $(VERSIONS)/KUBE $(TOOLS)/kube/go.mod $(TOOLS)/kube/go.sum
+	$(call check-pin,kube,k8s.io/kubernetes,$(KUBE_VERSION))
+	$(call kube-build,kubelet kube-controller-manager kube-scheduler kube-proxy)
+
+.PHONY: node-tools
+node-tools: $(NODE_TOOLS) ## Build the node's kubelet, controller-manager, scheduler and kube-proxy into bin/ (cached).
 
 $(BIN)/etcd: $(VERSIONS)/ETCD $(TOOLS)/etcd/go.mod $(TOOLS)/etcd/go.sum $(TOOLS)/etcd/main.go
 	$(call check-pin,etcd,go.etcd.io/etcd/server/v3,$(ETCD_VERSION))

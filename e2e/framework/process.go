@@ -35,6 +35,39 @@ var (
 
 // startProcess runs bin with args, its output appended to logPath.
 func startProcess(name, bin string, args []string, logPath string) (*process, error) {
+	return startProcessEnv(name, bin, args, nil, logPath)
+}
+
+// Process is a child started by StartProcess, for harnesses that run more
+// than etcd and kube-apiserver (the node test's containerd and kubelet).
+type Process struct{ p *process }
+
+// StartProcess runs bin as startProcess does (own process group, killed with
+// the harness, stopped on SIGINT/SIGTERM), with env added to the
+// environment.
+func StartProcess(name, bin string, args, env []string, logPath string) (*Process, error) {
+	p, err := startProcessEnv(name, bin, args, env, logPath)
+	if err != nil {
+		return nil, err
+	}
+	return &Process{p}, nil
+}
+
+// Stop sends SIGTERM to the process group, then SIGKILL after grace.
+func (p *Process) Stop(grace time.Duration) { p.p.stop(grace) }
+
+// PID is the process id (and process group id).
+func (p *Process) PID() int { return p.p.cmd.Process.Pid }
+
+// Exited reports whether the process has ended, and how.
+func (p *Process) Exited() (bool, error) {
+	if !p.p.exited() {
+		return false, nil
+	}
+	return true, p.p.err
+}
+
+func startProcessEnv(name, bin string, args, env []string, logPath string) (*process, error) {
 	if _, err := os.Stat(bin); err != nil {
 		return nil, missingBinary(bin)
 	}
@@ -43,6 +76,9 @@ func startProcess(name, bin string, args []string, logPath string) (*process, er
 		return nil, err
 	}
 	cmd := exec.Command(bin, args...)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
