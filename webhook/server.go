@@ -98,6 +98,7 @@ func NewServer(opts Options) (*Server, error) {
 		return nil, err
 	}
 
+	runtimeCollectors()
 	s := &Server{opts: opts}
 	s.webhook = ctrlwebhook.NewServer(ctrlwebhook.Options{
 		Host:    opts.Host,
