@@ -64,8 +64,8 @@ lint: ## gofmt and go vet.
 # when present, else the one on PATH.
 DOCKER  ?= docker
 KUBECTL ?= $(if $(wildcard $(BIN)/kubectl),$(BIN)/kubectl,kubectl)
-OVERLAY ?= cert-manager
-OVERLAYS := cert-manager openshift
+OVERLAY ?= self-managed
+OVERLAYS := self-managed cert-manager openshift
 
 # The image without Docker (build/image): the static binary, built with the
 # Dockerfile's flags, in one layer on no base, running as 65532. Same source,
@@ -97,8 +97,8 @@ check-overlay:
 # The image is set in a temporary kustomization over the overlay, under the
 # ignored .local/, so that deploying leaves the committed files as they are.
 .PHONY: deploy
-deploy: check-overlay ## Install: make deploy IMG=<reference> OVERLAY=cert-manager|openshift.
-	@test -n "$(IMG)" || { echo "usage: make deploy IMG=<image reference> OVERLAY=cert-manager|openshift" >&2; exit 2; }
+deploy: check-overlay ## Install: make deploy IMG=<reference> [OVERLAY=self-managed|cert-manager|openshift].
+	@test -n "$(IMG)" || { echo "usage: make deploy IMG=<image reference> [OVERLAY=self-managed|cert-manager|openshift]" >&2; exit 2; }
 	@mkdir -p .local && tmp=$$(mktemp -d .local/deploy.XXXXXX) && trap 'rm -rf "$$tmp"' EXIT && \
 	sed -e 's|@OVERLAY@|$(OVERLAY)|' -e 's|@IMG@|$(IMG)|' manifests/deploy.kustomization.tmpl > "$$tmp/kustomization.yaml" && \
 	$(KUBECTL) apply -k "$$tmp" && \
@@ -107,7 +107,7 @@ deploy: check-overlay ## Install: make deploy IMG=<reference> OVERLAY=cert-manag
 # The webhook configurations go first, so that no request is sent to a
 # webhook that is being removed.
 .PHONY: undeploy
-undeploy: check-overlay ## Remove everything deploy installed: make undeploy OVERLAY=cert-manager|openshift.
+undeploy: check-overlay ## Remove everything deploy installed: make undeploy [OVERLAY=self-managed|cert-manager|openshift].
 	$(KUBECTL) delete mutatingwebhookconfiguration/vmnet-webhook validatingwebhookconfiguration/vmnet-webhook --ignore-not-found
 	$(KUBECTL) delete -k manifests/overlays/$(OVERLAY) --ignore-not-found
 
