@@ -118,6 +118,19 @@ run: build e2e-tools ## Run kube-apiserver (KubeVirt's CRDs) with the webhook in
 	@$(GO) build -o $(BIN)/localcluster ./e2e/cmd/localcluster
 	@$(BIN)/localcluster --dir .local
 
+# A real one-node Kubernetes on this machine (e2e/node): containerd, runc and
+# the CNI plugins from Debian (installed with apt-get when missing), the
+# kubelet, controller-manager, scheduler and kube-proxy at KUBE_VERSION, the
+# image of `make image` imported; then the README's install path on it.
+# Needs root; undoes what it changes on the machine. Nothing leaves it.
+NODE_IMG ?= localhost/vmnet-webhook:node-test
+NODE_TEST_FLAGS ?=
+
+.PHONY: test-node
+test-node: e2e-tools node-tools ## Install with make deploy on a real one-node cluster built here (root).
+	$(MAKE) --no-print-directory image IMG=$(NODE_IMG)
+	VMNET_TEST_NODE=1 VMNET_TEST_NODE_IMG=$(NODE_IMG) $(GO) test ./e2e/node -count=1 -v -timeout 20m $(NODE_TEST_FLAGS)
+
 # Benchmarks and soak: load generator, floor server and report in bench/.
 BENCH_FLAGS ?=
 SOAK_DURATION ?= 60s

@@ -150,13 +150,30 @@ func handleSignals() {
 		for d := range tempDirs {
 			_ = os.RemoveAll(d)
 		}
+		hooks := signalHooks
 		liveMu.Unlock()
+		for _, f := range hooks {
+			f()
+		}
 		code := 130
 		if sig == syscall.SIGTERM {
 			code = 143
 		}
 		os.Exit(code)
 	}()
+}
+
+// signalHooks run on SIGINT/SIGTERM after the children are stopped.
+var signalHooks []func()
+
+// AtSignal registers f to run when SIGINT or SIGTERM stops the harness,
+// after its children are stopped and before it exits: for what a harness
+// changed beyond its processes (the node test's network and cgroups).
+func AtSignal(f func()) {
+	signalOnce.Do(handleSignals)
+	liveMu.Lock()
+	defer liveMu.Unlock()
+	signalHooks = append(signalHooks, f)
 }
 
 // HandleSignalsYourself turns off the SIGINT/SIGTERM handler that stops the

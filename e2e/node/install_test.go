@@ -1,0 +1,309 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/vmnet-webhook/vmnet-webhook/e2e/framework"
+)
+
+// overlay is the one the node test installs: it needs nothing else in the
+// cluster.
+const overlay = "self-managed"
+
+// run runs a command in the repository's root, as a person would type it
+// there, against the node's API server.
+func (n *Node) runIn(t *testing.T, name string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	root, rerr := framework.RepoRoot()
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	var cmd *exec.Cmd
+	if name == "kubectl" {
+		cmd = n.CP.KubectlCmd(context.Background(), args...)
+	} else {
+		cmd = exec.Command(name, args...)
+		cmd.Env = append(os.Environ(), "KUBECONFIG="+n.CP.Kubeconfig, "KUBECACHEDIR="+filepath.Join(n.Dir, "kubectl-cache"))
+	}
+	cmd.Dir = root
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err = cmd.Run()
+	return out.String(), errb.String(), err
+}
+
+// readmeOutput returns the lines the README shows right after "$ <command>",
+// every time it shows that command.
+func readmeOutput(t *testing.T, command string) []string {
+	t.Helper()
+	root, err := framework.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	lines := strings.Split(string(b), "\n")
+	for i, l := range lines {
+		if strings.TrimSpace(l) == "$ "+command && i+1 < len(lines) {
+			out = append(out, strings.TrimSpace(lines[i+1]))
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("README.md never shows $ %s", command)
+	}
+	return out
+}
+
+// TestInstall goes through the README's install path on a real node:
+// make deploy, both replicas Ready as 65532, the README's refusal and
+// mutation, the rollouts under load, a config change, make undeploy.
+func TestInstall(t *testing.T) {
+	img := os.Getenv(envImage)
+	if img == "" && os.Getenv(envRun) != "" {
+		t.Fatalf("%s is not set: make test-node sets it to the image it built", envImage)
+	}
+	root, err := framework.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := startNode(t, Options{KubeProxy: true, Images: []string{filepath.Join(root, "bin", "vmnet-webhook-image.tar")}})
+	ctx := context.Background()
+
+	start := time.Now()
+	out, errOut, err := n.runIn(t, "make", "deploy", "IMG="+img, "OVERLAY="+overlay)
+	if err != nil {
+		t.Fatalf("make deploy IMG=%s OVERLAY=%s: %v\n%s%s%s", img, overlay, err, out, errOut, n.webhookLogs(ctx))
+	}
+	t.Logf("make deploy IMG=%s OVERLAY=%s: %s", img, overlay, time.Since(start).Round(100*time.Millisecond))
+	n.checkReplicas(t, ctx, img)
+
+	t.Run("refusal as in the README", func(t *testing.T) {
+		_, stderr, err := n.runIn(t, "kubectl", "create", "-f", "examples/reserved-port.yaml")
+		if err == nil {
+			t.Fatal("kubectl create -f examples/reserved-port.yaml succeeded")
+		}
+		for _, want := range readmeOutput(t, "kubectl create -f examples/reserved-port.yaml") {
+			if got := strings.TrimSpace(stderr); got != want {
+				t.Errorf("kubectl printed\n  %s\nthe README shows\n  %s", got, want)
+			}
+		}
+	})
+	t.Run("mutation as in the README", func(t *testing.T) {
+		stdout, stderr, err := n.runIn(t, "kubectl", "create", "-f", "examples/guide-vm.yaml")
+		if err != nil {
+			t.Fatalf("kubectl create -f examples/guide-vm.yaml: %v: %s", err, stderr)
+		}
+		if want := readmeOutput(t, "kubectl create -f examples/guide-vm.yaml")[0]; strings.TrimSpace(stdout) != want {
+			t.Errorf("kubectl printed %q, the README shows %q", strings.TrimSpace(stdout), want)
+		}
+		const get = "kubectl get vm example-vm -o jsonpath='{.spec.template.spec.volumes[1]}'"
+		stdout, stderr, err = n.runIn(t, "kubectl", "get", "vm", "example-vm", "-o", "jsonpath={.spec.template.spec.volumes[1]}")
+		if err != nil {
+			t.Fatalf("%s: %v: %s", get, err, stderr)
+		}
+		if want := readmeOutput(t, get)[0]; stdout != want {
+			t.Errorf("stored volume\n  %s\nthe README shows\n  %s", stdout, want)
+		}
+		if _, stderr, err := n.runIn(t, "kubectl", "delete", "-f", "examples/guide-vm.yaml"); err != nil {
+			t.Errorf("delete: %v: %s", err, stderr)
+		}
+	})
+
+	t.Run("make undeploy leaves nothing", func(t *testing.T) {
+		start := time.Now()
+		out, errOut, err := n.runIn(t, "make", "undeploy", "OVERLAY="+overlay)
+		if err != nil {
+			t.Fatalf("make undeploy: %v\n%s%s", err, out, errOut)
+		}
+		n.checkNothingLeft(t, ctx)
+		t.Logf("make undeploy, and everything gone: %s", time.Since(start).Round(100*time.Millisecond))
+	})
+}
+
+// checkReplicas: two pods Ready, of the image given, each running its
+// server as UID and GID 65532 (read from the processes on this machine).
+func (n *Node) checkReplicas(t *testing.T, ctx context.Context, img string) {
+	t.Helper()
+	d, err := n.Client.AppsV1().Deployments("vmnet-system").Get(ctx, "vmnet-webhook", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Status.ReadyReplicas != 2 || d.Status.UpdatedReplicas != 2 {
+		t.Fatalf("deployment: %d ready, %d updated, want 2", d.Status.ReadyReplicas, d.Status.UpdatedReplicas)
+	}
+	pods := n.webhookPods(t, ctx)
+	if len(pods) != 2 {
+		t.Fatalf("%d webhook pods, want 2", len(pods))
+	}
+	for _, p := range pods {
+		if !podReady(p) || p.Spec.Containers[0].Image != img {
+			t.Errorf("pod %s: ready %v, image %s", p.Name, podReady(p), p.Spec.Containers[0].Image)
+		}
+	}
+	procs := processesNamed("vmnet-webhook")
+	if len(procs) != 2 {
+		t.Errorf("%d vmnet-webhook processes on the machine, want 2", len(procs))
+	}
+	for pid, ids := range procs {
+		if ids != "65532 65532" {
+			t.Errorf("vmnet-webhook process %d runs as uid/gid %s, want 65532 65532", pid, ids)
+		}
+	}
+}
+
+func podReady(p corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+func (n *Node) webhookPods(t *testing.T, ctx context.Context) []corev1.Pod {
+	t.Helper()
+	pods, err := n.Client.CoreV1().Pods("vmnet-system").List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/component=webhook"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []corev1.Pod
+	for _, p := range pods.Items {
+		if p.DeletionTimestamp == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// webhookLogs are the webhook containers' logs, for a failure message.
+func (n *Node) webhookLogs(ctx context.Context) string {
+	var b strings.Builder
+	pods, err := n.Client.CoreV1().Pods("vmnet-system").List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return err.Error()
+	}
+	for _, p := range pods.Items {
+		fmt.Fprintf(&b, "--- pod %s (%s)\n", p.Name, p.Status.Phase)
+		for _, c := range p.Status.ContainerStatuses {
+			fmt.Fprintf(&b, "container %s ready=%v restarts=%d state=%+v\n", c.Name, c.Ready, c.RestartCount, c.State)
+		}
+		raw, err := n.Client.CoreV1().Pods("vmnet-system").GetLogs(p.Name, &corev1.PodLogOptions{TailLines: ptr(int64(20))}).DoRaw(ctx)
+		if err != nil {
+			fmt.Fprintf(&b, "logs: %v\n", err)
+			continue
+		}
+		b.Write(raw)
+	}
+	return b.String()
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// processesNamed maps the pids of processes whose command is name to their
+// real uid and gid.
+func processesNamed(name string) map[int]string {
+	out := map[int]string{}
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		var pid int
+		if _, err := fmt.Sscan(e.Name(), &pid); err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "status"))
+		if err != nil {
+			continue
+		}
+		var comm, uid, gid string
+		for _, l := range strings.Split(string(b), "\n") {
+			f := strings.Fields(l)
+			if len(f) < 2 {
+				continue
+			}
+			switch f[0] {
+			case "Name:":
+				comm = f[1]
+			case "Uid:":
+				uid = f[1]
+			case "Gid:":
+				gid = f[1]
+			}
+		}
+		if comm == name {
+			out[pid] = uid + " " + gid
+		}
+	}
+	return out
+}
+
+// checkNothingLeft: after make undeploy, no object of the install is left:
+// the namespace (and so everything in it), the webhook configurations, the
+// cluster-wide RBAC, and nothing anywhere labelled part-of=vmnet-webhook.
+func (n *Node) checkNothingLeft(t *testing.T, ctx context.Context) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		_, err := n.Client.CoreV1().Namespaces().Get(ctx, "vmnet-system", metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("namespace vmnet-system still there 2 minutes after make undeploy (%v)", err)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	stdout, stderr, err := n.runIn(t, "kubectl", "get", "all,cm,secret,sa,role,rolebinding,clusterrole,clusterrolebinding,"+
+		"mutatingwebhookconfiguration,validatingwebhookconfiguration,networkpolicy,pdb",
+		"-A", "-l", "app.kubernetes.io/part-of=vmnet-webhook", "-o", "name")
+	if err != nil {
+		t.Fatalf("kubectl get: %v: %s", err, stderr)
+	}
+	if strings.TrimSpace(stdout) != "" {
+		t.Errorf("left after make undeploy:\n%s", stdout)
+	}
+	for _, get := range []func() error{
+		func() error {
+			_, err := n.Client.AdmissionregistrationV1().MutatingWebhookConfigurations().Get(ctx, "vmnet-webhook", metav1.GetOptions{})
+			return err
+		},
+		func() error {
+			_, err := n.Client.AdmissionregistrationV1().ValidatingWebhookConfigurations().Get(ctx, "vmnet-webhook", metav1.GetOptions{})
+			return err
+		},
+		func() error {
+			_, err := n.Client.RbacV1().ClusterRoles().Get(ctx, "vmnet-webhook-cert", metav1.GetOptions{})
+			return err
+		},
+		func() error {
+			_, err := n.Client.RbacV1().ClusterRoleBindings().Get(ctx, "vmnet-webhook-cert", metav1.GetOptions{})
+			return err
+		},
+	} {
+		if err := get(); !apierrors.IsNotFound(err) {
+			t.Errorf("an object of the install is still there (get: %v)", err)
+		}
+	}
+	// The pods' processes are gone from the machine.
+	deadline = time.Now().Add(time.Minute)
+	for len(processesNamed("vmnet-webhook")) > 0 {
+		if time.Now().After(deadline) {
+			t.Errorf("vmnet-webhook processes still running a minute after undeploy: %v", processesNamed("vmnet-webhook"))
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
