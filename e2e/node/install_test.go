@@ -124,6 +124,104 @@ func TestInstall(t *testing.T) {
 		}
 	})
 
+	t.Run("pods reach nothing off the machine", func(t *testing.T) { n.checkPodRoutes(t) })
+
+	t.Run("the webhook's RBAC names its objects", func(t *testing.T) {
+		sa := "--as=system:serviceaccount:vmnet-system:vmnet-webhook"
+		for _, tc := range []struct {
+			args []string
+			want string
+		}{
+			{[]string{"get", "secret/vmnet-webhook-tls", "-n", "vmnet-system"}, "yes"},
+			{[]string{"update", "secret/vmnet-webhook-tls", "-n", "vmnet-system"}, "yes"},
+			{[]string{"get", "secret/other", "-n", "vmnet-system"}, "no"},
+			{[]string{"list", "secrets", "-n", "vmnet-system"}, "no"},
+			{[]string{"create", "secrets", "-n", "vmnet-system"}, "no"},
+			{[]string{"delete", "secret/vmnet-webhook-tls", "-n", "vmnet-system"}, "no"},
+			{[]string{"get", "secret/vmnet-webhook-tls", "-n", "default"}, "no"},
+			{[]string{"update", "validatingwebhookconfiguration/vmnet-webhook"}, "yes"},
+			{[]string{"update", "mutatingwebhookconfiguration/vmnet-webhook"}, "yes"},
+			{[]string{"update", "validatingwebhookconfiguration/other"}, "no"},
+			{[]string{"list", "validatingwebhookconfigurations"}, "no"},
+			{[]string{"get", "pods", "-n", "vmnet-system"}, "no"},
+		} {
+			stdout, _, _ := n.runIn(t, "kubectl", append(append([]string{"auth", "can-i"}, tc.args...), sa)...)
+			if got := strings.TrimSpace(stdout); got != tc.want {
+				t.Errorf("kubectl auth can-i %s: %s, want %s", strings.Join(tc.args, " "), got, tc.want)
+			}
+		}
+	})
+
+	t.Run("rollouts under load", func(t *testing.T) {
+		if _, err := n.Client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: loadNamespace}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		kubectl := func(args ...string) error {
+			if _, stderr, err := n.runIn(t, "kubectl", append([]string{"-n", "vmnet-system"}, args...)...); err != nil {
+				return fmt.Errorf("kubectl %s: %v: %s", strings.Join(args, " "), err, stderr)
+			}
+			return nil
+		}
+		n.underLoad(t, "rollout-restart", func() error {
+			if err := kubectl("rollout", "restart", "deployment/vmnet-webhook"); err != nil {
+				return err
+			}
+			return kubectl("rollout", "status", "deployment/vmnet-webhook", "--timeout=3m")
+		})
+		n.underLoad(t, "delete-pod", func() error {
+			victim := n.webhookPods(t, ctx)[0].Name
+			if err := kubectl("delete", "pod", victim); err != nil {
+				return err
+			}
+			return n.waitPods(ctx, func(pods []corev1.Pod) bool {
+				ready := 0
+				for _, p := range pods {
+					if p.Name == victim {
+						return false
+					}
+					if podReady(p) {
+						ready++
+					}
+				}
+				return ready == 2
+			})
+		})
+		var before, after string
+		n.underLoad(t, "certificate-renewal", func() error {
+			var err error
+			if before, err = n.secretCert(ctx); err != nil {
+				return err
+			}
+			// Forced: the serving certificate and key removed from the
+			// Secret; the rotator writes new ones, signed by the same CA.
+			if err := kubectl("patch", "secret", "vmnet-webhook-tls", "--type=json",
+				`-p=[{"op":"remove","path":"/data/tls.crt"},{"op":"remove","path":"/data/tls.key"}]`); err != nil {
+				return err
+			}
+			deadline := time.Now().Add(4 * time.Minute)
+			for {
+				after, _ = n.secretCert(ctx)
+				served := n.servedCerts(t, ctx)
+				all := len(served) == 2
+				for _, s := range served {
+					all = all && s == after
+				}
+				if after != "" && after != before && all {
+					return nil
+				}
+				if time.Now().After(deadline) {
+					return fmt.Errorf("after 4 minutes the Secret's certificate is %s (was %s) and the pods serve %v", after, before, served)
+				}
+				time.Sleep(time.Second)
+			}
+		})
+		t.Logf("certificate renewed: %s -> %s (SHA-256 prefixes), served by both pods", before, after)
+	})
+
+	t.Run("a config change rolls the pods and takes effect", func(t *testing.T) {
+		n.configChange(t, ctx, img)
+	})
+
 	t.Run("make undeploy leaves nothing", func(t *testing.T) {
 		start := time.Now()
 		out, errOut, err := n.runIn(t, "make", "undeploy", "OVERLAY="+overlay)
@@ -155,7 +253,7 @@ func (n *Node) checkReplicas(t *testing.T, ctx context.Context, img string) {
 			t.Errorf("pod %s: ready %v, image %s", p.Name, podReady(p), p.Spec.Containers[0].Image)
 		}
 	}
-	procs := processesNamed("vmnet-webhook")
+	procs := podProcessesNamed("vmnet-webhook")
 	if len(procs) != 2 {
 		t.Errorf("%d vmnet-webhook processes on the machine, want 2", len(procs))
 	}
@@ -214,9 +312,10 @@ func (n *Node) webhookLogs(ctx context.Context) string {
 
 func ptr[T any](v T) *T { return &v }
 
-// processesNamed maps the pids of processes whose command is name to their
-// real uid and gid.
-func processesNamed(name string) map[int]string {
+// podProcessesNamed maps the pids of processes whose command is name, in
+// the kubelet's pod cgroups (other programs of that name may run on the
+// machine), to their real uid and gid.
+func podProcessesNamed(name string) map[int]string {
 	out := map[int]string{}
 	ents, _ := os.ReadDir("/proc")
 	for _, e := range ents {
@@ -243,7 +342,8 @@ func processesNamed(name string) map[int]string {
 				gid = f[1]
 			}
 		}
-		if comm == name {
+		cg, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cgroup"))
+		if comm == name && strings.Contains(string(cg), "/kubepods/") {
 			out[pid] = uid + " " + gid
 		}
 	}
@@ -299,11 +399,113 @@ func (n *Node) checkNothingLeft(t *testing.T, ctx context.Context) {
 	}
 	// The pods' processes are gone from the machine.
 	deadline = time.Now().Add(time.Minute)
-	for len(processesNamed("vmnet-webhook")) > 0 {
+	for len(podProcessesNamed("vmnet-webhook")) > 0 {
 		if time.Now().After(deadline) {
-			t.Errorf("vmnet-webhook processes still running a minute after undeploy: %v", processesNamed("vmnet-webhook"))
+			t.Errorf("vmnet-webhook processes still running a minute after undeploy: %v", podProcessesNamed("vmnet-webhook"))
 			break
 		}
 		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// waitPods polls the webhook pods until ok says so (3 minutes at most).
+func (n *Node) waitPods(ctx context.Context, ok func([]corev1.Pod) bool) error {
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		pods, err := n.Client.CoreV1().Pods("vmnet-system").List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/component=webhook"})
+		if err == nil && ok(pods.Items) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("webhook pods not as expected after 3 minutes (%v)", err)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// checkPodRoutes: inside every pod network namespace the only routes are
+// the pods' own subnet and the service range through the bridge: no
+// default route, IPv4 or IPv6, so nothing a pod sends can leave the machine.
+func (n *Node) checkPodRoutes(t *testing.T) {
+	t.Helper()
+	ents, err := os.ReadDir("/var/run/netns")
+	if err != nil || len(ents) == 0 {
+		t.Fatalf("no pod network namespaces (%v)", err)
+	}
+	for _, e := range ents {
+		if n.host.netns[e.Name()] {
+			continue
+		}
+		for _, family := range []string{"-4", "-6"} {
+			out, err := exec.Command("ip", "-n", e.Name(), family, "route", "show").CombinedOutput()
+			if err != nil {
+				t.Fatalf("ip -n %s %s route: %v: %s", e.Name(), family, err, out)
+			}
+			for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+				dst := strings.Fields(line + " ")[0]
+				if line == "" || dst == PodCIDR || dst == ServiceCIDR || (family == "-6" && strings.HasPrefix(dst, "fe80::")) {
+					continue
+				}
+				t.Errorf("pod network %s has route %q", e.Name(), line)
+			}
+		}
+	}
+	out, err := exec.Command("ip", "route", "show", ServiceCIDR).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "dev "+Bridge) {
+		t.Errorf("the service range is not routed into %s on the host: %s %v", Bridge, out, err)
+	}
+}
+
+// configChange edits the rule settings as the README says (edit
+// manifests/base/config.yaml, deploy again), in a copy of the repository's
+// Makefile and manifests so that the clone is left alone: enforcement: warn.
+// The pods roll (the ConfigMap's name carries its hash) and the reserved
+// port is then admitted with the warning instead of refused.
+func (n *Node) configChange(t *testing.T, ctx context.Context, img string) {
+	t.Helper()
+	root, err := framework.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	copyDir := t.TempDir()
+	if out, err := exec.Command("cp", "-r", filepath.Join(root, "Makefile"), filepath.Join(root, "manifests"), copyDir).CombinedOutput(); err != nil {
+		t.Fatalf("copy: %v: %s", err, out)
+	}
+	cfgFile := filepath.Join(copyDir, "manifests", "base", "config.yaml")
+	b, err := os.ReadFile(cfgFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte("\nenforcement: deny\n")) {
+		t.Fatalf("%s has no line enforcement: deny", cfgFile)
+	}
+	if err := os.WriteFile(cfgFile, bytes.Replace(b, []byte("\nenforcement: deny\n"), []byte("\nenforcement: warn\n"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	oldPods := map[string]bool{}
+	for _, p := range n.webhookPods(t, ctx) {
+		oldPods[p.Name] = true
+	}
+	start := time.Now()
+	cmd := exec.Command("make", "deploy", "IMG="+img, "OVERLAY="+overlay, "KUBECTL="+filepath.Join(root, "bin", "kubectl"))
+	cmd.Dir = copyDir
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+n.CP.Kubeconfig)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("make deploy with enforcement: warn: %v\n%s", err, out)
+	}
+	pods := n.webhookPods(t, ctx)
+	for _, p := range pods {
+		if oldPods[p.Name] {
+			t.Errorf("pod %s from before the change is still there", p.Name)
+		}
+	}
+	t.Logf("config change rolled out in %s (make deploy, pods %d new)", time.Since(start).Round(100*time.Millisecond), len(pods))
+	stdout, stderr, err := n.runIn(t, "kubectl", "create", "-f", "examples/reserved-port.yaml")
+	if err != nil {
+		t.Fatalf("with enforcement: warn, kubectl create -f examples/reserved-port.yaml: %v: %s", err, stderr)
+	}
+	const warn = "Warning: spec.template.spec.domain.devices.interfaces[0].ports[1].port: port 49152 is reserved by libvirt; use another port"
+	if !strings.Contains(stderr, warn) || !strings.Contains(stdout, "created") {
+		t.Errorf("with enforcement: warn, kubectl printed\n%s%s\nwant the warning %q and created", stderr, stdout, warn)
 	}
 }
