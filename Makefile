@@ -216,6 +216,7 @@ check-pin = @v=$$(cd $(TOOLS)/$(1) && $(GO) list -m -f '{{.Version}}' $(2)); \
 # from a fresh clone (an empty bin/) on the same machine, and building them
 # takes minutes even with Go's build cache warm. $(call kube-build,CMD...)
 # builds those of CMD... missing from the cache, then copies them into bin/.
+# Entries unused for two weeks are removed.
 KUBE_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/vmnet-webhook/kube
 define kube-build
 	@set -e; key=$$({ echo '$(KUBE_VERSION) $(KUBE_LDFLAGS)'; cd $(TOOLS)/kube && $(GO) env GOVERSION GOOS GOARCH && cat go.mod go.sum; } | sha256sum | cut -c1-16); \
@@ -227,6 +228,7 @@ define kube-build
 		(cd $(TOOLS)/kube && nice $(GO) build -trimpath -ldflags '$(KUBE_LDFLAGS)' -o $$tmp/ $$missing) || { rm -rf $$tmp; exit 1; }; \
 		mv $$tmp/* $$dir/ && rmdir $$tmp; \
 	fi; \
+	touch $$dir; find $(KUBE_CACHE) -mindepth 1 -maxdepth 1 -type d -mtime +14 -exec rm -rf {} +; \
 	for c in $(1); do echo "bin/$$c from $$dir"; cp $$dir/$$c $(BIN)/.$$c.tmp && mv $(BIN)/.$$c.tmp $(BIN)/$$c; done
 endef
 
