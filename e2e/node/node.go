@@ -135,8 +135,9 @@ func Start(ctx context.Context, opts Options) (n *Node, err error) {
 	}
 	// Interrupted, the harness stops every process it started; this then
 	// undoes the rest.
+	node := n // n itself is set to nil if the start fails
 	framework.AtSignal(func() {
-		if err := n.Stop(); err != nil {
+		if err := node.Stop(); err != nil {
 			fmt.Fprintf(os.Stderr, "node: %v\n", err)
 		}
 	})
