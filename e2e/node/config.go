@@ -41,8 +41,9 @@ state = %[2]q
 }
 
 // cniConfig puts pods on the node's bridge with addresses from PodCIDR and
-// one route: the service range, through the bridge. No default route, no
-// masquerading: a pod can reach this machine and other pods, nothing else.
+// PodCIDR6 and one route: the service range, through the bridge. No default
+// route, no masquerading: a pod can reach this machine and other pods,
+// nothing else.
 func cniConfig(ipamDir string) string {
 	return fmt.Sprintf(`{
   "cniVersion": "1.0.0",
@@ -58,13 +59,13 @@ func cniConfig(ipamDir string) string {
       "ipam": {
         "type": "host-local",
         "dataDir": %[2]q,
-        "ranges": [[{"subnet": %[3]q, "gateway": %[4]q}]],
+        "ranges": [[{"subnet": %[3]q, "gateway": %[4]q}], [{"subnet": %[6]q}]],
         "routes": [{"dst": %[5]q}]
       }
     }
   ]
 }
-`, Bridge, ipamDir, PodCIDR, Gateway, ServiceCIDR)
+`, Bridge, ipamDir, PodCIDR, Gateway, ServiceCIDR, PodCIDR6)
 }
 
 // kubeletConfig: cgroupfs on this machine's cgroup v1 (failCgroupV1: false),

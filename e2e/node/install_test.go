@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -248,9 +249,14 @@ func (n *Node) checkReplicas(t *testing.T, ctx context.Context, img string) {
 	if len(pods) != 2 {
 		t.Fatalf("%d webhook pods, want 2", len(pods))
 	}
+	_, pods6, _ := net.ParseCIDR(PodCIDR6)
 	for _, p := range pods {
 		if !podReady(p) || p.Spec.Containers[0].Image != img {
 			t.Errorf("pod %s: ready %v, image %s", p.Name, podReady(p), p.Spec.Containers[0].Image)
+		}
+		// Dual-stack, as the webhook's IPv6 behaviour expects of a cluster.
+		if len(p.Status.PodIPs) != 2 || !pods6.Contains(net.ParseIP(p.Status.PodIPs[1].IP)) {
+			t.Errorf("pod %s: IPs %v, want one IPv4 and one in %s", p.Name, p.Status.PodIPs, PodCIDR6)
 		}
 	}
 	procs := podProcessesNamed("vmnet-webhook")
@@ -443,7 +449,7 @@ func (n *Node) checkPodRoutes(t *testing.T) {
 			}
 			for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 				dst := strings.Fields(line + " ")[0]
-				if line == "" || dst == PodCIDR || dst == ServiceCIDR || (family == "-6" && strings.HasPrefix(dst, "fe80::")) {
+				if line == "" || dst == PodCIDR || dst == ServiceCIDR || dst == PodCIDR6 || (family == "-6" && strings.HasPrefix(dst, "fe80::")) {
 					continue
 				}
 				t.Errorf("pod network %s has route %q", e.Name(), line)

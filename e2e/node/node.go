@@ -38,8 +38,12 @@ import (
 
 // The node's network: all of it on this machine.
 const (
-	Bridge      = "vmnet-br0"
-	PodCIDR     = "10.77.0.0/24"
+	Bridge  = "vmnet-br0"
+	PodCIDR = "10.77.0.0/24"
+	// PodCIDR6 gives pods an IPv6 address too, as on a dual-stack cluster
+	// (the webhook writes a guest's IPv6 config when its own pod has one);
+	// a unique local range, routed nowhere.
+	PodCIDR6    = "fd77::/64"
 	Gateway     = "10.77.0.1" // the bridge's address: kube-apiserver and the kubelet listen here
 	ServiceCIDR = "10.77.1.0/24"
 	// KubernetesIP is the kubernetes Service's ClusterIP.
