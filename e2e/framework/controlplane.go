@@ -197,7 +197,7 @@ func (cp *ControlPlane) Stop() {
 }
 
 func (cp *ControlPlane) startEtcd(ctx context.Context) error {
-	ports, err := freePorts(2)
+	ports, err := FreePorts(2)
 	if err != nil {
 		return err
 	}
@@ -222,7 +222,7 @@ func (cp *ControlPlane) startEtcd(ctx context.Context) error {
 }
 
 func (cp *ControlPlane) startAPIServer(ctx context.Context) error {
-	ports, err := freePorts(1)
+	ports, err := FreePorts(1)
 	if err != nil {
 		return err
 	}
@@ -347,10 +347,10 @@ func waitHTTP(ctx context.Context, p *process, hc *http.Client, url, log string)
 	}
 }
 
-// freePorts asks the kernel for n free loopback ports. They are released
+// FreePorts asks the kernel for n free loopback ports. They are released
 // before use, so another process could take one in between: the start-up
 // then fails with the log saying so, rather than hanging.
-func freePorts(n int) ([]int, error) {
+func FreePorts(n int) ([]int, error) {
 	var ports []int
 	var ls []net.Listener
 	defer func() {

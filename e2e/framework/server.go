@@ -48,7 +48,7 @@ func startServer(ctx context.Context, dir, name, bin, certsBin string, extraArgs
 			return nil, fmt.Errorf("vmnet-webhook certs did not write %s in %s", f, dir)
 		}
 	}
-	ports, err := freePorts(3)
+	ports, err := FreePorts(3)
 	if err != nil {
 		return nil, err
 	}

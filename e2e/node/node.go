@@ -314,7 +314,7 @@ func (n *Node) pauseImage(ctx context.Context) (string, error) {
 func (n *Node) startKube(ctx context.Context, bin string) error {
 	cpDir := n.CP.Dir
 	kubeconfig := n.CP.Kubeconfig
-	ports, err := freePorts(4)
+	ports, err := framework.FreePorts(4)
 	if err != nil {
 		return err
 	}
@@ -569,25 +569,6 @@ func (n *Node) removeCgroups() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func freePorts(k int) ([]int, error) {
-	var ports []int
-	var ls []net.Listener
-	defer func() {
-		for _, l := range ls {
-			l.Close()
-		}
-	}()
-	for range k {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
 }
 
 // PIDs are the node's processes and the control plane's, for checking that
