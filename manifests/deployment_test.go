@@ -168,6 +168,18 @@ func TestContainerArgs(t *testing.T) {
 		if !reflect.DeepEqual(cfg, config.Default()) {
 			t.Errorf("shipped config %+v differs from config.Default() %+v", cfg, config.Default())
 		}
+
+		// ipv6.inject auto learns the pod network's families from POD_IPS.
+		var podIPs *corev1.EnvVar
+		env := in.container(t).Env
+		for i, e := range env {
+			if e.Name == "POD_IPS" {
+				podIPs = &env[i]
+			}
+		}
+		if podIPs == nil || podIPs.ValueFrom == nil || podIPs.ValueFrom.FieldRef == nil || podIPs.ValueFrom.FieldRef.FieldPath != "status.podIPs" {
+			t.Errorf("want env POD_IPS from the downward API's status.podIPs, got %+v", podIPs)
+		}
 	})
 }
 

@@ -16,7 +16,6 @@ import (
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 	sigsjson "sigs.k8s.io/json"
 
-	"github.com/vmnet-webhook/vmnet-webhook/pkg/config"
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/rules"
 )
 
@@ -44,8 +43,8 @@ func FuzzEndpoint(f *testing.F) {
 
 	quiet := ctrllog.Log.WithName("fuzz").V(5) // not the test log: millions of lines
 	endpoints := map[bool]*Endpoint{
-		false: NewEndpoint(&Handler{Name: "mutate", Rule: rules.Mutate, Config: config.Default(), Log: quiet}, 1<<20, time.Second),
-		true:  NewEndpoint(&Handler{Name: "validate", Rule: rules.Validate, Config: config.Default(), Log: quiet}, 1<<20, time.Second),
+		false: NewEndpoint(&Handler{Name: "mutate", Rule: rules.Mutate, Config: dualStack(), Log: quiet}, 1<<20, time.Second),
+		true:  NewEndpoint(&Handler{Name: "validate", Rule: rules.Validate, Config: dualStack(), Log: quiet}, 1<<20, time.Second),
 	}
 	f.Fuzz(func(t *testing.T, body []byte, contentType string, validate bool) {
 		req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))

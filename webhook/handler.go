@@ -44,6 +44,7 @@ func RulesRequest(req admission.Request) rules.Request {
 		Operation: rules.Operation(req.Operation),
 		Object:    req.Object.Raw,
 		OldObject: req.OldObject.Raw,
+		UID:       string(req.UID),
 	}
 }
 

@@ -124,7 +124,7 @@ func startServer(t *testing.T, edit func(*Options)) *testServer {
 		HealthAddr:   "127.0.0.1:0",
 		MetricsAddr:  "127.0.0.1:0",
 		MaxBodyBytes: DefaultMaxBodyBytes,
-		Config:       config.Default(),
+		Config:       dualStack(),
 		Mutate:       fakeMutate,
 		Validate:     fakeValidate,
 		Log:          ctrllog.Log.WithName("test"),
@@ -261,4 +261,12 @@ func metricValue(t *testing.T, ts *testServer, sample string) float64 {
 		}
 	}
 	return 0
+}
+
+// dualStack is the default config on a cluster whose pod network has IPv6,
+// where the mutation does the most.
+func dualStack() config.Config {
+	c := config.Default()
+	c.IPv6.PodNetworkIPv6 = true
+	return c
 }

@@ -30,7 +30,7 @@ func BenchmarkEndpoint(b *testing.B) {
 		}
 		fixtures = append(fixtures, f)
 	}
-	cfg := config.Default()
+	cfg := dualStack()
 	for _, f := range fixtures {
 		for _, arm := range []struct {
 			name string

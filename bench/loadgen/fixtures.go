@@ -98,6 +98,7 @@ func GeneratedVM(n int) Fixture {
 		Kind:       vmKind,
 		Interfaces: n,
 		Expect: []string{
+			"patch /spec/template/spec/domain/devices/interfaces/0/macAddress",
 			"patch /spec/template/spec/volumes/1",
 			"patch /spec/template/spec/domain/devices/disks/1",
 		},

@@ -26,7 +26,7 @@ func serve(t *testing.T, h http.Handler) (string, *x509.CertPool) {
 }
 
 func endpoint(rule webhook.RuleFunc) http.Handler {
-	return webhook.NewEndpoint(&webhook.Handler{Name: "test", Rule: rule, Config: config.Default(), Log: logr.Discard()},
+	return webhook.NewEndpoint(&webhook.Handler{Name: "test", Rule: rule, Config: dualStack(), Log: logr.Discard()},
 		webhook.DefaultMaxBodyBytes, 10*time.Second)
 }
 
@@ -38,7 +38,7 @@ func cases(t *testing.T, path string, names ...string) []*Case {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e, err := FromRules(config.Default(), path, f)
+		e, err := FromRules(dualStack(), path, f)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -112,7 +112,15 @@ func TestFromRulesChecksExamples(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Expect = []string{"patch /spec/template/spec/networks"}
-	if _, err := FromRules(config.Default(), webhook.MutatePath, f); err == nil {
+	if _, err := FromRules(dualStack(), webhook.MutatePath, f); err == nil {
 		t.Error("a patch differing from the example's expectation was accepted")
 	}
+}
+
+// dualStack is the default config on a cluster whose pod network has IPv6,
+// as the harness's servers run (framework.PodIPs).
+func dualStack() config.Config {
+	c := config.Default()
+	c.IPv6.PodNetworkIPv6 = true
+	return c
 }

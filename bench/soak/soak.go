@@ -62,6 +62,7 @@ func (r Report) Flat() bool { return r.LastThird <= r.FirstThird*growthRatio+gro
 // paths, covering allowed, patched, denied and warned answers.
 func Cases(root string) ([]*loadgen.Case, error) {
 	cfg := config.Default()
+	cfg.IPv6.PodNetworkIPv6 = true // as the harness's servers, see framework.PodIPs
 	var fixtures []loadgen.Fixture
 	for _, name := range []string{"guide-vm", "bare-vm", "reserved-port", "reserved-port-range", "windows-e1000", "userdata-kept", "configdrive"} {
 		f, err := loadgen.LoadExample(root, name)

@@ -26,11 +26,17 @@ func TestPreviewGolden(t *testing.T) {
 		args   []string
 	}
 	for _, ex := range files {
-		variants := []variant{{"", nil}, {".patch", []string{"-o", "patch"}}}
+		// The examples show a dual-stack cluster, where the webhook writes
+		// the guest's IPv6 config; guide-vm also on an IPv4-only one.
+		dual := []string{"--pod-ips", "10.244.0.5,fd00:10::5"}
+		variants := []variant{{"", dual}, {".patch", append([]string{"-o", "patch"}, dual...)}}
+		if filepath.Base(ex) == "guide-vm.yaml" {
+			variants = append(variants, variant{".ipv4", []string{"--pod-ips", "10.244.0.5"}})
+		}
 		// UPDATE of a VM that already had the reserved port: ratcheted to a
 		// warning, no mutation.
 		if filepath.Base(ex) == "reserved-port.yaml" {
-			variants = append(variants, variant{".update", []string{"--old", ex}})
+			variants = append(variants, variant{".update", append([]string{"--old", ex}, dual...)})
 		}
 		for _, v := range variants {
 			name := strings.TrimSuffix(filepath.Base(ex), ".yaml") + v.suffix
@@ -72,8 +78,9 @@ func TestPreviewMatchesExampleExpectations(t *testing.T) {
 	}
 	for _, ex := range all {
 		path := filepath.Join("../../examples", ex.Name)
-		_, _, stderr := runCmd(t, "", "preview", "-f", path)
-		_, patch, _ := runCmd(t, "", "preview", "-f", path, "-o", "patch")
+		// The examples show a dual-stack cluster.
+		_, _, stderr := runCmd(t, "", "preview", "-f", path, "--pod-ips", "10.244.0.5,fd00:10::5")
+		_, patch, _ := runCmd(t, "", "preview", "-f", path, "-o", "patch", "--pod-ips", "10.244.0.5,fd00:10::5")
 		for _, arg := range ex.Deny {
 			if !strings.Contains(stderr, `Error from server (Forbidden): admission webhook "validate.vmnet.kubevirt.io" denied the request: `) ||
 				!strings.Contains(stderr, arg) {

@@ -73,17 +73,18 @@ func TestRuleFlagsOverrideConfigFile(t *testing.T) {
 	if cfg.Enforcement != config.Warn || cfg.IPv6.GuestInterface != "enp1s0" {
 		t.Errorf("file values lost: %+v", cfg)
 	}
-	if cfg.IPv6.DefaultCIDR.String() != "fd00:1::/64" || !cfg.IPv6.Inject {
+	if cfg.IPv6.DefaultCIDR.String() != "fd00:1::/64" || cfg.IPv6.Inject != config.InjectAuto || cfg.IPv6.PodNetworkIPv6 {
 		t.Errorf("ipv6 %+v", cfg.IPv6)
 	}
 
 	// Without a file, unset flags are the defaults.
-	cfg, err = parse("--ipv6-inject=false", "--enforcement", "deny")
+	cfg, err = parse("--ipv6-inject=false", "--enforcement", "deny", "--pod-ips", "10.244.0.5,fd00:10::5")
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := config.Default()
-	want.IPv6.Inject = false
+	want.IPv6.Inject = config.InjectNever
+	want.IPv6.PodNetworkIPv6 = true
 	if cfg.IPv6 != want.IPv6 || cfg.Enforcement != config.Deny || len(cfg.ReservedPorts) != 2 {
 		t.Errorf("got %+v, want %+v", cfg, want)
 	}
@@ -93,6 +94,8 @@ func TestRuleFlagsOverrideConfigFile(t *testing.T) {
 		"--ipv6-default-cidr=fd10::":      "--ipv6-default-cidr: \"fd10::\" is not a CIDR",
 		"--ipv6-default-cidr=10.0.0.0/24": "is not an IPv6 CIDR",
 		"--reserved-ports=0":              "0 is not a port",
+		"--ipv6-inject=sometimes":         `ipv6.inject: "sometimes" is not one of auto, always, never`,
+		"--pod-ips=10.0.0.1,fd00::/64":    `--pod-ips: "fd00::/64" is not an IP address`,
 		"--config=/nonexistent.yaml":      "no such file",
 	} {
 		if _, err := parse(args); err == nil || !strings.Contains(err.Error(), msg) {

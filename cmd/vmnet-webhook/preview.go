@@ -52,6 +52,10 @@ func preview(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return failf(2, "%v", err)
 	}
 	ctrllog.SetLogger(logr.Discard()) // nothing to log offline; see serve's newLogger
+	if cfg.IPv6.Inject == config.InjectAuto && !cfg.IPv6.PodNetworkIPv6 {
+		// Offline there is no Pod to learn the cluster's pod network from.
+		fmt.Fprintf(stderr, "vmnet-webhook preview: %s (--pod-ips with an IPv6 address previews a dual-stack cluster)\n", cfg.IPv6.Summary())
+	}
 
 	var docs []document
 	for _, f := range *files {

@@ -210,7 +210,7 @@ func TestPreviewInputErrors(t *testing.T) {
 func TestPreviewJSONStdin(t *testing.T) {
 	in := `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"}}
 {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"b"}}`
-	s, out, e := runCmd(t, in, "preview", "-f", "-")
+	s, out, e := runCmd(t, in, "preview", "-f", "-", "--ipv6-inject", "never")
 	if s != 0 || e != "" {
 		t.Fatalf("status %d stderr %q", s, e)
 	}

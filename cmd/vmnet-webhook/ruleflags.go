@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"net/netip"
+	"os"
+	"strconv"
 
 	"github.com/spf13/pflag"
 
@@ -15,7 +17,8 @@ type ruleFlags struct {
 	file          string
 	reservedPorts []int32
 	enforcement   string
-	ipv6Inject    bool
+	ipv6Inject    string
+	podIPs        string
 	guestIface    string
 	defaultCIDR   string
 }
@@ -26,8 +29,9 @@ func addRuleFlags(fs *pflag.FlagSet) *ruleFlags {
 	fs.StringVar(&f.file, "config", "", "YAML config file for the rules; flags set explicitly override it")
 	fs.Int32SliceVar(&f.reservedPorts, "reserved-ports", d.ReservedPorts, "ports a masquerade interface may not list")
 	fs.StringVar(&f.enforcement, "enforcement", string(d.Enforcement), "deny, or warn to turn violations into warnings (for rollouts)")
-	fs.BoolVar(&f.ipv6Inject, "ipv6-inject", d.IPv6.Inject, "inject cloud-init networkData with the guest's static IPv6 address and gateway")
-	fs.StringVar(&f.guestIface, "ipv6-guest-interface", d.IPv6.GuestInterface, "guest interface name written into networkData")
+	fs.StringVar(&f.ipv6Inject, "ipv6-inject", string(d.IPv6.Inject), "when to write the guest's IPv6 networkData: auto (when --pod-ips has IPv6, or the VM sets vmIPv6NetworkCIDR), always, never")
+	fs.StringVar(&f.podIPs, "pod-ips", os.Getenv("POD_IPS"), "this Pod's IPs, comma-separated (the downward API's status.podIPs; default $POD_IPS): an IPv6 one means the pod network has IPv6")
+	fs.StringVar(&f.guestIface, "ipv6-guest-interface", d.IPv6.GuestInterface, "name networkData gives the pod network's NIC in the guest, when it is the VM's first interface")
 	fs.StringVar(&f.defaultCIDR, "ipv6-default-cidr", d.IPv6.DefaultCIDR.String(), "IPv6 CIDR used when the pod network names no vmIPv6NetworkCIDR")
 	return f
 }
@@ -49,8 +53,14 @@ func (f *ruleFlags) config(fs *pflag.FlagSet) (config.Config, error) {
 		cfg.Enforcement = config.Enforcement(f.enforcement)
 	}
 	if fs.Changed("ipv6-inject") {
-		cfg.IPv6.Inject = f.ipv6Inject
+		// Validate below reports a value that is none of them.
+		_ = cfg.IPv6.Inject.UnmarshalJSON(injectJSON(f.ipv6Inject))
 	}
+	hasIPv6, err := config.HasIPv6(f.podIPs)
+	if err != nil {
+		return config.Config{}, fmt.Errorf("--pod-ips: %w", err)
+	}
+	cfg.IPv6.PodNetworkIPv6 = hasIPv6
 	if fs.Changed("ipv6-guest-interface") {
 		cfg.IPv6.GuestInterface = f.guestIface
 	}
@@ -65,6 +75,15 @@ func (f *ruleFlags) config(fs *pflag.FlagSet) (config.Config, error) {
 		return config.Config{}, err
 	}
 	return cfg, nil
+}
+
+// injectJSON lets --ipv6-inject take what the config file takes,
+// including the booleans of earlier releases.
+func injectJSON(s string) []byte {
+	if s == "true" || s == "false" {
+		return []byte(s)
+	}
+	return strconv.AppendQuote(nil, s)
 }
 
 // parseFlags parses args and reports errors the way every subcommand does.

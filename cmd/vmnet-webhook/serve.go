@@ -83,7 +83,7 @@ func serve(args []string, stderr io.Writer) int {
 	}
 	log.Info("starting", "bindAddress", *bindAddr, "port", *port, "certDir", *certDir, "clientCA", *clientCA != "",
 		"tlsMinVersion", *tlsMin, "http2", *http2, "healthAddr", srv.HealthAddr(), "metricsAddr", srv.MetricsAddr(),
-		"maxBodyBytes", *maxBody, "config", cfg)
+		"maxBodyBytes", *maxBody, "config", cfg, "ipv6", cfg.IPv6.Summary())
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()

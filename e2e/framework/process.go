@@ -33,6 +33,13 @@ var (
 	signalOnce sync.Once
 )
 
+// PodIPs is what the servers the harness starts find in POD_IPS, where a
+// Pod finds the downward API's status.podIPs: one address of each family,
+// as on a dual-stack cluster, so that vmnet-webhook's ipv6.inject auto
+// writes the guest's IPv6 config. Tests of an IPv4-only cluster pass
+// --pod-ips themselves.
+const PodIPs = "10.244.0.5,fd00:10::5"
+
 // startProcess runs bin with args, its output appended to logPath.
 func startProcess(name, bin string, args []string, logPath string) (*process, error) {
 	if _, err := os.Stat(bin); err != nil {
@@ -43,6 +50,7 @@ func startProcess(name, bin string, args []string, logPath string) (*process, er
 		return nil, err
 	}
 	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "POD_IPS="+PodIPs)
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}

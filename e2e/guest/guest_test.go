@@ -55,7 +55,7 @@ var cases = []guestCase{
 	{Name: "guide-enp1s0-netplan", Example: "guide-vm.yaml", Renderer: "netplan", WantIPv6: true},
 	{Name: "bare-enp1s0-networkd", Example: "bare-vm.yaml", Renderer: "networkd", WantIPv6: true},
 	{Name: "userdata-eth0-netplan", Example: "userdata-kept.yaml", Renderer: "netplan", IfNames0: true, WantIPv6: true},
-	{Name: "cidr-enp1s0-eni", Example: "ipv6-cidr.yaml", Renderer: "eni", WantIPv6: true},
+	{Name: "cidr-enp1s0-eni", Example: "custom-ipv6-cidr.yaml", Renderer: "eni", WantIPv6: true},
 	{Name: "ownmac-enp1s0-netplan", Example: "own-mac.yaml", Renderer: "netplan", WantIPv6: true},
 	{Name: "optout-enp1s0-eni", Example: "userdata-kept.yaml", OptOut: true, Renderer: "eni"},
 	{Name: "optout-enp1s0-netplan", Example: "userdata-kept.yaml", OptOut: true, Renderer: "netplan"},
@@ -65,8 +65,10 @@ var cases = []guestCase{
 // two cores.
 const parallel = 2
 
-// webhookArgs are the flags `vmnet-webhook serve` gets here.
-var webhookArgs []string
+// webhookArgs are the flags `vmnet-webhook serve` gets here: the default
+// mode, which injects because the harness gives the server a dual-stack
+// POD_IPS (framework.PodIPs), as on a cluster with IPv6.
+var webhookArgs = []string{"--ipv6-inject=auto"}
 
 func TestGuests(t *testing.T) {
 	if os.Getenv("VMNET_GUEST_TEST") != "1" {
@@ -130,6 +132,7 @@ func TestGuests(t *testing.T) {
 	if err := cp.RegisterWebhooks(ctx, wh); err != nil {
 		t.Fatalf("register webhooks: %v", err)
 	}
+	t.Logf("webhook: %s, POD_IPS=%s", strings.Join(webhookArgs, " "), framework.PodIPs)
 	const ns = "guests"
 	if _, stderr, err := cp.Kubectl(ctx, "", "create", "namespace", ns); err != nil {
 		t.Fatalf("create namespace: %v: %s", err, stderr)

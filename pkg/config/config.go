@@ -4,11 +4,13 @@ package config
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/netip"
 	"os"
 	"slices"
+	"strings"
 
 	"sigs.k8s.io/yaml"
 )
@@ -40,17 +42,94 @@ type Config struct {
 	IPv6 IPv6 `json:"ipv6"`
 }
 
+// InjectMode says when the rules write the guest's IPv6 networkData.
+type InjectMode string
+
+const (
+	// InjectAuto injects when the pod network has IPv6 (PodNetworkIPv6), or
+	// when the VM names its own vmIPv6NetworkCIDR.
+	InjectAuto InjectMode = "auto"
+	// InjectAlways injects into every VM on the pod network.
+	InjectAlways InjectMode = "always"
+	// InjectNever turns the injection off.
+	InjectNever InjectMode = "never"
+)
+
+// UnmarshalJSON also takes the booleans of earlier releases, where
+// inject: true meant always and false meant never.
+func (m *InjectMode) UnmarshalJSON(data []byte) error {
+	switch string(data) {
+	case "true":
+		*m = InjectAlways
+		return nil
+	case "false":
+		*m = InjectNever
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(data, &s); err != nil {
+		return fmt.Errorf("ipv6.inject: want auto, always or never, got %s", data)
+	}
+	*m = InjectMode(s)
+	return nil
+}
+
+// Summary says in a line when the guest's IPv6 networkData is written.
+func (c IPv6) Summary() string {
+	switch {
+	case c.Inject != InjectAuto:
+		return "ipv6.inject " + string(c.Inject)
+	case c.PodNetworkIPv6:
+		return "ipv6.inject auto: the pod network has IPv6, so VMs on it get IPv6 networkData"
+	}
+	return "ipv6.inject auto: no IPv6 among the pod IPs, so only VMs that set vmIPv6NetworkCIDR get IPv6 networkData"
+}
+
+// HasIPv6 reads a Pod's IPs as the downward API gives status.podIPs (a
+// comma-separated list) and says whether one of them is IPv6.
+func HasIPv6(podIPs string) (bool, error) {
+	has := false
+	for _, s := range strings.Split(podIPs, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		ip, err := netip.ParseAddr(s)
+		if err != nil {
+			return false, fmt.Errorf("%q is not an IP address", s)
+		}
+		has = has || ip.Unmap().Is6()
+	}
+	return has, nil
+}
+
 // IPv6 configures the cloud-init networkData that gives the guest its
 // static IPv6 address and gateway on a dual-stack pod network.
 type IPv6 struct {
-	// Inject turns the injection on or off.
-	Inject bool `json:"inject"`
-	// GuestInterface is the interface name written into networkData.
+	// Inject is auto, always or never.
+	Inject InjectMode `json:"inject"`
+	// GuestInterface is the name the guest gives the pod network's NIC
+	// (networkData's set-name) when it is the VM's first interface; the
+	// NIC at position i > 0 is named eth<i>, the kernel's own name for it.
 	GuestInterface string `json:"guestInterface"`
 	// DefaultCIDR is used when the pod network names no vmIPv6NetworkCIDR.
 	// When it differs from KubeVirt's own default the rules also write it
 	// into the network, so that guest and launcher agree.
 	DefaultCIDR netip.Prefix `json:"defaultCIDR"`
+	// PodNetworkIPv6 says whether the cluster's pod network has IPv6, as
+	// the server learns it from its own Pod's IPs; not read from the file.
+	PodNetworkIPv6 bool `json:"-"`
+}
+
+// Injects says whether networkData is written for a VM; ownCIDR is true
+// when the VM's pod network names its own vmIPv6NetworkCIDR.
+func (c IPv6) Injects(ownCIDR bool) bool {
+	switch c.Inject {
+	case InjectAlways:
+		return true
+	case InjectAuto:
+		return c.PodNetworkIPv6 || ownCIDR
+	}
+	return false
 }
 
 // Default returns the settings used when nothing is configured.
@@ -59,7 +138,7 @@ func Default() Config {
 		ReservedPorts: []int32{49152, 49153},
 		Enforcement:   Deny,
 		IPv6: IPv6{
-			Inject:         true,
+			Inject:         InjectAuto,
 			GuestInterface: "eth0",
 			DefaultCIDR:    KubeVirtDefaultIPv6CIDR,
 		},
@@ -100,6 +179,9 @@ func (c Config) Validate() error {
 	}
 	if c.Enforcement != Deny && c.Enforcement != Warn {
 		errs = append(errs, fmt.Errorf("config: enforcement: %q is neither %q nor %q", c.Enforcement, Deny, Warn))
+	}
+	if m := c.IPv6.Inject; m != InjectAuto && m != InjectAlways && m != InjectNever {
+		errs = append(errs, fmt.Errorf("config: ipv6.inject: %q is not one of auto, always, never", m))
 	}
 	if !validInterfaceName(c.IPv6.GuestInterface) {
 		errs = append(errs, fmt.Errorf("config: ipv6.guestInterface: %q is not an interface name (1-15 of a-z, A-Z, 0-9, '-', '_', '.')", c.IPv6.GuestInterface))

@@ -5,6 +5,9 @@ package rules
 // says otherwise); give it masquerade, which keeps the pod IP reachable and
 // live migration possible.
 func defaultBinding(m *mutation) {
+	if m.obj.controllerOwned {
+		return
+	}
 	_, podName, pod := podNetwork(m.obj.spec)
 	if pod == nil {
 		return

@@ -1,6 +1,10 @@
 package rules
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/vmnet-webhook/vmnet-webhook/pkg/config"
+)
 
 func TestDefaultBinding(t *testing.T) {
 	const ifaces = "/spec/template/spec/domain/devices/interfaces"
@@ -34,7 +38,7 @@ spec:
       networks: [{name: default, pod: {}}, {name: blue, multus: {networkName: blue}}]
 `
 			cfg := defaults()
-			cfg.IPv6.Inject = false
+			cfg.IPv6.Inject = config.InjectNever
 			obj := toJSON(t, y)
 			res := Mutate(cfg, createReq(t, obj))
 			if got := opStrings(t, res); !sameStrings(got, tt.want) {

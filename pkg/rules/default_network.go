@@ -5,6 +5,9 @@ package rules
 // interface, but bound by masquerade rather than the cluster's default
 // binding, so that it is reachable through the pod IP.
 func defaultNetwork(m *mutation) {
+	if m.obj.controllerOwned {
+		return
+	}
 	spec := m.obj.spec
 	domain, devices, ok := devicesOf(spec)
 	if !ok {

@@ -1,6 +1,10 @@
 package rules
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/vmnet-webhook/vmnet-webhook/pkg/config"
+)
 
 func TestDefaultNetwork(t *testing.T) {
 	const spec = "/spec/template/spec"
@@ -54,7 +58,7 @@ spec:
       domain: ` + tt.domain + `
       ` + tt.rest + "\n"
 			cfg := defaults()
-			cfg.IPv6.Inject = false
+			cfg.IPv6.Inject = config.InjectNever
 			res, _, _ := mutateAndValidate(t, cfg, y)
 			if got := opStrings(t, res); !sameStrings(got, tt.want) {
 				t.Errorf("ops:\n got %q\nwant %q", got, tt.want)

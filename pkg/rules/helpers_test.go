@@ -37,7 +37,7 @@ func kindOf(t testing.TB, obj []byte) schema.GroupVersionKind {
 }
 
 func createReq(t testing.TB, obj []byte) Request {
-	return Request{Kind: kindOf(t, obj), Operation: Create, Object: obj}
+	return Request{Kind: kindOf(t, obj), Operation: Create, Object: obj, UID: testUID}
 }
 
 // applyPatch applies the ops in order, as the API server does.
@@ -69,7 +69,16 @@ func errorStrings(res Result) []string {
 	return out
 }
 
-func defaults() config.Config { return config.Default() }
+// defaults is the default config on a dual-stack cluster, where the IPv6
+// rule injects; tests of an IPv4-only cluster say so.
+func defaults() config.Config {
+	c := config.Default()
+	c.IPv6.PodNetworkIPv6 = true
+	return c
+}
+
+// testUID is the admission request UID of the tests' requests.
+const testUID = "7c4b2d1e-0000-4000-8000-000000000001"
 
 // mutateAndValidate runs a CREATE through both, as the API server would.
 func mutateAndValidate(t testing.TB, cfg config.Config, y string) (mut Result, patched []byte, val Result) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strconv"
+	"strings"
 
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/config"
 )
@@ -11,31 +12,58 @@ import (
 // IPv6 cloud-init: virt-launcher's DHCPv6 hands the guest an address but no
 // route, so on a dual-stack pod network the guest needs its IPv6 address and
 // gateway written down. When the masquerade interface is on the pod network
-// and the guest has no network config yet, write netplan v2 networkData
-// into the first cloud-init volume (keeping its userData), or add a
-// NoCloud volume and disk for it. ConfigDrive volumes take OpenStack's
-// network_data.json, not netplan: those get a warning instead. So do
-// Windows guests: netplan and the name eth0 mean nothing to them, and many
-// are set up by sysprep, not cloud-init.
+// and the guest has no network config yet, give the interface a MAC if it
+// has none (the config is matched by it, see guest_network.go) and write
+// the config into the first cloud-init volume (keeping its userData), or
+// add a NoCloud volume and disk for it. ConfigDrive volumes take
+// OpenStack's network_data.json, not netplan: those get a warning instead.
+// So do Windows guests: netplan means nothing to them, and many are set up
+// by sysprep, not cloud-init. The templates of replica sets and pools get
+// nothing: each replica gets its own MAC and config when it is created.
 func ipv6CloudInit(m *mutation) {
-	if !m.cfg.IPv6.Inject || m.cfg.IPv6.GuestInterface == "" {
+	o := m.obj
+	view := readSpec(o, nil)
+	nv, iv, ok := podMasquerade(view)
+	if !ok || !m.cfg.IPv6.Injects(nv.hasCIDR6) {
 		return
 	}
-	spec := m.obj.spec
-	netIdx, podName, pod := podNetwork(spec)
-	if pod == nil || !hasMasquerade(spec, podName) {
-		return
-	}
-	prefix, addCIDR, ok := guestPrefix(pod, m.cfg)
+	prefix, addCIDR, ok := guestPrefix(nv, m.cfg)
 	if !ok {
 		return
 	}
-	if m.obj.windows() {
+	podPath := o.specPath.Child("networks").Index(nv.idx).Child("pod").String()
+	if o.windows() {
 		gw := prefix.Masked().Addr().Next()
-		podPath := m.obj.specPath.Child("networks").Index(netIdx).Child("pod").String()
-		m.warnings = append(m.warnings, fit(m.obj.specPath.String(), podPath, fmt.Sprintf(
+		m.warnings = append(m.warnings, fit(o.specPath.String(), podPath, fmt.Sprintf(
 			"Windows: set IPv6 %s/%d, gateway %s in the guest", gw.Next(), prefix.Bits(), gw)))
 		return
+	}
+	spec := o.spec
+	ifacePtr := o.specPtr.Key("domain").Key("devices").Key("interfaces").Index(iv.idx)
+	ifacePath := o.specPath.Child("domain", "devices", "interfaces").Index(iv.idx)
+	mac := assignedMAC(macSeed(o, m.uid))
+	if iv.hasMAC {
+		var ok bool
+		if mac, ok = parseMAC(iv.mac); !ok || macProblem(mac) != "" {
+			m.warnings = append(m.warnings, fit(o.specPath.String(), ifacePath.Child("macAddress").String(),
+				"IPv6 networkData not injected: no NIC can take this MAC"))
+			return
+		}
+	}
+	networkData := guestNetworkConfig(guestNICName(m.cfg.IPv6.GuestInterface, iv.idx), mac, prefix)
+	// The changes, made once the target is known, and only where the guest
+	// boots from (templates of replicas still get the warnings). readSpec
+	// found the interface and the network, so each step to them is there.
+	canInject := o.bootsGuest()
+	addIdentity := func() {
+		if !iv.hasMAC {
+			iface := spec["domain"].(map[string]any)["devices"].(map[string]any)["interfaces"].([]any)[iv.idx].(map[string]any)
+			m.set(iface, ifacePtr, "macAddress", mac.String())
+		}
+		if addCIDR {
+			pod := spec["networks"].([]any)[nv.idx].(map[string]any)["pod"].(map[string]any)
+			m.set(pod, o.specPtr.Key("networks").Index(nv.idx).Key("pod"), "vmIPv6NetworkCIDR", prefix.String())
+		}
 	}
 	if spec["volumes"] != nil {
 		if _, ok := spec["volumes"].([]any); !ok {
@@ -43,13 +71,6 @@ func ipv6CloudInit(m *mutation) {
 		}
 	}
 	vols, _ := spec["volumes"].([]any)
-	networkData := netplan(m.cfg.IPv6.GuestInterface, prefix)
-	addCIDROp := func() {
-		if addCIDR {
-			podPtr := m.obj.specPtr.Key("networks").Index(netIdx).Key("pod")
-			m.set(pod, podPtr, "vmIPv6NetworkCIDR", prefix.String())
-		}
-	}
 	for i, raw := range vols {
 		vol, ok := raw.(map[string]any)
 		if !ok {
@@ -62,24 +83,37 @@ func ipv6CloudInit(m *mutation) {
 		case configDrive != nil:
 			cd, ok := configDrive.(map[string]any)
 			if ok && !hasNetworkData(cd) {
-				volPath := m.obj.specPath.Child("volumes").Index(i).Child("cloudInitConfigDrive").String()
-				m.warnings = append(m.warnings, fit(m.obj.specPath.String(), volPath,
+				volPath := o.specPath.Child("volumes").Index(i).Child("cloudInitConfigDrive").String()
+				m.warnings = append(m.warnings, fit(o.specPath.String(), volPath,
 					"IPv6 networkData not injected (ConfigDrive is not netplan)"))
 			}
 			return
 		case noCloud != nil:
 			nc, ok := noCloud.(map[string]any)
-			if !ok || hasNetworkData(nc) {
+			if !ok {
 				return
 			}
-			addCIDROp()
-			m.set(nc, m.obj.specPtr.Key("volumes").Index(i).Key("cloudInitNoCloud"), "networkData", networkData)
+			ncPtr := o.specPtr.Key("volumes").Index(i).Key("cloudInitNoCloud")
+			if !canInject {
+				return
+			}
+			if !hasNetworkData(nc) {
+				addIdentity()
+				m.set(nc, ncPtr, "networkData", networkData)
+				return
+			}
+			// Ours, written for another MAC: another webhook (a MAC pool)
+			// has set the MAC since, and we are called again.
+			if old, _ := nc["networkData"].(string); strings.HasPrefix(old, guestNetworkMarker) && old != networkData {
+				addIdentity()
+				m.replace(nc, ncPtr, "networkData", networkData)
+			}
 			return
 		}
 	}
 	// No cloud-init volume: add one, and its disk.
 	domain, devices, ok := devicesOf(spec)
-	if !ok {
+	if !ok || !canInject {
 		return
 	}
 	if disks := devices["disks"]; disks != nil {
@@ -88,53 +122,47 @@ func ipv6CloudInit(m *mutation) {
 		}
 	}
 	name := freeName("cloudinitdisk", vols, devices["disks"])
-	addCIDROp()
-	m.push(spec, m.obj.specPtr, "volumes", map[string]any{
+	addIdentity()
+	m.push(spec, o.specPtr, "volumes", map[string]any{
 		"name":             name,
 		"cloudInitNoCloud": map[string]any{"networkData": networkData},
 	})
 	m.pushDevice(domain, devices, "disks", map[string]any{"name": name, "disk": map[string]any{"bus": "virtio"}})
 }
 
-// hasMasquerade says whether an interface on the named network is bound by
+// podMasquerade finds the pod network and the interface bound to it by
 // masquerade (as written, or as defaulted earlier in this pass).
-func hasMasquerade(spec map[string]any, network string) bool {
-	domain, _ := spec["domain"].(map[string]any)
-	devices, _ := domain["devices"].(map[string]any)
-	ifaces, _ := devices["interfaces"].([]any)
-	for _, raw := range ifaces {
-		iface, _ := raw.(map[string]any)
-		if iface != nil && iface["name"] == network && iface["masquerade"] != nil {
-			return true
-		}
+func podMasquerade(s *specView) (netView, ifaceView, bool) {
+	if !s.hasPodNet {
+		return netView{}, ifaceView{}, false
 	}
-	return false
+	for _, nv := range s.nets {
+		if !nv.pod || nv.name != s.podNet {
+			continue
+		}
+		for _, iv := range s.ifaces {
+			if iv.name == nv.name && iv.binding == "masquerade" {
+				return nv, iv, true
+			}
+		}
+		break
+	}
+	return netView{}, ifaceView{}, false
 }
 
 // guestPrefix is the network the launcher uses for the guest's IPv6: the
 // pod network's own, or the configured default. addCIDR asks to write the
 // default into the network when it is not KubeVirt's, so that guest and
 // launcher agree. ok is false for a CIDR that validation will refuse.
-func guestPrefix(pod map[string]any, cfg config.Config) (p netip.Prefix, addCIDR, ok bool) {
-	raw := pod["vmIPv6NetworkCIDR"]
-	if raw == nil {
+func guestPrefix(nv netView, cfg config.Config) (p netip.Prefix, addCIDR, ok bool) {
+	if !nv.hasCIDR6 {
 		p = cfg.IPv6.DefaultCIDR
 		return p, p != config.KubeVirtDefaultIPv6CIDR, p.IsValid()
 	}
-	s, isString := raw.(string)
-	if !isString || !validPodCIDR(s, true) {
+	if !validPodCIDR(nv.cidr6, true) {
 		return netip.Prefix{}, false, false
 	}
-	return netip.MustParsePrefix(s), false, true
-}
-
-// netplan writes the guest's network config: DHCP for IPv4, the static
-// IPv6 address network+2 and the gateway network+1.
-func netplan(iface string, p netip.Prefix) string {
-	gw := p.Masked().Addr().Next()
-	vm := gw.Next()
-	return "version: 2\nethernets:\n  " + iface + ":\n    dhcp4: true\n    addresses: [" +
-		vm.String() + "/" + strconv.Itoa(p.Bits()) + "]\n    gateway6: " + gw.String() + "\n"
+	return netip.MustParsePrefix(nv.cidr6), false, true
 }
 
 func hasNetworkData(ci map[string]any) bool {

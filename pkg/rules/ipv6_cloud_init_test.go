@@ -1,28 +1,33 @@
 package rules
 
 import (
+	"encoding/json"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/config"
 )
 
-const defaultNetworkData = "version: 2\nethernets:\n  eth0:\n    dhcp4: true\n    addresses: [fd10:0:2::2/120]\n    gateway6: fd10:0:2::1\n"
+// testMAC is the MAC of a VM named vm, pinned in TestAssignedMAC.
+const testMAC = "e6:c8:f8:2e:9f:35"
 
-func TestNetplan(t *testing.T) {
-	if got := netplan("eth0", config.KubeVirtDefaultIPv6CIDR); got != defaultNetworkData {
-		t.Errorf("got %q, want %q", got, defaultNetworkData)
+// netData is the networkData for the NIC eth0 with testMAC on cidr's
+// network, as the JSON string of a patch value.
+func netData(t *testing.T, addr, gw string) string {
+	t.Helper()
+	b, err := json.Marshal(guestNetworkMarker + "version: 2\nethernets:\n  eth0:\n    match:\n      macaddress: \"" + testMAC +
+		"\"\n    set-name: eth0\n    dhcp4: true\n    addresses: [" + addr + "]\n    gateway6: " + gw + "\n")
+	if err != nil {
+		t.Fatal(err)
 	}
-	// Host bits are masked; the prefix length is kept.
-	want := "version: 2\nethernets:\n  enp1s0:\n    dhcp4: true\n    addresses: [fd20::2/64]\n    gateway6: fd20::1\n"
-	if got := netplan("enp1s0", netip.MustParsePrefix("fd20::77/64")); got != want {
-		t.Errorf("got %q, want %q", got, want)
-	}
+	return string(b)
 }
 
 func TestIPv6CloudInit(t *testing.T) {
 	const spec = "/spec/template/spec"
-	const nd = `"version: 2\nethernets:\n  eth0:\n    dhcp4: true\n    addresses: [fd10:0:2::2/120]\n    gateway6: fd10:0:2::1\n"`
+	nd := netData(t, "fd10:0:2::2/120", "fd10:0:2::1")
+	mac := `add ` + spec + `/domain/devices/interfaces/0/macAddress "` + testMAC + `"`
 	tests := []struct {
 		name    string
 		cfg     func(*config.Config)
@@ -38,6 +43,7 @@ func TestIPv6CloudInit(t *testing.T) {
 			devices: `{disks: [{name: root, disk: {}}], interfaces: [{name: default, masquerade: {}}]}`,
 			volumes: `[{name: root, containerDisk: {image: fedora}}]`,
 			want: []string{
+				mac,
 				`add ` + spec + `/volumes/1 {"cloudInitNoCloud":{"networkData":` + nd + `},"name":"cloudinitdisk"}`,
 				`add ` + spec + `/domain/devices/disks/1 {"disk":{"bus":"virtio"},"name":"cloudinitdisk"}`,
 			},
@@ -46,6 +52,7 @@ func TestIPv6CloudInit(t *testing.T) {
 			name:    "no volumes and no disks: create the lists",
 			devices: `{interfaces: [{name: default, masquerade: {}}]}`,
 			want: []string{
+				mac,
 				`add ` + spec + `/volumes [{"cloudInitNoCloud":{"networkData":` + nd + `},"name":"cloudinitdisk"}]`,
 				`add ` + spec + `/domain/devices/disks [{"disk":{"bus":"virtio"},"name":"cloudinitdisk"}]`,
 			},
@@ -55,6 +62,7 @@ func TestIPv6CloudInit(t *testing.T) {
 			devices: `{disks: [{name: cloudinitdisk-1, disk: {}}], interfaces: [{name: default, masquerade: {}}]}`,
 			volumes: `[{name: cloudinitdisk, containerDisk: {image: fedora}}]`,
 			want: []string{
+				mac,
 				`add ` + spec + `/volumes/1 {"cloudInitNoCloud":{"networkData":` + nd + `},"name":"cloudinitdisk-2"}`,
 				`add ` + spec + `/domain/devices/disks/1 {"disk":{"bus":"virtio"},"name":"cloudinitdisk-2"}`,
 			},
@@ -63,7 +71,7 @@ func TestIPv6CloudInit(t *testing.T) {
 			name:    "first NoCloud volume keeps its userData",
 			devices: `{interfaces: [{name: default, masquerade: {}}]}`,
 			volumes: `[{name: root, containerDisk: {image: f}}, {name: ci, cloudInitNoCloud: {userData: "#cloud-config"}}, {name: ci2, cloudInitNoCloud: {}}]`,
-			want:    []string{`add ` + spec + `/volumes/1/cloudInitNoCloud/networkData ` + nd},
+			want:    []string{mac, `add ` + spec + `/volumes/1/cloudInitNoCloud/networkData ` + nd},
 		},
 		{name: "own networkData", devices: `{interfaces: [{name: default, masquerade: {}}]}`, volumes: `[{name: ci, cloudInitNoCloud: {networkData: "version: 1"}}]`},
 		{name: "own networkDataBase64", devices: `{interfaces: [{name: default, masquerade: {}}]}`, volumes: `[{name: ci, cloudInitNoCloud: {networkDataBase64: "eA=="}}]`},
@@ -80,20 +88,87 @@ func TestIPv6CloudInit(t *testing.T) {
 			devices: `{interfaces: [{name: default, masquerade: {}}]}`,
 			pod:     `{vmIPv6NetworkCIDR: "fd20::77/64"}`,
 			volumes: `[{name: ci, cloudInitNoCloud: {userData: x}}]`,
-			want:    []string{`add ` + spec + `/volumes/0/cloudInitNoCloud/networkData "version: 2\nethernets:\n  eth0:\n    dhcp4: true\n    addresses: [fd20::2/64]\n    gateway6: fd20::1\n"`},
+			want:    []string{mac, `add ` + spec + `/volumes/0/cloudInitNoCloud/networkData ` + netData(t, "fd20::2/64", "fd20::1")},
 		},
 		{
 			name: "configured default CIDR is written into the network too",
 			cfg: func(c *config.Config) {
 				c.IPv6.DefaultCIDR = netip.MustParsePrefix("fd30::/120")
-				c.IPv6.GuestInterface = "enp1s0"
 			},
 			devices: `{interfaces: [{name: default, masquerade: {}}]}`,
 			volumes: `[{name: ci, cloudInitNoCloud: {userData: x}}]`,
 			want: []string{
+				mac,
 				`add ` + spec + `/networks/0/pod/vmIPv6NetworkCIDR "fd30::/120"`,
-				`add ` + spec + `/volumes/0/cloudInitNoCloud/networkData "version: 2\nethernets:\n  enp1s0:\n    dhcp4: true\n    addresses: [fd30::2/120]\n    gateway6: fd30::1\n"`,
+				`add ` + spec + `/volumes/0/cloudInitNoCloud/networkData ` + netData(t, "fd30::2/120", "fd30::1"),
 			},
+		},
+		{
+			name:    "the NIC's own MAC, as the guest will see it",
+			devices: `{interfaces: [{name: default, masquerade: {}, macAddress: "E6-C8-F8-2E-9F-35"}]}`,
+			volumes: `[{name: ci, cloudInitNoCloud: {userData: x}}]`,
+			want:    []string{`add ` + spec + `/volumes/0/cloudInitNoCloud/networkData ` + nd},
+		},
+		{
+			name:    "a MAC no NIC can take: nothing injected, a warning",
+			devices: `{interfaces: [{name: default, masquerade: {}, macAddress: "01:00:5e:00:00:01"}]}`,
+			warns:   []string{"spec.template.spec.domain.devices.interfaces[0].macAddress: IPv6 networkData not injected: no NIC can take this MAC"},
+		},
+		{
+			name:    "not a MAC: nothing injected, a warning",
+			devices: `{interfaces: [{name: default, masquerade: {}, macAddress: "nope"}]}`,
+			warns:   []string{"spec.template.spec.domain.devices.interfaces[0].macAddress: IPv6 networkData not injected: no NIC can take this MAC"},
+		},
+		{
+			name:    "pod NIC second: named eth1",
+			devices: `{interfaces: [{name: blue, bridge: {}}, {name: default, masquerade: {}}]}`,
+			volumes: `[{name: ci, cloudInitNoCloud: {userData: x}}]`,
+			want: []string{
+				`add ` + spec + `/domain/devices/interfaces/1/macAddress "` + testMAC + `"`,
+				`add ` + spec + `/volumes/0/cloudInitNoCloud/networkData ` + strings.ReplaceAll(nd, "eth0", "eth1"),
+			},
+		},
+		{
+			name:    "ours, for another MAC (a MAC pool set one since): rewritten",
+			devices: `{interfaces: [{name: default, masquerade: {}, macAddress: "e6:c8:f8:2e:9f:35"}]}`,
+			volumes: `[{name: ci, cloudInitNoCloud: {networkData: ` + strings.ReplaceAll(nd, testMAC, "02:00:00:00:00:09") + `}}]`,
+			want:    []string{`replace ` + spec + `/volumes/0/cloudInitNoCloud/networkData ` + nd},
+		},
+		{
+			name:    "ours, MAC removed since: a MAC again, rewritten",
+			devices: `{interfaces: [{name: default, masquerade: {}}]}`,
+			volumes: `[{name: ci, cloudInitNoCloud: {networkData: ` + strings.ReplaceAll(nd, testMAC, "02:00:00:00:00:09") + `}}]`,
+			want:    []string{mac, `replace ` + spec + `/volumes/0/cloudInitNoCloud/networkData ` + nd},
+		},
+		{
+			name:    "name still to be generated: the MAC comes from the request's UID",
+			meta:    `{generateName: vm-}`,
+			devices: `{interfaces: [{name: default, masquerade: {}}]}`,
+			volumes: `[{name: ci, cloudInitNoCloud: {userData: x}}]`,
+			want: []string{
+				`add ` + spec + `/domain/devices/interfaces/0/macAddress "e6:b1:fb:e5:a7:d5"`,
+				`add ` + spec + `/volumes/0/cloudInitNoCloud/networkData ` + strings.ReplaceAll(nd, testMAC, "e6:b1:fb:e5:a7:d5"),
+			},
+		},
+		{
+			name:    "IPv4-only cluster (auto): nothing",
+			cfg:     func(c *config.Config) { c.IPv6.PodNetworkIPv6 = false },
+			devices: `{interfaces: [{name: default, masquerade: {}}]}`,
+		},
+		{
+			name:    "IPv4-only cluster (auto), the VM asks with its own CIDR",
+			cfg:     func(c *config.Config) { c.IPv6.PodNetworkIPv6 = false },
+			devices: `{interfaces: [{name: default, masquerade: {}}]}`,
+			pod:     `{vmIPv6NetworkCIDR: "fd20::/64"}`,
+			volumes: `[{name: ci, cloudInitNoCloud: {userData: x}}]`,
+			want:    []string{mac, `add ` + spec + `/volumes/0/cloudInitNoCloud/networkData ` + netData(t, "fd20::2/64", "fd20::1")},
+		},
+		{
+			name:    "IPv4-only cluster, always",
+			cfg:     func(c *config.Config) { c.IPv6.PodNetworkIPv6, c.IPv6.Inject = false, config.InjectAlways },
+			devices: `{interfaces: [{name: default, masquerade: {}}]}`,
+			volumes: `[{name: ci, cloudInitNoCloud: {userData: x}}]`,
+			want:    []string{mac, `add ` + spec + `/volumes/0/cloudInitNoCloud/networkData ` + nd},
 		},
 		{
 			name:    "Windows guest: a warning with the address to set, no injection",
@@ -101,7 +176,8 @@ func TestIPv6CloudInit(t *testing.T) {
 			devices: `{interfaces: [{name: default, masquerade: {}}]}`,
 			warns:   []string{"spec.template.spec.networks[0].pod: Windows: set IPv6 fd10:0:2::2/120, gateway fd10:0:2::1 in the guest"},
 		},
-		{name: "injection off", cfg: func(c *config.Config) { c.IPv6.Inject = false }, devices: `{interfaces: [{name: default, masquerade: {}}]}`},
+		{name: "injection off", cfg: func(c *config.Config) { c.IPv6.Inject = config.InjectNever }, devices: `{interfaces: [{name: default, masquerade: {}}]}`},
+		{name: "own network data, not ours", devices: `{interfaces: [{name: default, masquerade: {}, macAddress: "02:00:00:00:00:01"}]}`, volumes: `[{name: ci, cloudInitNoCloud: {networkData: "version: 2\nethernets: {}\n"}}]`},
 		{name: "bridge on the pod network", devices: `{interfaces: [{name: default, bridge: {}}]}`},
 		{name: "bad CIDR left to validation", devices: `{interfaces: [{name: default, masquerade: {}}]}`, pod: `{vmIPv6NetworkCIDR: "fd10::/127"}`},
 		{name: "volumes ill-typed", devices: `{interfaces: [{name: default, masquerade: {}}]}`, volumes: `{a: b}`},

@@ -13,6 +13,7 @@ import (
 type mutation struct {
 	cfg      config.Config
 	obj      *object
+	uid      string
 	ops      []jsonpatch.Operation
 	warnings []string
 }
@@ -21,6 +22,12 @@ type mutation struct {
 func (m *mutation) set(parent map[string]any, parentPtr vmspec.Pointer, key string, value any) {
 	parent[key] = value
 	m.ops = append(m.ops, jsonpatch.Operation{Operation: "add", Path: parentPtr.Key(key).String(), Value: clone(value)})
+}
+
+// replace replaces parent[key], which is present.
+func (m *mutation) replace(parent map[string]any, parentPtr vmspec.Pointer, key string, value any) {
+	parent[key] = value
+	m.ops = append(m.ops, jsonpatch.Operation{Operation: "replace", Path: parentPtr.Key(key).String(), Value: clone(value)})
 }
 
 // push appends value to the array parent[key], creating the array when it

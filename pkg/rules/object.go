@@ -28,9 +28,15 @@ type object struct {
 	preference      string
 	optedOut        bool
 	controllerOwned bool
+	// ownerKind is the kind of the controller that owns the object, if any.
+	ownerKind string
+	// namespace and name are the object's own; name is "" while the API
+	// server is still to generate it.
+	namespace, name string
 }
 
-// mutable says whether Mutate changes this object at all.
+// mutable says whether Mutate gives this object the default network and
+// binding.
 func (o *object) mutable() bool { return !o.optedOut && !o.controllerOwned }
 
 // readObject finds the spec and reads the metadata. rd may be nil
@@ -53,8 +59,11 @@ func readObject(root map[string]any, shape vmspec.Shape, rd *reader) *object {
 		annotations := rd.stringMap(md["annotations"], func() *field.Path { return mdPath().Child("annotations") })
 		o.meta = append(o.meta, labels, annotations)
 		if i == 0 {
+			o.namespace, _ = rd.str(md["namespace"], func() *field.Path { return mdPath().Child("namespace") })
+			o.name, _ = rd.str(md["name"], func() *field.Path { return mdPath().Child("name") })
 			o.optedOut = annotations[MutateAnnotation] == "false"
-			o.controllerOwned = ownedByController(md, shape, rd)
+			o.ownerKind = controllerOf(md, shape, rd)
+			o.controllerOwned = o.ownerKind != ""
 		}
 	}
 	if shape.VM != nil {
@@ -80,9 +89,9 @@ func walk(root map[string]any, keys []string, rd *reader) map[string]any {
 	return m
 }
 
-// controllerOwners says which controllers' objects are not mutated, by the
-// owned kind: their template was mutated (or opted out) when it was
-// created, and a restart must not change an existing VM.
+// controllerOwners says which controllers' objects get no defaults, by the
+// owned kind: their template got them (or opted out) when it was created,
+// and a restart must not change an existing VM.
 var controllerOwners = map[string][]schema.GroupKind{
 	"VirtualMachineInstance": {
 		{Group: "kubevirt.io", Kind: "VirtualMachine"},
@@ -91,11 +100,28 @@ var controllerOwners = map[string][]schema.GroupKind{
 	"VirtualMachine": {{Group: "pool.kubevirt.io", Kind: "VirtualMachinePool"}},
 }
 
-func ownedByController(md map[string]any, shape vmspec.Shape, rd *reader) bool {
+// bootsGuest says whether this object is where a guest's MAC and network
+// config are fixed: a VM (its VMIs start from its template, also when a
+// pool made it) or a VMI that no VM started. Not the templates of replica
+// sets and pools: each of their replicas gets its own when it is created,
+// so that no two share a MAC.
+func (o *object) bootsGuest() bool {
+	switch o.shape.Kind {
+	case "VirtualMachine":
+		return true
+	case "VirtualMachineInstance":
+		return o.ownerKind != "VirtualMachine"
+	}
+	return false
+}
+
+// controllerOf names the kind of the object's controller when it is one
+// whose objects are not mutated, else "".
+func controllerOf(md map[string]any, shape vmspec.Shape, rd *reader) string {
 	owners := controllerOwners[shape.Kind]
 	refsPath := func() *field.Path { return field.NewPath("metadata", "ownerReferences") }
 	refs := rd.list(md["ownerReferences"], refsPath)
-	owned := false
+	owner := ""
 	for i, r := range refs {
 		refPath := func() *field.Path { return refsPath().Index(i) }
 		ref := rd.object(r, refPath)
@@ -114,9 +140,9 @@ func ownedByController(md map[string]any, shape vmspec.Shape, rd *reader) bool {
 		}
 		for _, gk := range owners {
 			if gk.Group == gv.Group && gk.Kind == refKind {
-				owned = true
+				owner = refKind
 			}
 		}
 	}
-	return owned
+	return owner
 }

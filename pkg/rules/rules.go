@@ -33,6 +33,9 @@ type Request struct {
 	Object []byte
 	// OldObject is the stored object's raw JSON, on UPDATE.
 	OldObject []byte
+	// UID is the admission request's; a MAC the rules assign is drawn from
+	// it.
+	UID string
 }
 
 // Result is what the rules answer.
@@ -59,6 +62,7 @@ const (
 	RulePodCIDRs             = "pod-cidrs"
 	RuleCloudInitLimits      = "cloud-init-limits"
 	RuleWindowsMTU           = "windows-mtu"
+	RuleMACAddress           = "mac-address"
 )
 
 // RuleNames lists every name Result.Fired can hold, e.g. to pre-create
@@ -67,6 +71,7 @@ func RuleNames() []string {
 	return []string{
 		RuleMalformed, RuleDefaultNetwork, RuleDefaultBinding, RuleIPv6CloudInit,
 		RuleReservedPorts, RuleReservedPortsRatchet, RulePodCIDRs, RuleCloudInitLimits, RuleWindowsMTU,
+		RuleMACAddress,
 	}
 }
 
@@ -87,6 +92,7 @@ var validators = []struct {
 }{
 	{RuleReservedPorts, reservedPorts},
 	{RulePodCIDRs, podCIDRs},
+	{RuleMACAddress, macAddress},
 	{RuleCloudInitLimits, cloudInitLimits},
 	{RuleWindowsMTU, windowsMTU},
 }
@@ -104,10 +110,10 @@ func Mutate(cfg config.Config, req Request) Result {
 		return malformed(ferr)
 	}
 	o := readObject(root, shape, nil)
-	if !o.mutable() || o.spec == nil {
+	if o.optedOut || o.spec == nil {
 		return Result{}
 	}
-	m := &mutation{cfg: cfg, obj: o}
+	m := &mutation{cfg: cfg, obj: o, uid: req.UID}
 	var fired []string
 	for _, r := range mutators {
 		ops, warns := len(m.ops), len(m.warnings)

@@ -26,6 +26,8 @@ type ifaceView struct {
 	name    string
 	binding string // the binding field set, "" for none
 	model   string // "" when absent, which means virtio
+	mac     string
+	hasMAC  bool
 	ports   []portView
 	ranges  []rangeView
 }
@@ -112,6 +114,7 @@ func readIface(raw any, i int, path func() *field.Path, rd *reader) (ifaceView, 
 	iv := ifaceView{idx: i}
 	iv.name, _ = rd.str(m["name"], func() *field.Path { return path().Child("name") })
 	iv.model, _ = rd.str(m["model"], func() *field.Path { return path().Child("model") })
+	iv.mac, iv.hasMAC = rd.str(m["macAddress"], func() *field.Path { return path().Child("macAddress") })
 	for _, b := range bindings {
 		if rd.object(m[b], func() *field.Path { return path().Child(b) }) != nil && iv.binding == "" {
 			iv.binding = b

@@ -109,12 +109,15 @@ spec:
 	// A Windows guest gets no cloud-init, so the ConfigDrive warning needs another OS.
 	linux := toJSON(t, strings.Replace(strings.Replace(pool, `"`+long+`"`, `"fd10::/64"`, 1), "windows2k22-", "fedora-", 1))
 	all = append(all, Mutate(cfg, createReq(t, linux)).Warnings...)
+	multicast := []byte(strings.Replace(string(linux), `"model":"e1000"`, `"model":"e1000","macAddress":"01:00:5e:00:00:01"`, 1))
+	all = append(all, Mutate(cfg, createReq(t, multicast)).Warnings...)
 	all = append(all, Validate(cfg, Request{Kind: kindOf(t, obj), Operation: Update, Object: obj, OldObject: obj}).Warnings...)
 	cfg.Enforcement = config.Warn
 	all = append(all, Validate(cfg, createReq(t, obj)).Warnings...)
+	all = append(all, Validate(cfg, createReq(t, multicast)).Warnings...)
 	// Every kind of warning must be among them.
 	for _, want := range []string{"ConfigDrive", "Windows: set IPv6", "netsh", "move it", "move the range", "reserved by libvirt; use another port",
-		"covers port 49152", "IPv4 CIDR", "IPv6 CIDR", "at most one", "base64"} {
+		"covers port 49152", "IPv4 CIDR", "IPv6 CIDR", "at most one", "base64", "no NIC can take this MAC", "multicast address; no NIC"} {
 		found := false
 		for _, w := range all {
 			found = found || strings.Contains(w, want)

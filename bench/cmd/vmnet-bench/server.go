@@ -45,6 +45,7 @@ type serverRun struct {
 // from round to round.
 func runServerLevel(ctx context.Context, o options, root string, floor, vmnet *framework.Webhook) (serverRun, error) {
 	cfg := config.Default()
+	cfg.IPv6.PodNetworkIPv6 = true // as the harness's servers, see framework.PodIPs
 	fixtures := map[string]loadgen.Fixture{}
 	for _, n := range []string{"guide-vm", "bare-vm"} {
 		f, err := loadgen.LoadExample(root, n)
@@ -160,7 +161,9 @@ func startServers(ctx context.Context, root, dir string) (map[string]*framework.
 	if err != nil {
 		return nil, err
 	}
-	res := rules.Mutate(config.Default(), rules.Request{Kind: f.Kind, Operation: rules.Create, Object: f.Object})
+	cfg := config.Default()
+	cfg.IPv6.PodNetworkIPv6 = true // as the harness's servers, see framework.PodIPs
+	res := rules.Mutate(cfg, rules.Request{Kind: f.Kind, Operation: rules.Create, Object: f.Object})
 	patch, err := webhook.MarshalPatch(res.Patch)
 	if err != nil {
 		return nil, err

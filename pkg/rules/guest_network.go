@@ -1,0 +1,48 @@
+package rules
+
+import (
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+)
+
+// guestNetworkMarker opens every networkData the webhook writes, so that a
+// later pass (a reinvocation after another webhook set the MAC) can tell
+// its own config from the user's.
+const guestNetworkMarker = "# vmnet-webhook: pod network, IPv6 by static address\n"
+
+// guestNetworkConfig is the cloud-init network config (netplan v2, which
+// every cloud-init renderer reads) for the pod network's NIC:
+//   - matched by MAC: the guest may call the NIC eth0, enp1s0 or ens3, and
+//     a config for a name that does not exist leaves the NIC down, since
+//     cloud-init then writes no fallback;
+//   - set-name: cloud-init's ifupdown renderer takes the entry's key as the
+//     interface name, so the NIC is given that name;
+//   - dhcp4: IPv4 by DHCP, as the fallback config would have had it;
+//   - the address network+2 and gateway6 network+1: virt-launcher's DHCPv6
+//     gives no route. gateway6 rather than routes to ::/0, which cloud-init
+//     22.4 renders wrongly for ifupdown and NetworkManager.
+func guestNetworkConfig(name string, mac net.HardwareAddr, p netip.Prefix) string {
+	gw := p.Masked().Addr().Next()
+	var b strings.Builder
+	b.WriteString(guestNetworkMarker)
+	b.WriteString("version: 2\nethernets:\n  " + name + ":\n")
+	b.WriteString("    match:\n      macaddress: \"" + mac.String() + "\"\n")
+	b.WriteString("    set-name: " + name + "\n")
+	b.WriteString("    dhcp4: true\n")
+	b.WriteString("    addresses: [" + gw.Next().String() + "/" + strconv.Itoa(p.Bits()) + "]\n")
+	b.WriteString("    gateway6: " + gw.String() + "\n")
+	return b.String()
+}
+
+// guestNICName is the name the pod network's NIC gets in the guest: the
+// configured one for the VM's first interface, else eth<i>, which is what
+// the kernel calls the i-th NIC without predictable names, so that no
+// other NIC is renamed to make room.
+func guestNICName(first string, idx int) string {
+	if idx == 0 {
+		return first
+	}
+	return "eth" + strconv.Itoa(idx)
+}

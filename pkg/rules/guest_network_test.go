@@ -1,0 +1,77 @@
+package rules
+
+import (
+	"net"
+	"net/netip"
+	"testing"
+)
+
+func TestGuestNetworkConfig(t *testing.T) {
+	mac := net.HardwareAddr{0x02, 0xab, 0xcd, 0x00, 0x00, 0x01}
+	tests := []struct {
+		name   string
+		iface  string
+		prefix string
+		want   string
+	}{
+		{
+			name: "KubeVirt's default network", iface: "eth0", prefix: "fd10:0:2::/120",
+			want: guestNetworkMarker + `version: 2
+ethernets:
+  eth0:
+    match:
+      macaddress: "02:ab:cd:00:00:01"
+    set-name: eth0
+    dhcp4: true
+    addresses: [fd10:0:2::2/120]
+    gateway6: fd10:0:2::1
+`,
+		},
+		{
+			name: "host bits masked, prefix length kept", iface: "eth1", prefix: "fd20::77/64",
+			want: guestNetworkMarker + `version: 2
+ethernets:
+  eth1:
+    match:
+      macaddress: "02:ab:cd:00:00:01"
+    set-name: eth1
+    dhcp4: true
+    addresses: [fd20::2/64]
+    gateway6: fd20::1
+`,
+		},
+		{
+			name: "smallest network", iface: "net0", prefix: "fd00::4/126",
+			want: guestNetworkMarker + `version: 2
+ethernets:
+  net0:
+    match:
+      macaddress: "02:ab:cd:00:00:01"
+    set-name: net0
+    dhcp4: true
+    addresses: [fd00::6/126]
+    gateway6: fd00::5
+`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := guestNetworkConfig(tt.iface, mac, netip.MustParsePrefix(tt.prefix))
+			if got != tt.want {
+				t.Errorf("got:\n%s\nwant:\n%s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestGuestNICName(t *testing.T) {
+	for _, tt := range []struct {
+		first string
+		idx   int
+		want  string
+	}{{"eth0", 0, "eth0"}, {"net0", 0, "net0"}, {"eth0", 1, "eth1"}, {"net0", 3, "eth3"}} {
+		if got := guestNICName(tt.first, tt.idx); got != tt.want {
+			t.Errorf("guestNICName(%q, %d) = %q, want %q", tt.first, tt.idx, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,47 @@
+package rules
+
+import (
+	"crypto/sha256"
+	"net"
+)
+
+// parseMAC reads a MAC as KubeVirt does (net.ParseMAC), 48 bits only.
+func parseMAC(s string) (net.HardwareAddr, bool) {
+	mac, err := net.ParseMAC(s)
+	return mac, err == nil && len(mac) == 6
+}
+
+// macProblem says why no NIC can take mac, "" when one can.
+func macProblem(mac net.HardwareAddr) string {
+	if mac[0]&1 != 0 {
+		return "is a multicast address"
+	}
+	for _, b := range mac {
+		if b != 0 {
+			return ""
+		}
+	}
+	return "is all zeros"
+}
+
+// assignedMAC is the MAC given to a pod network NIC that has none, drawn
+// from seed (see macSeed): locally administered unicast, so it cannot clash
+// with a vendor's address.
+func assignedMAC(seed string) net.HardwareAddr {
+	sum := sha256.Sum256([]byte("vmnet-webhook/mac/" + seed))
+	mac := net.HardwareAddr(sum[:6])
+	mac[0] = mac[0]&^1 | 2
+	return mac
+}
+
+// macSeed is what an object's MAC is drawn from: its namespace and name,
+// so that preview, a dry run and the create give the same VM the same MAC,
+// and no two VMs in a cluster share one; the admission request's UID when
+// the name is still to be generated (a replica set's VMIs), so that each
+// replica gets its own.
+func macSeed(o *object, uid string) string {
+	if o.name == "" {
+		return "uid:" + uid
+	}
+	return o.namespace + "/" + o.name
+}
