@@ -13,6 +13,7 @@
 # (netplan.io, ifupdown removed), networkd (systemd-networkd alone). cloud-init
 # picks its renderer by itself from what is installed.
 set -euo pipefail
+trap 'echo "images.sh: failed at line $LINENO" >&2' ERR
 
 SUITE=bookworm
 # Packages of every image. udev names the NIC (enp1s0); dbus lets cloud-init
@@ -145,7 +146,7 @@ finish() {
 	cp "$(ls "$root"/boot/vmlinuz-* | sort -V | tail -n1)" "$out/vmlinuz"
 	cp "$(ls "$root"/boot/initrd.img-* | sort -V | tail -n1)" "$out/initrd.img"
 	chroot "$root" dpkg-query -W -f '${db:Status-Abbrev} ${Package} ${Version}\n' cloud-init linux-image-amd64 ifupdown netplan.io 2>/dev/null |
-		awk '$1 == "ii" { print $2, $3 }' >"$out/packages"
+		awk '$1 == "ii" { print $2, $3 }' >"$out/packages" || true # dpkg-query fails on the packages not installed
 	nice mke2fs -q -t ext4 -L root -d "$root" "$out/root.img" "$IMAGE_SIZE" >>"$buildlog" 2>&1
 	log "$name: $(tr '\n' ' ' <"$out/packages")"
 }
