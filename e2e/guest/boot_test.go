@@ -264,6 +264,31 @@ type diag struct {
 	IPv6     []string // global IPv6 addresses with prefix
 	Default6 string   // gateway of the IPv6 default route, if any
 	Failed   []string // systemd units that failed (networking.service, ...)
+	// Renames are the kernel's "renamed from" lines, in order: udev's
+	// (eth0 to enp1s0), then cloud-init's set-name, if any.
+	Renames [][2]string // from, to
+}
+
+// names is the NIC's names in order: the kernel's, udev's, cloud-init's.
+func (d diag) names() []string {
+	if len(d.Renames) == 0 {
+		return []string{d.NIC}
+	}
+	out := []string{d.Renames[0][0]}
+	for _, r := range d.Renames {
+		out = append(out, r[1])
+	}
+	return out
+}
+
+// bootName is the NIC's name before cloud-init renamed it: udev's, or the
+// kernel's when udev kept it (net.ifnames=0).
+func (d diag) bootName() string {
+	n := d.names()
+	if len(n) > 1 {
+		return n[1]
+	}
+	return n[0]
 }
 
 // parseDiag picks the diagnostic out of a serial console log, where kernel
@@ -314,6 +339,13 @@ func parseDiag(console string) (d diag, ok bool) {
 				d.IPv4 = append(d.IPv4, f[3])
 			case f[2] == "inet6" && strings.Contains(rest, "scope global"):
 				d.IPv6 = append(d.IPv6, f[3])
+			}
+		case "rename":
+			// "[    6.6] virtio_net virtio2 enp1s0: renamed from eth0"
+			for i := 1; i+2 < len(f); i++ {
+				if f[i] == "renamed" && f[i+1] == "from" {
+					d.Renames = append(d.Renames, [2]string{f[i+2], strings.TrimSuffix(f[i-1], ":")})
+				}
 			}
 		case "failed":
 			if len(f) > 0 {

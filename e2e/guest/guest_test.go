@@ -32,7 +32,7 @@ type guestCase struct {
 	Name     string // the VM's name and the subtest's
 	Example  string // file in examples/
 	OptOut   bool   // created with vmnet.kubevirt.io/mutate: "false"
-	Renderer string // image: eni, netplan or networkd
+	Renderer string // image: eni, netplan, networkd or network-manager
 	IfNames0 bool   // net.ifnames=0: the NIC is eth0, not enp1s0
 	// WantIPv6: the guest must get the IPv6 address and default route;
 	// otherwise it must get IPv4 only, and no IPv6 default route.
@@ -46,7 +46,7 @@ func (c guestCase) nic() string {
 	return "enp1s0"
 }
 
-// cases: both NIC namings, three renderers, the examples whose cloud-init
+// cases: both NIC namings, four renderers, the examples whose cloud-init
 // the webhook writes or extends, and the same guests without the injection
 // (IPv4 only: what they had before). Two boot at a time.
 var cases = []guestCase{
@@ -57,6 +57,7 @@ var cases = []guestCase{
 	{Name: "userdata-eth0-netplan", Example: "userdata-kept.yaml", Renderer: "netplan", IfNames0: true, WantIPv6: true},
 	{Name: "cidr-enp1s0-eni", Example: "custom-ipv6-cidr.yaml", Renderer: "eni", WantIPv6: true},
 	{Name: "ownmac-enp1s0-netplan", Example: "own-mac.yaml", Renderer: "netplan", WantIPv6: true},
+	{Name: "guide-enp1s0-nm", Example: "guide-vm.yaml", Renderer: "network-manager", WantIPv6: true},
 	{Name: "optout-enp1s0-eni", Example: "userdata-kept.yaml", OptOut: true, Renderer: "eni"},
 	{Name: "optout-enp1s0-netplan", Example: "userdata-kept.yaml", OptOut: true, Renderer: "netplan"},
 }
@@ -174,7 +175,9 @@ func TestGuests(t *testing.T) {
 		if !filepath.IsAbs(dest) {
 			dest = filepath.Join(root, dest)
 		}
-		if err := os.WriteFile(dest, []byte(table), 0o644); err != nil {
+		if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
+			t.Error(err)
+		} else if err := os.WriteFile(dest, []byte(table), 0o644); err != nil {
 			t.Error(err)
 		}
 	}
@@ -326,9 +329,17 @@ func runCase(t *testing.T, r *result, c guestCase, s vmSpec, images string, acc 
 	t.Logf("diagnostic after %.0fs: NIC %s, renderer %s, IPv4 %v, IPv6 %v, IPv6 default via %q, failed units %v, cloud-init %q; lease %v; pings %v %v %v",
 		o.Seconds, o.NIC, o.Renderer, o.IPv4, o.IPv6, o.Default6, o.Failed, o.Status, o.Lease, o.Ping4, o.Ping6GW, o.Ping6Off)
 
-	// The matrix is what it says: NIC name and renderer as intended.
-	if o.NIC != c.nic() {
-		fail("the guest named its NIC %q, want %q", o.NIC, c.nic())
+	// The matrix is what it says: NIC naming and renderer as intended;
+	// then the NIC has the name the network config sets, if it sets one.
+	if o.bootName() != c.nic() {
+		fail("the guest booted with its NIC named %q, want %q (names: %v)", o.bootName(), c.nic(), o.names())
+	}
+	wantName := setName(s.NetworkData)
+	if wantName == "" {
+		wantName = c.nic()
+	}
+	if o.NIC != wantName {
+		fail("the guest's NIC is named %q after cloud-init, want %q (names: %v)", o.NIC, wantName, o.names())
 	}
 	if o.Renderer != c.Renderer {
 		fail("cloud-init selected renderer %q, want %q", o.Renderer, c.Renderer)

@@ -10,8 +10,9 @@
 # only when complete, so an interrupted build never leaves a bad cache.
 #
 # Renderers: eni (ifupdown + isc-dhcp-client, Debian's default), netplan
-# (netplan.io, ifupdown removed), networkd (systemd-networkd alone). cloud-init
-# picks its renderer by itself from what is installed.
+# (netplan.io, ifupdown removed), networkd (systemd-networkd alone),
+# network-manager (ifupdown removed). cloud-init picks its renderer by itself
+# from what is installed; each folder is named as cloud-init names it.
 set -euo pipefail
 trap 'echo "images.sh: failed at line $LINENO" >&2' ERR
 
@@ -19,7 +20,7 @@ SUITE=bookworm
 # Packages of every image. udev names the NIC (enp1s0); dbus lets cloud-init
 # set the host name through hostnamectl.
 BASE_PACKAGES=linux-image-amd64,systemd-sysv,udev,dbus,cloud-init,iproute2,iputils-ping,ifupdown,isc-dhcp-client
-RENDERERS="eni netplan networkd"
+RENDERERS="eni netplan networkd network-manager"
 IMAGE_SIZE=2G
 
 self=$(readlink -f "$0")
@@ -114,6 +115,7 @@ cloud-init status --wait >/dev/null 2>&1
 	echo "vmnet-diag: begin"
 	cloud-init status --long 2>&1 | sed 's/^/vmnet-diag: status /'
 	grep -h 'Selected renderer' /var/log/cloud-init.log | tail -n1 | sed 's/^.*Selected renderer/vmnet-diag: renderer/'
+	dmesg | grep 'renamed from' | sed 's/^/vmnet-diag: rename /'
 	ip -o link | sed 's/^/vmnet-diag: link /'
 	ip -o addr | sed 's/^/vmnet-diag: addr /'
 	ip -4 route | sed 's/^/vmnet-diag: route4 /'
@@ -145,7 +147,7 @@ finish() {
 	rm -rf "$root/var/cache/apt/archives/"*.deb "$root/var/lib/apt/lists/"*
 	cp "$(ls "$root"/boot/vmlinuz-* | sort -V | tail -n1)" "$out/vmlinuz"
 	cp "$(ls "$root"/boot/initrd.img-* | sort -V | tail -n1)" "$out/initrd.img"
-	chroot "$root" dpkg-query -W -f '${db:Status-Abbrev} ${Package} ${Version}\n' cloud-init linux-image-amd64 ifupdown netplan.io 2>/dev/null |
+	chroot "$root" dpkg-query -W -f '${db:Status-Abbrev} ${Package} ${Version}\n' cloud-init linux-image-amd64 ifupdown netplan.io network-manager 2>/dev/null |
 		awk '$1 == "ii" { print $2, $3 }' >"$out/packages" || true # dpkg-query fails on the packages not installed
 	nice mke2fs -q -t ext4 -L root -d "$root" "$out/root.img" "$IMAGE_SIZE" >>"$buildlog" 2>&1
 	log "$name: $(tr '\n' ' ' <"$out/packages")"
@@ -171,6 +173,13 @@ for renderer in $RENDERERS; do
 		in_root "$root" apt-get purge -y -q ifupdown >>"$buildlog" 2>&1 ||
 			{ tail -n 30 "$buildlog" >&2; exit 1; }
 		in_root "$root" systemctl enable systemd-networkd.service >>"$buildlog" 2>&1
+		;;
+	network-manager)
+		log "network-manager: network-manager, ifupdown removed"
+		cp -a "$base" "$root"
+		{ in_root "$root" apt-get install -y -q --no-install-recommends network-manager &&
+			in_root "$root" apt-get purge -y -q ifupdown; } >>"$buildlog" 2>&1 ||
+			{ tail -n 30 "$buildlog" >&2; exit 1; }
 		;;
 	esac
 	finish "$renderer" "$root"

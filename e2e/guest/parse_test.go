@@ -18,8 +18,10 @@ func TestParseDiag(t *testing.T) {
 		"vmnet-diag: begin",
 		"vmnet-diag: status status: done",
 		"vmnet-diag: renderer 'eni' from priority list: ['eni', 'sysconfig', 'netplan']",
+		"vmnet-diag: rename [    6.625562] virtio_net virtio2 enp1s0: renamed from eth0",
+		"vmnet-diag: rename [   26.437774] virtio_net virtio2 eth0: renamed from enp1s0",
 		"vmnet-diag: link 1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN mode DEFAULT group default qlen 1000\\    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00",
-		"vmnet-diag: link 2: enp1s0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc pfifo_fast state UP mode DEFAULT group default qlen 1000\\    link/ether 02:9a:00:00:00:01 brd ff:ff:ff:ff:ff:ff",
+		"vmnet-diag: link 2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc pfifo_fast state UP mode DEFAULT group default qlen 1000\\    link/ether 02:9a:00:00:00:01 brd ff:ff:ff:ff:ff:ff",
 		"vmnet-diag: addr 1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever",
 		"[   80.1] some kernel line vmnet-diag: addr 2: enp1s0    inet 10.0.2.2/24 brd 10.0.2.255 scope global dynamic enp1s0\\       valid_lft 3599sec preferred_lft 3599sec\r",
 		"vmnet-diag: addr 2: enp1s0    inet6 fd10:0:2::2/120 scope global \\       valid_lft forever preferred_lft forever",
@@ -35,12 +37,19 @@ func TestParseDiag(t *testing.T) {
 		t.Fatal("end marker not seen")
 	}
 	want := diag{
-		NIC: "enp1s0", Renderer: "eni", Status: "status: done",
+		NIC: "eth0", Renderer: "eni", Status: "status: done",
 		IPv4: []string{"10.0.2.2/24"}, IPv6: []string{"fd10:0:2::2/120"}, Default6: "fd10:0:2::1",
-		Failed: []string{"networking.service"},
+		Failed:  []string{"networking.service"},
+		Renames: [][2]string{{"eth0", "enp1s0"}, {"enp1s0", "eth0"}},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("parseDiag:\n got %+v\nwant %+v", got, want)
+	}
+	if n, b := got.names(), got.bootName(); !reflect.DeepEqual(n, []string{"eth0", "enp1s0", "eth0"}) || b != "enp1s0" {
+		t.Errorf("names %v, boot name %q", n, b)
+	}
+	if b := (diag{NIC: "eth0"}).bootName(); b != "eth0" {
+		t.Errorf("no rename: boot name %q", b)
 	}
 	if _, ok := parseDiag(strings.SplitAfter(console, "vmnet-diag: route4")[0]); ok {
 		t.Error("a diagnostic without its end marker was taken as complete")
@@ -108,6 +117,9 @@ spec:
 	files := seedFiles(s)
 	if files["meta-data"] != "instance-id: vm1.ns1\nlocal-hostname: vm1\n" || files["user-data"] != "#cloud-config\n" || files["network-config"] != "version: 2\n" {
 		t.Errorf("seed files: %q", files)
+	}
+	if n := setName("version: 2\nethernets:\n  eth0:\n    match: {macaddress: \"02:00:00:00:00:01\"}\n    set-name: eth0\n"); n != "eth0" {
+		t.Errorf("setName: %q", n)
 	}
 	s.NetworkData = ""
 	if _, ok := seedFiles(s)["network-config"]; ok {

@@ -65,10 +65,14 @@ func (r report) markdown() string {
 		if c.IfNames0 {
 			naming = "net.ifnames=0"
 		}
-		guest := "Debian 12"
 		if o.NIC != "" {
-			guest += " (" + o.NIC + ")"
+			n := o.names()
+			if len(n) > 1 {
+				n = n[1:] // the kernel's eth0 before udev renamed it
+			}
+			naming += " (" + strings.Join(n, " → ") + ")"
 		}
+		guest := "Debian 12"
 		ipv4 := strings.Join(o.IPv4, " ")
 		if ipv4 == "" {
 			ipv4 = "none"

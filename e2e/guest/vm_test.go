@@ -10,6 +10,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"sigs.k8s.io/yaml"
 )
 
 // defaultIPv6CIDR is KubeVirt's vmIPv6NetworkCIDR when a VM sets none.
@@ -150,6 +152,23 @@ func planIPv6(cidr string) (ipv6Plan, error) {
 		return netip.AddrFrom16(out)
 	}
 	return ipv6Plan{Gateway: plus(1), VM: plus(2), Bits: p.Bits()}, nil
+}
+
+// setName is the set-name of the network config's ethernet entry, if it
+// has exactly one: the name the guest's NIC must end up with.
+func setName(networkData string) string {
+	var nd struct {
+		Ethernets map[string]struct {
+			SetName string `json:"set-name"`
+		} `json:"ethernets"`
+	}
+	if yaml.Unmarshal([]byte(networkData), &nd) != nil || len(nd.Ethernets) != 1 {
+		return ""
+	}
+	for _, e := range nd.Ethernets {
+		return e.SetName
+	}
+	return ""
 }
 
 // seedFiles are the files of the NoCloud seed as virt-launcher writes them:
