@@ -34,9 +34,26 @@ type guestCase struct {
 	OptOut   bool   // created with vmnet.kubevirt.io/mutate: "false"
 	Renderer string // image: eni, netplan, networkd or network-manager
 	IfNames0 bool   // net.ifnames=0: the NIC is eth0, not enp1s0
-	// WantIPv6: the guest must get the IPv6 address and default route;
-	// otherwise it must get IPv4 only, and no IPv6 default route.
-	WantIPv6 bool
+	Want     outcome
+}
+
+// outcome is what a guest must end up with.
+type outcome int
+
+const (
+	// dualStack: IPv4 by DHCP, the IPv6 address and the IPv6 default route.
+	dualStack outcome = iota
+	// ipv4Only: what a guest gets from cloud-init's fallback config.
+	ipv4Only
+	// noNetwork: what a config naming a NIC the guest does not have gives
+	// (the guide's own eth0 block on a guest that names its NIC enp1s0).
+	// The case shows the test can see the failure the webhook's config
+	// exists to avoid.
+	noNetwork
+)
+
+func (o outcome) String() string {
+	return [...]string{"IPv4 + IPv6", "IPv4 only", "no network"}[o]
 }
 
 func (c guestCase) nic() string {
@@ -47,19 +64,21 @@ func (c guestCase) nic() string {
 }
 
 // cases: both NIC namings, four renderers, the examples whose cloud-init
-// the webhook writes or extends, and the same guests without the injection
-// (IPv4 only: what they had before). Two boot at a time.
+// the webhook writes or extends, the same guests without the injection
+// (IPv4 only: what they had before), and the guide's own network config,
+// which the webhook keeps, on a guest it does not fit (no network). Two boot at a time.
 var cases = []guestCase{
-	{Name: "guide-enp1s0-eni", Example: "guide-vm.yaml", Renderer: "eni", WantIPv6: true},
-	{Name: "guide-eth0-eni", Example: "guide-vm.yaml", Renderer: "eni", IfNames0: true, WantIPv6: true},
-	{Name: "guide-enp1s0-netplan", Example: "guide-vm.yaml", Renderer: "netplan", WantIPv6: true},
-	{Name: "bare-enp1s0-networkd", Example: "bare-vm.yaml", Renderer: "networkd", WantIPv6: true},
-	{Name: "userdata-eth0-netplan", Example: "userdata-kept.yaml", Renderer: "netplan", IfNames0: true, WantIPv6: true},
-	{Name: "cidr-enp1s0-eni", Example: "custom-ipv6-cidr.yaml", Renderer: "eni", WantIPv6: true},
-	{Name: "ownmac-enp1s0-netplan", Example: "own-mac.yaml", Renderer: "netplan", WantIPv6: true},
-	{Name: "guide-enp1s0-nm", Example: "guide-vm.yaml", Renderer: "network-manager", WantIPv6: true},
-	{Name: "optout-enp1s0-eni", Example: "userdata-kept.yaml", OptOut: true, Renderer: "eni"},
-	{Name: "optout-enp1s0-netplan", Example: "userdata-kept.yaml", OptOut: true, Renderer: "netplan"},
+	{Name: "guide-enp1s0-eni", Example: "guide-vm.yaml", Renderer: "eni"},
+	{Name: "guide-eth0-eni", Example: "guide-vm.yaml", Renderer: "eni", IfNames0: true},
+	{Name: "guide-enp1s0-netplan", Example: "guide-vm.yaml", Renderer: "netplan"},
+	{Name: "bare-enp1s0-networkd", Example: "bare-vm.yaml", Renderer: "networkd"},
+	{Name: "userdata-eth0-netplan", Example: "userdata-kept.yaml", Renderer: "netplan", IfNames0: true},
+	{Name: "cidr-enp1s0-eni", Example: "custom-ipv6-cidr.yaml", Renderer: "eni"},
+	{Name: "ownmac-enp1s0-netplan", Example: "own-mac.yaml", Renderer: "netplan"},
+	{Name: "guide-enp1s0-nm", Example: "guide-vm.yaml", Renderer: "network-manager"},
+	{Name: "optout-enp1s0-eni", Example: "userdata-kept.yaml", OptOut: true, Renderer: "eni", Want: ipv4Only},
+	{Name: "optout-enp1s0-netplan", Example: "userdata-kept.yaml", OptOut: true, Renderer: "netplan", Want: ipv4Only},
+	{Name: "ownnd-enp1s0-eni", Example: "guide-dual-stack-vm.yaml", Renderer: "eni", Want: noNetwork},
 }
 
 // parallel is how many guests boot at once: the machines this runs on have
@@ -287,15 +306,22 @@ func runCase(t *testing.T, r *result, c guestCase, s vmSpec, images string, acc 
 		fatal(err)
 	}
 	// What the webhook stored, before any guest runs.
-	if c.WantIPv6 {
+	switch c.Want {
+	case dualStack:
 		if s.NetworkData == "" {
 			fail("the stored VM has no networkData in its first cloudInitNoCloud volume")
 		}
 		if s.MAC == "" {
 			fail("the stored VM has no macAddress on its pod interface: a config matched by MAC breaks at the next start")
 		}
-	} else if s.NetworkData != "" {
-		fail("the stored VM has networkData though it opted out:\n%s", s.NetworkData)
+	case ipv4Only:
+		if s.NetworkData != "" {
+			fail("the stored VM has networkData though it opted out:\n%s", s.NetworkData)
+		}
+	case noNetwork:
+		if s.NetworkData == "" || s.MAC != "" {
+			fail("the VM's own networkData was not kept as it was (MAC %q):\n%s", s.MAC, s.NetworkData)
+		}
 	}
 	v6, err := planIPv6(s.IPv6CIDR)
 	if err != nil {
@@ -345,7 +371,14 @@ func runCase(t *testing.T, r *result, c guestCase, s vmSpec, images string, acc 
 		fail("cloud-init selected renderer %q, want %q", o.Renderer, c.Renderer)
 	}
 	// IPv4 by DHCP, as without the webhook.
-	if !hasAddr(o.IPv4, netip.MustParseAddr(guestIPv4), ipv4Bits) {
+	hasIPv4 := hasAddr(o.IPv4, netip.MustParseAddr(guestIPv4), ipv4Bits)
+	if c.Want == noNetwork {
+		if hasIPv4 || o.Lease || o.Ping4 || len(o.IPv6) > 0 || o.Ping6GW || o.Ping6Off {
+			fail("want no network; IPv4 %v, lease %v, IPv6 %v, pings %v %v %v", o.IPv4, o.Lease, o.IPv6, o.Ping4, o.Ping6GW, o.Ping6Off)
+		}
+		return
+	}
+	if !hasIPv4 {
 		fail("no IPv4 %s/%d on the guest (has %v)", guestIPv4, ipv4Bits, o.IPv4)
 	}
 	if !o.Lease {
@@ -354,7 +387,7 @@ func runCase(t *testing.T, r *result, c guestCase, s vmSpec, images string, acc 
 	if !o.Ping4 {
 		fail("no reply from %s to ping from %s", guestIPv4, launcherIPv4)
 	}
-	if c.WantIPv6 {
+	if c.Want == dualStack {
 		if !hasAddr(o.IPv6, v6.VM, v6.Bits) {
 			fail("no IPv6 %s/%d on the guest (has %v)", v6.VM, v6.Bits, o.IPv6)
 		}

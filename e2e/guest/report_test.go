@@ -105,10 +105,7 @@ func (r report) markdown() string {
 		if renderer != c.Renderer {
 			renderer = fmt.Sprintf("%s (image: %s)", o.Renderer, c.Renderer)
 		}
-		want := "IPv4 only"
-		if c.WantIPv6 {
-			want = "IPv4 + IPv6"
-		}
+		want := c.Want.String()
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s (want %s) |\n",
 			guest, naming, renderer, vm, seed, ipv4, ipv6, def, pings, boot, verdict, want)
 	}
