@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -75,6 +76,7 @@ var cases = []guestCase{
 	{Name: "userdata-eth0-netplan", Example: "userdata-kept.yaml", Renderer: "netplan", IfNames0: true},
 	{Name: "cidr-enp1s0-eni", Example: "custom-ipv6-cidr.yaml", Renderer: "eni"},
 	{Name: "ownmac-enp1s0-netplan", Example: "own-mac.yaml", Renderer: "netplan"},
+	{Name: "replica-enp1s0-eni", Example: "replicaset.yaml", Renderer: "eni"},
 	{Name: "guide-enp1s0-nm", Example: "guide-vm.yaml", Renderer: "network-manager"},
 	{Name: "optout-enp1s0-eni", Example: "userdata-kept.yaml", OptOut: true, Renderer: "eni", Want: ipv4Only},
 	{Name: "optout-enp1s0-netplan", Example: "userdata-kept.yaml", OptOut: true, Renderer: "netplan", Want: ipv4Only},
@@ -129,7 +131,7 @@ func TestGuests(t *testing.T) {
 	images, built := buildImages(t, root)
 	imgSeconds := time.Since(imgStart).Seconds()
 	t.Logf("images: %s in %.0fs (%s)", images, imgSeconds, map[bool]string{true: "built", false: "cached"}[built])
-	pkgs, _ := os.ReadFile(filepath.Join(images, "eni", "packages"))
+	pkgs := packages(images)
 
 	acc, why := probeAccel(t, filepath.Join(images, "eni"), out)
 	t.Logf("accelerator: %s (%s)", acc.Name, why)
@@ -180,7 +182,7 @@ func TestGuests(t *testing.T) {
 	bootSeconds := time.Since(bootStart).Seconds()
 
 	rep := report{
-		Results: results, Accel: acc, AccelWhy: why, Packages: string(pkgs),
+		Results: results, Accel: acc, AccelWhy: why, Packages: pkgs,
 		ImageSeconds: imgSeconds, ImagesBuilt: built, BootSeconds: bootSeconds,
 		TotalSeconds: time.Since(began).Seconds(), Parallel: parallel, When: time.Now().UTC(),
 	}
@@ -223,6 +225,25 @@ func buildImages(t *testing.T, root string) (dir string, built bool) {
 	return strings.TrimSpace(stdout.String()), stderr.Len() > 0
 }
 
+// packages lists the versions of the packages that matter, from every
+// image's "packages" file, each once.
+func packages(images string) []string {
+	var out []string
+	seen := map[string]bool{}
+	files, _ := filepath.Glob(filepath.Join(images, "*", "packages"))
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			if l != "" && !seen[l] {
+				seen[l] = true
+				out = append(out, l)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // storeVM creates the case's VM with kubectl, as a user would, and reads
 // back what the API server stored (the webhook's patch applied).
 func storeVM(t *testing.T, cp *framework.ControlPlane, root, ns string, c guestCase) vmSpec {
@@ -249,25 +270,76 @@ func storeVM(t *testing.T, cp *framework.ControlPlane, root, ns string, c guestC
 		}
 		ann["vmnet.kubevirt.io/mutate"] = "false"
 	}
-	doc, err := json.Marshal(vm)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
-	if _, stderr, err := cp.Kubectl(ctx, string(doc), "create", "-n", ns, "-f", "-"); err != nil {
-		t.Fatalf("kubectl create %s (examples/%s): %v: %s", c.Name, c.Example, err, stderr)
+	create := func(obj map[string]any) {
+		t.Helper()
+		doc, err := json.Marshal(obj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, stderr, err := cp.Kubectl(ctx, string(doc), "create", "-n", ns, "-f", "-"); err != nil {
+			t.Fatalf("kubectl create %s (examples/%s): %v: %s", c.Name, c.Example, err, stderr)
+		}
 	}
-	got, stderr, err := cp.Kubectl(ctx, "", "get", "-n", ns, "virtualmachine", c.Name, "-o", "json")
-	if err != nil {
-		t.Fatalf("kubectl get %s: %v: %s", c.Name, err, stderr)
+	get := func(resource, name string) map[string]any {
+		t.Helper()
+		got, stderr, err := cp.Kubectl(ctx, "", "get", "-n", ns, resource, name, "-o", "json")
+		if err != nil {
+			t.Fatalf("kubectl get %s %s: %v: %s", resource, name, err, stderr)
+		}
+		var obj map[string]any
+		if err := json.Unmarshal([]byte(got), &obj); err != nil {
+			t.Fatal(err)
+		}
+		return obj
 	}
 	var stored map[string]any
-	if err := json.Unmarshal([]byte(got), &stored); err != nil {
-		t.Fatal(err)
+	switch vm["kind"] {
+	case "VirtualMachine":
+		create(vm)
+		stored = get("virtualmachine", c.Name)
+	case "VirtualMachineInstanceReplicaSet":
+		// The replica set's controller does not run here: create two
+		// replicas as it would, from the stored template, each controlled
+		// by the replica set. The webhook gives each its own MAC and
+		// network config; the first one boots.
+		meta["name"] = c.Name + "-rs"
+		create(vm)
+		rs := get("virtualmachineinstancereplicaset", c.Name+"-rs")
+		rsMeta, _ := rs["metadata"].(map[string]any)
+		tmpl, _ := dig(rs, "spec", "template").(map[string]any)
+		tmplMeta, _ := tmpl["metadata"].(map[string]any)
+		var macs []string
+		for _, name := range []string{c.Name, c.Name + "-2"} {
+			create(map[string]any{
+				"apiVersion": "kubevirt.io/v1",
+				"kind":       "VirtualMachineInstance",
+				"metadata": map[string]any{
+					"name":   name,
+					"labels": tmplMeta["labels"],
+					"ownerReferences": []any{map[string]any{
+						"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachineInstanceReplicaSet",
+						"name": rsMeta["name"], "uid": rsMeta["uid"], "controller": true, "blockOwnerDeletion": true,
+					}},
+				},
+				"spec": tmpl["spec"],
+			})
+			replica, err := specOf(get("virtualmachineinstance", name))
+			if err != nil {
+				t.Fatalf("stored VMI %s: %v", name, err)
+			}
+			macs = append(macs, replica.MAC)
+		}
+		if macs[0] == "" || macs[0] == macs[1] {
+			t.Errorf("%s: the replicas' stored MACs are %q: want two, different", c.Name, macs)
+		}
+		stored = get("virtualmachineinstance", c.Name)
+	default:
+		t.Fatalf("examples/%s: kind %v: this test boots VirtualMachines and replicas of VirtualMachineInstanceReplicaSets", c.Example, vm["kind"])
 	}
 	s, err := specOf(stored)
 	if err != nil {
-		t.Fatalf("stored VM %s: %v", c.Name, err)
+		t.Fatalf("stored %s: %v", c.Name, err)
 	}
 	return s
 }

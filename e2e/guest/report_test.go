@@ -12,7 +12,7 @@ type report struct {
 	Results                                 []result
 	Accel                                   accel
 	AccelWhy                                string
-	Packages                                string // "name version" lines of the eni image
+	Packages                                []string // "name version" of the images' packages that matter
 	ImageSeconds, BootSeconds, TotalSeconds float64
 	ImagesBuilt                             bool
 	Parallel                                int
@@ -40,7 +40,7 @@ func (r report) markdown() string {
 	fmt.Fprintf(&b, "Guest test, %s: %d passed, %d failed.\n\n", r.When.Format("2006-01-02 15:04 MST"), passed, failed)
 	fmt.Fprintf(&b, "Debian 12 guests (%s), qemu with %s (%s), 1 vCPU and 1 GiB each, %d at a time. "+
 		"Images %s; boots %.0f s; whole test %.0f s.\n\n",
-		strings.ReplaceAll(strings.TrimSpace(r.Packages), "\n", ", "),
+		strings.Join(r.Packages, ", "),
 		strings.ToUpper(r.Accel.Name), r.AccelWhy, r.Parallel, images, r.BootSeconds, r.TotalSeconds)
 	b.WriteString("| guest | NIC naming | renderer | VM | seed from the stored VM | IPv4 (DHCP) | IPv6 address | IPv6 default route | ping from 10.0.2.1 / gateway / off-link | boot | result |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")

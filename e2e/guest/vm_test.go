@@ -33,16 +33,20 @@ type vmSpec struct {
 	UserData, NetworkData string
 }
 
-// specOf reads a stored VirtualMachine (as `kubectl get -o json` decodes
-// it) the way virt-launcher reads its VMI.
+// specOf reads a stored VirtualMachine or VirtualMachineInstance (as
+// `kubectl get -o json` decodes it) the way virt-launcher reads its VMI.
 func specOf(vm map[string]any) (vmSpec, error) {
 	var s vmSpec
 	meta, _ := vm["metadata"].(map[string]any)
 	s.Name, _ = meta["name"].(string)
 	s.Namespace, _ = meta["namespace"].(string)
-	spec, ok := dig(vm, "spec", "template", "spec").(map[string]any)
+	path := []string{"spec", "template", "spec"}
+	if vm["kind"] == "VirtualMachineInstance" {
+		path = []string{"spec"}
+	}
+	spec, ok := dig(vm, path...).(map[string]any)
 	if !ok {
-		return s, errors.New("no spec.template.spec")
+		return s, fmt.Errorf("no %s", strings.Join(path, "."))
 	}
 	s.IPv6CIDR = defaultIPv6CIDR
 	podNet := ""
