@@ -103,13 +103,13 @@ run: build e2e-tools ## Run kube-apiserver (KubeVirt's CRDs) with the webhook in
 # Real Linux guests under qemu with the cloud-init seed built from VMs as the
 # webhook stored them (e2e/guest): installs Debian packages when missing
 # (root), builds the guest images once into the user's cache directory, and
-# rewrites docs/guest-results.md from the run. Not part of make test.
+# rewrites docs/guests.md from the run. Not part of make test.
 GUEST_TIMEOUT ?= 75m
 
 .PHONY: test-guest
-test-guest: build e2e-tools ## Boot real Linux guests (qemu) with what the webhook stored; writes docs/guest-results.md (~25 min).
+test-guest: build e2e-tools ## Boot real Linux guests (qemu) with what the webhook stored; writes docs/guests.md (~25 min).
 	e2e/guest/setup.sh
-	VMNET_GUEST_TEST=1 GUEST_RESULTS=docs/guest-results.md $(GO) test ./e2e/guest -run '^TestGuests$$' -count=1 -v -timeout $(GUEST_TIMEOUT)
+	VMNET_GUEST_TEST=1 GUEST_RESULTS=docs/guests.md $(GO) test ./e2e/guest -run '^TestGuests$$' -count=1 -v -timeout $(GUEST_TIMEOUT)
 
 # Benchmarks and soak: load generator, floor server and report in bench/.
 BENCH_FLAGS ?=

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
 	"github.com/vmnet-webhook/vmnet-webhook/examples"
 )
 
@@ -34,28 +36,31 @@ func TestExamplesBehaveAsTheySay(t *testing.T) {
 			name, kind := file.GetName(), strings.ToLower(file.GetKind())
 			r := kubectl(t, "", "create", "-n", ns, "-f", rel)
 
+			gvr := gvrOf[file.GetKind()]
+			// Warnings come first: mutation's are given even when
+			// validation then refuses.
+			var wantStderr strings.Builder
+			for _, w := range warns {
+				wantStderr.WriteString("Warning: " + w + "\n")
+			}
 			if len(denies) > 0 {
 				msg := denies[0]
 				if len(denies) > 1 {
 					msg = "[" + strings.Join(denies, ", ") + "]"
 				}
-				if want := denied(rel) + msg + "\n"; r.code != 1 || r.stderr != want {
+				if want := wantStderr.String() + denied(rel) + msg + "\n"; r.code != 1 || r.stderr != want {
 					t.Errorf("exit %d stderr\n %q\nwant\n %q", r.code, r.stderr, want)
 				}
-				absent(t, vmGVR, ns, name)
+				absent(t, gvr, ns, name)
 				return
 			}
 			if want := kind + ".kubevirt.io/" + name + " created\n"; r.code != 0 || r.stdout != want {
 				t.Fatalf("exit %d stdout %q, want %q; stderr:\n%s", r.code, r.stdout, want, r.stderr)
 			}
-			var wantStderr strings.Builder
-			for _, w := range warns {
-				wantStderr.WriteString("Warning: " + w + "\n")
-			}
 			if r.stderr != wantStderr.String() {
 				t.Errorf("stderr\n %q\nwant\n %q", r.stderr, wantStderr.String())
 			}
-			obj := stored(t, vmGVR, ns, name)
+			obj := stored(t, gvr, ns, name)
 			if len(patches) == 0 {
 				sameJSON(t, "stored spec", obj.Object["spec"], toJSON(t, file.Object["spec"]))
 			}
@@ -69,6 +74,14 @@ func TestExamplesBehaveAsTheySay(t *testing.T) {
 			}
 		})
 	}
+}
+
+// gvrOf is where the examples' kinds are stored.
+var gvrOf = map[string]schema.GroupVersionResource{
+	"VirtualMachine":                   vmGVR,
+	"VirtualMachineInstance":           vmiGVR,
+	"VirtualMachineInstanceReplicaSet": vmirsGVR,
+	"VirtualMachinePool":               poolGVR,
 }
 
 // pointer resolves a JSON Pointer (RFC 6901) in a decoded JSON value.

@@ -74,7 +74,7 @@ func TestIllTypedInputGetsSchemaErrors(t *testing.T) {
 	// interfaces and networks are null gets the defaults.
 	mustKubectl(t, vmWith("nulls", `{"domain":{"devices":{"interfaces":null}},"networks":null}`), "create", "-n", ns, "-f", "-")
 	spec := field(t, stored(t, vmGVR, ns, "nulls").Object, "spec", "template", "spec").(map[string]any)
-	sameJSON(t, "interfaces", field(t, spec, "domain", "devices", "interfaces"), `[{name: default, masquerade: {}}]`)
+	sameJSON(t, "interfaces", field(t, spec, "domain", "devices", "interfaces"), `[{name: default, masquerade: {}, macAddress: "`+assignedMAC(t, spec)+`"}]`)
 	sameJSON(t, "networks", field(t, spec, "networks"), `[{name: default, pod: {}}]`)
 
 	if after := webhookFailures(t); after != before {

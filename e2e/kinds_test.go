@@ -70,11 +70,20 @@ func TestEveryKindAtItsPath(t *testing.T) {
 				t.Errorf("kubectl printed stdout %q stderr %q, want %q", r.stdout, r.stderr, want)
 			}
 			spec := field(t, stored(t, k.gvr, ns, name).Object, k.specPath...).(map[string]any)
-			sameJSON(t, "interfaces", field(t, spec, "domain", "devices", "interfaces"), `[{name: default, masquerade: {}}]`)
 			sameJSON(t, "networks", field(t, spec, "networks"), `[{name: default, pod: {}}]`)
-			sameJSON(t, "volumes", field(t, spec, "volumes"), toJSON(t, []any{map[string]any{
-				"name": "cloudinitdisk", "cloudInitNoCloud": map[string]any{"networkData": defaultNetworkData}}}))
-			sameJSON(t, "disks", field(t, spec, "domain", "devices", "disks"), `[{name: cloudinitdisk, disk: {bus: virtio}}]`)
+			if k.gvr.Resource == "virtualmachineinstancereplicasets" || k.gvr.Resource == "virtualmachinepools" {
+				// A template: each replica gets its own MAC and config.
+				sameJSON(t, "interfaces", field(t, spec, "domain", "devices", "interfaces"), `[{name: default, masquerade: {}}]`)
+				if _, ok := spec["volumes"]; ok {
+					t.Errorf("a template got volumes: %v", spec["volumes"])
+				}
+			} else {
+				mac := assignedMAC(t, spec)
+				sameJSON(t, "interfaces", field(t, spec, "domain", "devices", "interfaces"), `[{name: default, masquerade: {}, macAddress: "`+mac+`"}]`)
+				sameJSON(t, "volumes", field(t, spec, "volumes"), toJSON(t, []any{map[string]any{
+					"name": "cloudinitdisk", "cloudInitNoCloud": map[string]any{"networkData": networkData(mac)}}}))
+				sameJSON(t, "disks", field(t, spec, "domain", "devices", "disks"), `[{name: cloudinitdisk, disk: {bus: virtio}}]`)
+			}
 
 			name = "reserved-" + k.gvr.Version
 			r = kubectl(t, k.object(name, specReserved), "create", "-n", ns, "-f", "-")

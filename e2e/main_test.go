@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -271,14 +272,40 @@ func sameJSON(t *testing.T, what string, got any, want string) {
 	}
 }
 
-// defaultNetworkData is what the rules write for the default pod CIDR.
-const defaultNetworkData = `version: 2
+// networkData is what the rules write for the default pod CIDR, for the
+// pod network's NIC with the given MAC.
+func networkData(mac string) string {
+	return networkDataFor(mac, "fd10:0:2::2/120", "fd10:0:2::1")
+}
+
+// networkDataFor is what the rules write for the NIC with the given MAC,
+// address and gateway.
+func networkDataFor(mac, addr, gw string) string {
+	return `# vmnet-webhook: pod network, IPv6 by static address
+version: 2
 ethernets:
   eth0:
+    match:
+      macaddress: "` + mac + `"
+    set-name: eth0
     dhcp4: true
-    addresses: [fd10:0:2::2/120]
-    gateway6: fd10:0:2::1
+    addresses: [` + addr + `]
+    gateway6: ` + gw + `
 `
+}
+
+// assignedMAC returns the macAddress the webhook gave the first interface
+// of spec, after checking it is one it may give: a locally administered
+// unicast MAC, in the colon form.
+func assignedMAC(t *testing.T, spec map[string]any) string {
+	t.Helper()
+	mac, _ := field(t, spec, "domain", "devices", "interfaces", 0, "macAddress").(string)
+	hw, err := net.ParseMAC(mac)
+	if err != nil || len(hw) != 6 || hw.String() != mac || hw[0]&1 != 0 || hw[0]&2 == 0 {
+		t.Fatalf("macAddress %q is not a locally administered unicast MAC in colon form", mac)
+	}
+	return mac
+}
 
 // denied is the prefix kubectl prints for a refusal by the validating
 // webhook of VM, VMIRS and pool creates, for a file given with -f.

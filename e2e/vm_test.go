@@ -20,6 +20,7 @@ func TestGuideVMStoredWithIPv6CloudInit(t *testing.T) {
 		t.Errorf("kubectl printed\nstdout: %q\nstderr: %q", r.stdout, r.stderr)
 	}
 	vm := stored(t, vmGVR, ns, "example-vm")
+	mac := assignedMAC(t, field(t, vm.Object, "spec", "template", "spec").(map[string]any))
 	sameJSON(t, "stored spec", vm.Object["spec"], `
 runStrategy: Always
 template:
@@ -30,7 +31,7 @@ template:
         - {name: containerdisk, disk: {bus: virtio}}
         - {name: cloudinitdisk, disk: {bus: virtio}}
         interfaces:
-        - {name: default, masquerade: {}, ports: [{port: 80}]}
+        - {name: default, masquerade: {}, ports: [{port: 80}], macAddress: "`+mac+`"}
       resources: {requests: {memory: 1Gi}}
     networks:
     - {name: default, pod: {}}
@@ -39,7 +40,7 @@ template:
     - name: cloudinitdisk
       cloudInitNoCloud:
         networkData: |
-`+indent(defaultNetworkData, "          "))
+`+indent(networkData(mac), "          "))
 }
 
 // The guide's dual-stack VM has its own networkData: stored exactly as the
@@ -135,7 +136,8 @@ func TestReservedPortsRefusedThroughClientGo(t *testing.T) {
 func TestDefaultsStored(t *testing.T) {
 	ns := newNamespace(t, nil)
 	mustKubectl(t, "", "create", "-n", ns, "-f", "examples/bare-vm.yaml")
-	spec := field(t, stored(t, vmGVR, ns, "bare-vm").Object, "spec", "template", "spec")
+	spec := field(t, stored(t, vmGVR, ns, "bare-vm").Object, "spec", "template", "spec").(map[string]any)
+	mac := assignedMAC(t, spec)
 	sameJSON(t, "bare VM", spec, `
 domain:
   devices:
@@ -143,7 +145,7 @@ domain:
     - {name: containerdisk, disk: {bus: virtio}}
     - {name: cloudinitdisk, disk: {bus: virtio}}
     interfaces:
-    - {name: default, masquerade: {}}
+    - {name: default, masquerade: {}, macAddress: "`+mac+`"}
   resources: {requests: {memory: 1Gi}}
 networks:
 - {name: default, pod: {}}
@@ -152,10 +154,11 @@ volumes:
 - name: cloudinitdisk
   cloudInitNoCloud:
     networkData: |
-`+indent(defaultNetworkData, "      "))
+`+indent(networkData(mac), "      "))
 
 	mustKubectl(t, "", "create", "-n", ns, "-f", "examples/userdata-kept.yaml")
-	vol := field(t, stored(t, vmGVR, ns, "userdata-kept").Object, "spec", "template", "spec", "volumes", 1)
+	spec = field(t, stored(t, vmGVR, ns, "userdata-kept").Object, "spec", "template", "spec").(map[string]any)
+	vol := field(t, spec, "volumes", 1)
 	sameJSON(t, "userData volume", vol, `
 name: cloudinitdisk
 cloudInitNoCloud:
@@ -164,7 +167,7 @@ cloudInitNoCloud:
     ssh_authorized_keys:
     - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleOnly user@example
   networkData: |
-`+indent(defaultNetworkData, "    "))
+`+indent(networkData(assignedMAC(t, spec)), "    "))
 
 	mustKubectl(t, "", "create", "-n", ns, "-f", "examples/own-networkdata.yaml")
 	sameJSON(t, "own network data", stored(t, vmGVR, ns, "own-networkdata").Object["spec"],
@@ -177,16 +180,24 @@ func TestServerDryRunShowsMutationStoresNothing(t *testing.T) {
 	ns := newNamespace(t, nil)
 	r := mustKubectl(t, "", "create", "-n", ns, "--dry-run=server", "-o", "yaml", "-f", "examples/bare-vm.yaml")
 	printed := parse(t, r.stdout)
-	spec := field(t, printed.Object, "spec", "template", "spec")
-	sameJSON(t, "printed interfaces", field(t, spec.(map[string]any), "domain", "devices", "interfaces"), `[{name: default, masquerade: {}}]`)
-	sameJSON(t, "printed networks", field(t, spec.(map[string]any), "networks"), `[{name: default, pod: {}}]`)
-	if nd := field(t, spec.(map[string]any), "volumes", 1, "cloudInitNoCloud", "networkData"); nd != defaultNetworkData {
-		t.Errorf("printed networkData %q, want %q", nd, defaultNetworkData)
+	spec := field(t, printed.Object, "spec", "template", "spec").(map[string]any)
+	mac := assignedMAC(t, spec)
+	sameJSON(t, "printed interfaces", field(t, spec, "domain", "devices", "interfaces"), `[{name: default, masquerade: {}, macAddress: "`+mac+`"}]`)
+	sameJSON(t, "printed networks", field(t, spec, "networks"), `[{name: default, pod: {}}]`)
+	if nd := field(t, spec, "volumes", 1, "cloudInitNoCloud", "networkData"); nd != networkData(mac) {
+		t.Errorf("printed networkData %q, want %q", nd, networkData(mac))
 	}
 	if r.stderr != "" {
 		t.Errorf("stderr %q", r.stderr)
 	}
 	absent(t, vmGVR, ns, "bare-vm")
+
+	// The MAC comes from the VM's namespace and name: the real create gives
+	// the one the dry run showed, so the guest's config matches either.
+	mustKubectl(t, "", "create", "-n", ns, "-f", "examples/bare-vm.yaml")
+	if got := assignedMAC(t, field(t, stored(t, vmGVR, ns, "bare-vm").Object, "spec", "template", "spec").(map[string]any)); got != mac {
+		t.Errorf("created with MAC %s, the dry run showed %s", got, mac)
+	}
 
 	// A refusal on a dry run reads the same as on a real create.
 	r = kubectl(t, "", "create", "-n", ns, "--dry-run=server", "-f", "examples/reserved-port.yaml")
@@ -239,9 +250,10 @@ spec:
 `
 	mustKubectl(t, vm, "create", "-n", ns, "-f", "-")
 	spec := field(t, stored(t, vmGVR, ns, "newer-fields").Object, "spec", "template", "spec").(map[string]any)
+	mac := assignedMAC(t, spec)
 	sameJSON(t, "disk", field(t, spec, "domain", "devices", "disks", 0), `{name: rootdisk, disk: {bus: virtio}, errorPolicy: report, shareable: true, cache: none}`)
 	sameJSON(t, "interfaces", field(t, spec, "domain", "devices", "interfaces"), `
-- {name: default, masquerade: {}, portRanges: [{start: 8000, end: 8100, protocol: TCP}], acpiIndex: 3}
+- {name: default, masquerade: {}, portRanges: [{start: 8000, end: 8100, protocol: TCP}], acpiIndex: 3, macAddress: "`+mac+`"}
 - {name: passt, passtBinding: {}}
 - {name: gpu-nic, sriov: {}}`)
 	sameJSON(t, "networks", field(t, spec, "networks"), `
@@ -249,7 +261,7 @@ spec:
 - {name: passt, multus: {networkName: passt-net}}
 - {name: gpu-nic, resourceClaim: {claimName: nic-claim, requestName: vf}}`)
 	// And the webhook did its part beside them.
-	if nd := field(t, spec, "volumes", 1, "cloudInitNoCloud", "networkData"); nd != defaultNetworkData {
+	if nd := field(t, spec, "volumes", 1, "cloudInitNoCloud", "networkData"); nd != networkData(mac) {
 		t.Errorf("networkData %q", nd)
 	}
 }

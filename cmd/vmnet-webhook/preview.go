@@ -33,6 +33,7 @@ func preview(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	files := fs.StringArrayP("filename", "f", nil, `YAML or JSON file of one or more objects, "-" for stdin (repeatable)`)
 	oldFile := fs.String("old", "", "stored objects, to preview an UPDATE of the objects with the same kind, namespace and name")
 	output := fs.StringP("output", "o", "yaml", "yaml: the objects as they would be stored; patch: the JSON Patch for each object")
+	namespace := fs.StringP("namespace", "n", "default", "namespace of the objects that name none, as kubectl create -n gives it")
 	rf := addRuleFlags(fs)
 	if status, done := parseFlags(fs, args); done {
 		return status
@@ -65,6 +66,11 @@ func preview(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		docs = append(docs, d...)
 	}
+	for i := range docs {
+		if err := docs[i].defaultNamespace(*namespace); err != nil {
+			return failf(1, "%s: %v", docs[i].source, err)
+		}
+	}
 	olds := map[objectKey][]byte{}
 	if *oldFile != "" {
 		d, err := readDocuments(*oldFile, stdin)
@@ -72,6 +78,9 @@ func preview(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return failf(1, "--old: %v", err)
 		}
 		for _, o := range d {
+			if err := o.defaultNamespace(*namespace); err != nil {
+				return failf(1, "--old: %s: %v", o.source, err)
+			}
 			olds[o.key()] = o.raw
 		}
 	}
@@ -131,6 +140,33 @@ func (d document) gvk() schema.GroupVersionKind {
 
 func (d document) key() objectKey {
 	return objectKey{d.gvk().Group, d.meta.Kind, d.meta.Metadata.Namespace, d.meta.Metadata.Name}
+}
+
+// defaultNamespace puts an object the webhook intercepts that names no
+// namespace into ns, as the API server does before admission for a create
+// in ns: the rules see metadata.namespace (a MAC is drawn from it).
+func (d *document) defaultNamespace(ns string) error {
+	if d.meta.Metadata.Namespace != "" || !intercepted(d.gvk()) {
+		return nil
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(d.raw, &top); err != nil {
+		return fmt.Errorf("not a Kubernetes object: %v", err)
+	}
+	op := fmt.Sprintf(`[{"op":"add","path":"/metadata/namespace","value":%q}]`, ns)
+	if m := top["metadata"]; len(m) == 0 || string(m) == "null" {
+		op = fmt.Sprintf(`[{"op":"add","path":"/metadata","value":{"namespace":%q}}]`, ns)
+	}
+	patch, err := jsonpatch.DecodePatch([]byte(op))
+	if err != nil {
+		return err
+	}
+	raw, err := patch.Apply(d.raw)
+	if err != nil {
+		return fmt.Errorf("metadata: %v", err)
+	}
+	d.raw, d.meta.Metadata.Namespace = raw, ns
+	return nil
 }
 
 // readDocuments reads every YAML or JSON document of a file ("-": stdin).

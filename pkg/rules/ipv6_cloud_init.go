@@ -22,6 +22,9 @@ import (
 // nothing: each replica gets its own MAC and config when it is created.
 func ipv6CloudInit(m *mutation) {
 	o := m.obj
+	if o.ownerKind == "VirtualMachine" {
+		return // a VMI a VM started: its template had its turn
+	}
 	view := readSpec(o, nil)
 	nv, iv, ok := podMasquerade(view)
 	if !ok || !m.cfg.IPv6.Injects(nv.hasCIDR6) {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"reflect"
 	"slices"
@@ -45,6 +46,15 @@ func expectShape(arm string, s e2eload.VMShape) error {
 	switch arm {
 	case "vmnet-webhook", "floor+patch":
 		wantIf, wantNet, wantVol = defaultInterfaces, defaultNetworks, []string{"containerdisk", "cloudinitdisk"}
+		// The NIC's MAC, which the guest config is matched by, is drawn
+		// from each VM's name (floor+patch repeats the one it was given).
+		if len(s.Interfaces) == 1 {
+			if _, ok := s.Interfaces[0]["macAddress"].(string); !ok {
+				return fmt.Errorf("%s: stored interface %v has no macAddress", arm, s.Interfaces[0])
+			}
+			s.Interfaces = []map[string]any{maps.Clone(s.Interfaces[0])}
+			delete(s.Interfaces[0], "macAddress")
+		}
 	case "cel-policies":
 		wantIf, wantNet = defaultInterfaces, defaultNetworks
 	}

@@ -75,6 +75,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return failed(ctx, stderr, err)
 	}
 	fmt.Fprintf(stdout, `vmnet-webhook is admitting KubeVirt objects on a local kube-apiserver (no VM runs: nothing here starts them).
+It runs as on a dual-stack cluster: POD_IPS=%s, ipv6.inject auto, so VMs get their IPv6 network config.
 In another terminal, in this directory:
 
   export KUBECONFIG=%s
@@ -82,7 +83,7 @@ In another terminal, in this directory:
   kubectl create -f examples/reserved-port.yaml
 
 Ctrl-C here stops everything.
-`, show(kubeconfig), show(bin))
+`, framework.PodIPs, show(kubeconfig), show(bin))
 
 	<-ctx.Done()
 	fmt.Fprintln(stderr, "stopping...")
