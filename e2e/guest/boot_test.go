@@ -53,7 +53,8 @@ func newNetns(t *testing.T, dir string) *netns {
 	t.Cleanup(func() { holder.stop(5 * time.Second) })
 	ns := &netns{holder: holder, path: fmt.Sprintf("/proc/%d/ns/net", holder.cmd.Process.Pid)}
 	own, _ := os.Readlink("/proc/self/ns/net")
-	// unshare execs sleep once the namespace is made.
+	// unshare execs sleep once the namespace is made. Until then the pid's
+	// namespace is the test's own, which must never be wired.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", holder.cmd.Process.Pid))
@@ -74,6 +75,9 @@ func (n *netns) cmd(argv ...string) []string {
 }
 
 func (n *netns) run(argv ...string) error {
+	if n.holder.exited() { // its pid could name another process now
+		return fmt.Errorf("%s: the namespace's holder has exited", strings.Join(argv, " "))
+	}
 	a := n.cmd(argv...)
 	out, err := exec.Command(a[0], a[1:]...).CombinedOutput()
 	if err != nil {

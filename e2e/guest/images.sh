@@ -29,6 +29,7 @@ cache=${XDG_CACHE_HOME:-$HOME/.cache}/vmnet-webhook/guest
 dest=$cache/$key
 
 if [ -f "$dest/ok" ]; then
+	touch "$dest" # in use: see the clean-up at the end
 	echo "$dest"
 	exit 0
 fi
@@ -194,6 +195,7 @@ if ! mv -T "$tmp" "$dest" 2>/dev/null; then
 fi
 trap - EXIT
 rm -rf "$tmp"
-# Images of an older version of this script are of no further use.
-find "$cache" -mindepth 1 -maxdepth 1 -type d ! -name "$key" ! -name ".build-*" -exec rm -rf {} +
+# Images of other versions of this script go once unused for a day (another
+# clone may be booting them now), as do builds interrupted that long ago.
+find "$cache" -mindepth 1 -maxdepth 1 -type d ! -name "$key" -mmin +1440 -exec rm -rf {} +
 echo "$dest"
