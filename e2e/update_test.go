@@ -10,7 +10,7 @@ import (
 
 // withoutWebhooks runs f while the webhook configurations are deleted, then
 // registers the shared webhook again (also if f fails the test).
-func withoutWebhooks(t *testing.T, f func()) {
+func withoutWebhooks(t testing.TB, f func()) {
 	t.Helper()
 	ctx := context.Background()
 	if err := cp.UnregisterWebhooks(ctx); err != nil {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 )
 
 const usage = `vmnet-webhook: admission webhook for KubeVirt VMs on the pod network.
@@ -13,9 +15,21 @@ const usage = `vmnet-webhook: admission webhook for KubeVirt VMs on the pod netw
 Usage:
   vmnet-webhook serve   [flags]   serve the admission webhook over HTTPS
   vmnet-webhook preview -f FILE   show what the webhook would do to objects
+  vmnet-webhook audit   [flags]   judge the objects already stored in a cluster
   vmnet-webhook certs --dir DIR   write a development CA and serving certificate
 
 Run "vmnet-webhook COMMAND --help" for a command's flags.
+`
+
+// pluginUsage is the usage when the binary runs as the kubectl plugin
+// kubectl-vmnet: the commands that make sense from a workstation.
+const pluginUsage = `kubectl vmnet: what vmnet-webhook does to KubeVirt VMs on the pod network.
+
+Usage:
+  kubectl vmnet audit   [flags]   judge the objects already stored in the cluster
+  kubectl vmnet preview -f FILE   show what the webhook would do to objects in files
+
+Run "kubectl vmnet COMMAND --help" for a command's flags.
 `
 
 func main() {
@@ -25,6 +39,10 @@ func main() {
 // run dispatches to a subcommand and returns the exit status: 0 success,
 // 1 failure (or a denied document in preview), 2 bad usage.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	usage := usage
+	if isPlugin() {
+		usage = pluginUsage
+	}
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
@@ -34,6 +52,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return serve(args[1:], stderr)
 	case "preview":
 		return preview(args[1:], stdin, stdout, stderr)
+	case "audit":
+		return audit(args[1:], stdout, stderr)
 	case "certs":
 		return certsCmd(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
@@ -43,4 +63,17 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "vmnet-webhook: unknown command %q\n\n%s", args[0], usage)
 		return 2
 	}
+}
+
+// isPlugin says whether the binary runs as a kubectl plugin: kubectl runs
+// the kubectl-<name> it finds on PATH by that name.
+func isPlugin() bool { return strings.HasPrefix(filepath.Base(os.Args[0]), "kubectl-") }
+
+// programName is how the user typed the command: "kubectl vmnet" for the
+// plugin.
+func programName() string {
+	if isPlugin() {
+		return "kubectl vmnet"
+	}
+	return "vmnet-webhook"
 }

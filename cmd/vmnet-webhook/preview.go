@@ -218,7 +218,8 @@ type admitted struct {
 	patch    []byte                  // the mutating webhook's JSON Patch, "[]" if none
 	warnings []string                // in the order the webhooks answered
 	denial   string                  // kubectl's words for a denial, empty if admitted
-	status   *metav1.Status          // the denial's status, for tests
+	webhook  string                  // the name of the webhook that denied it
+	status   *metav1.Status          // the denial's status
 	gvk      schema.GroupVersionKind // of the object
 	op       admissionv1.Operation   // CREATE or UPDATE
 }
@@ -284,7 +285,7 @@ func (a *admitted) setDenial(webhookName string, st *metav1.Status) {
 	if reason == "" {
 		reason = string(metav1.StatusReasonInternalError)
 	}
-	a.status = st
+	a.status, a.webhook = st, webhookName
 	a.denial = fmt.Sprintf("Error from server (%s): admission webhook %q denied the request: %s", reason, webhookName, st.Message)
 }
 

@@ -53,6 +53,7 @@ type ControlPlane struct {
 	webhooks []*Webhook
 	stopOnce sync.Once
 	etcdURL  string
+	pki      *pki
 }
 
 // Start starts etcd and kube-apiserver, writes the kubeconfig and installs
@@ -94,6 +95,7 @@ func Start(ctx context.Context, opts Options) (cp *ControlPlane, err error) {
 	if err != nil {
 		return cp, err
 	}
+	cp.pki = p
 	if err := p.writeServing("apiserver"); err != nil {
 		return cp, err
 	}
@@ -260,17 +262,50 @@ func (cp *ControlPlane) writeKubeconfig() (*rest.Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	cp.Kubeconfig = filepath.Join(cp.Dir, "kubeconfig")
+	return cp.writeKubeconfigFor(cp.Kubeconfig, "admin", ca, crt, key)
+}
+
+// writeKubeconfigFor writes a kubeconfig at path for a user with a client
+// certificate.
+func (cp *ControlPlane) writeKubeconfigFor(path, user string, ca, crt, key []byte) (*rest.Config, error) {
 	const name = "vmnet-e2e"
 	kc := clientcmdapi.NewConfig()
 	kc.Clusters[name] = &clientcmdapi.Cluster{Server: cp.URL, CertificateAuthorityData: ca}
-	kc.AuthInfos["admin"] = &clientcmdapi.AuthInfo{ClientCertificateData: crt, ClientKeyData: key}
-	kc.Contexts[name] = &clientcmdapi.Context{Cluster: name, AuthInfo: "admin", Namespace: "default"}
+	kc.AuthInfos[user] = &clientcmdapi.AuthInfo{ClientCertificateData: crt, ClientKeyData: key}
+	kc.Contexts[name] = &clientcmdapi.Context{Cluster: name, AuthInfo: user, Namespace: "default"}
 	kc.CurrentContext = name
-	cp.Kubeconfig = filepath.Join(cp.Dir, "kubeconfig")
-	if err := clientcmd.WriteToFile(*kc, cp.Kubeconfig); err != nil {
+	if err := clientcmd.WriteToFile(*kc, path); err != nil {
 		return nil, err
 	}
 	return clientcmd.NewDefaultClientConfig(*kc, nil).ClientConfig()
+}
+
+// UserKubeconfig writes Dir/kubeconfig-<user> for a user authenticated by a
+// client certificate, in groups (system:authenticated is always added by
+// the API server), with whatever RBAC grants that user: none until a test
+// binds a role. It returns the file's path.
+func (cp *ControlPlane) UserKubeconfig(user string, groups ...string) (string, error) {
+	name := "user-" + user
+	if err := cp.pki.writeClient(name, user, groups...); err != nil {
+		return "", err
+	}
+	read := func(f string) ([]byte, error) { return os.ReadFile(filepath.Join(cp.Dir, f)) }
+	ca, err := read("ca.crt")
+	if err != nil {
+		return "", err
+	}
+	crt, err := read(name + ".crt")
+	if err != nil {
+		return "", err
+	}
+	key, err := read(name + ".key")
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(cp.Dir, "kubeconfig-"+user)
+	_, err = cp.writeKubeconfigFor(path, user, ca, crt, key)
+	return path, err
 }
 
 // waitHTTP polls url until it answers 200, the process exits, or ctx ends.

@@ -100,6 +100,19 @@ var controllerOwners = map[string][]schema.GroupKind{
 	"VirtualMachine": {{Group: "pool.kubevirt.io", Kind: "VirtualMachinePool"}},
 }
 
+// MadeFromTemplate says whether an object of kind whose controller is of
+// controller's group and kind was made from a template the webhook admitted
+// when the controller's object was created: such objects get no defaults,
+// and an audit judges their template instead of each of them.
+func MadeFromTemplate(kind string, controller schema.GroupKind) bool {
+	for _, gk := range controllerOwners[kind] {
+		if gk == controller {
+			return true
+		}
+	}
+	return false
+}
+
 // bootsGuest says whether this object is where a guest's MAC and network
 // config are fixed: a VM (its VMIs start from its template, also when a
 // pool made it) or a VMI that no VM started. Not the templates of replica
@@ -118,7 +131,6 @@ func (o *object) bootsGuest() bool {
 // controllerOf names the kind of the object's controller when it is one
 // whose objects are not mutated, else "".
 func controllerOf(md map[string]any, shape vmspec.Shape, rd *reader) string {
-	owners := controllerOwners[shape.Kind]
 	refsPath := func() *field.Path { return field.NewPath("metadata", "ownerReferences") }
 	refs := rd.list(md["ownerReferences"], refsPath)
 	owner := ""
@@ -138,10 +150,8 @@ func controllerOf(md map[string]any, shape vmspec.Shape, rd *reader) string {
 		if err != nil {
 			continue
 		}
-		for _, gk := range owners {
-			if gk.Group == gv.Group && gk.Kind == refKind {
-				owner = refKind
-			}
+		if MadeFromTemplate(shape.Kind, schema.GroupKind{Group: gv.Group, Kind: refKind}) {
+			owner = refKind
 		}
 	}
 	return owner

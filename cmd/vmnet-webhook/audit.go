@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/go-logr/logr"
+	"github.com/spf13/pflag"
+	"golang.org/x/term"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/vmnet-webhook/vmnet-webhook/manifests/base"
+	"github.com/vmnet-webhook/vmnet-webhook/pkg/config"
+	"github.com/vmnet-webhook/vmnet-webhook/pkg/rules"
+)
+
+// audit judges the objects already stored in a cluster as the webhook would
+// judge them if they were created now. Exit status: 0 nothing would be
+// refused, 1 something would, 2 an error (usage, cluster, permission).
+func audit(args []string, stdout, stderr io.Writer) int {
+	fs := pflag.NewFlagSet("audit", pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	kubeconfig := fs.String("kubeconfig", "", "kubeconfig file (default $KUBECONFIG, then ~/.kube/config, then the in-cluster config)")
+	kubeContext := fs.String("context", "", "the kubeconfig context to use (default its current context)")
+	namespaces := fs.StringSliceP("namespace", "n", nil, "audit only these namespaces (repeatable, or comma-separated); default: all")
+	allNamespaces := fs.BoolP("all-namespaces", "A", false, "audit every namespace (the default)")
+	selector := fs.StringP("selector", "l", "", "audit only objects with these labels, as kubectl -l: team=web,tier!=test")
+	output := fs.StringP("output", "o", "table", "table, json or yaml")
+	chunkSize := fs.Int64("chunk-size", 500, "objects per list request (limit and continue): memory holds one page at a time")
+	rf := addRuleFlags(fs)
+	// An audit answers "what would deny refuse", whatever the cluster runs.
+	_ = fs.MarkHidden("enforcement")
+	fs.Lookup("pod-ips").Usage = "the webhook Pod's IPs, comma-separated (default $POD_IPS): an IPv6 one means the pod network has IPv6"
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, `Usage: %s audit [flags]
+
+Judges the VirtualMachines, VirtualMachineInstanceReplicaSets, VirtualMachinePools and the
+VirtualMachineInstances no controller made, as stored in the cluster, the way the webhook would
+judge each if it were created now: what it would refuse, add and warn about. Pass the rule
+settings the webhook runs with (--config, --pod-ips): docs/audit.md says how to read them.
+
+Exit status: 0 nothing would be refused, 1 something would, 2 an error.
+
+Flags:
+%s`, programName(), fs.FlagUsages())
+	}
+	if status, done := parseFlags(fs, args); done {
+		return status
+	}
+	failf := func(status int, format string, a ...any) int {
+		fmt.Fprintf(stderr, "vmnet-webhook audit: "+format+"\n", a...)
+		return status
+	}
+	switch {
+	case *output != "table" && *output != "json" && *output != "yaml":
+		return failf(2, "-o: %q is none of table, json, yaml", *output)
+	case *allNamespaces && len(*namespaces) > 0:
+		return failf(2, "-A and -n exclude each other")
+	case *chunkSize < 1:
+		return failf(2, "--chunk-size must be at least 1")
+	case fs.Changed("enforcement"):
+		return failf(2, "--enforcement does not apply: audit always reports what enforcement deny would refuse")
+	}
+	if _, err := labels.Parse(*selector); err != nil {
+		return failf(2, "-l: %v", err)
+	}
+	cfg, err := rf.config(fs)
+	if err != nil {
+		return failf(2, "%v", err)
+	}
+	cfg.Enforcement = config.Deny
+	ctrllog.SetLogger(logr.Discard())
+	if cfg.IPv6.Inject == config.InjectAuto && !cfg.IPv6.PodNetworkIPv6 {
+		fmt.Fprintf(stderr, "vmnet-webhook audit: %s (--pod-ips with the webhook Pod's IPs judges as on a dual-stack cluster)\n", cfg.IPv6.Summary())
+	}
+
+	loading := clientcmd.NewDefaultClientConfigLoadingRules()
+	loading.ExplicitPath = *kubeconfig
+	restCfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(
+		loading, &clientcmd.ConfigOverrides{CurrentContext: *kubeContext}).ClientConfig()
+	if err != nil {
+		return failf(2, "kubeconfig: %v", err)
+	}
+	restCfg.UserAgent = "vmnet-webhook-audit"
+	// One request at a time, page after page: client-go's default of 5 per
+	// second would make small pages wait for nothing (kubectl uses 50).
+	if restCfg.QPS == 0 {
+		restCfg.QPS, restCfg.Burst = 50, 100
+	}
+	a, err := newAuditor(restCfg, cfg)
+	if err != nil {
+		return failf(2, "%v", err)
+	}
+	a.selector, a.chunkSize = *selector, *chunkSize
+	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		a.progress = f
+	}
+
+	items, sum, err := a.run(context.Background(), *namespaces)
+	if err != nil {
+		return failf(2, "%v", err)
+	}
+	if err := writeReport(stdout, *output, items, sum); err != nil {
+		return failf(2, "%v", err)
+	}
+	fmt.Fprintln(stderr, sum)
+	if sum.Refused > 0 {
+		return 1
+	}
+	return 0
+}
+
+// newAuditor connects the auditor to the cluster of restCfg.
+func newAuditor(restCfg *rest.Config, cfg config.Config) (*auditor, error) {
+	dyn, err := dynamic.NewForConfig(restCfg)
+	if err != nil {
+		return nil, err
+	}
+	disco, err := discovery.NewDiscoveryClientForConfig(restCfg)
+	if err != nil {
+		return nil, err
+	}
+	webhooks, err := base.Webhooks()
+	if err != nil {
+		return nil, err
+	}
+	return &auditor{
+		client:    dyn,
+		discovery: disco,
+		host:      restCfg.Host,
+		webhooks:  webhooks,
+		admission: previewer{cfg: cfg, mutate: rules.Mutate, validate: rules.Validate},
+		chunkSize: 500,
+	}, nil
+}
