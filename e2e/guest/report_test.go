@@ -97,7 +97,12 @@ func (r report) markdown() string {
 		boot := fmt.Sprintf("%.0f s", o.Seconds)
 		verdict := "pass"
 		if len(x.Failures) > 0 || o.Seconds == 0 {
-			verdict = "**FAIL**: " + strings.ReplaceAll(strings.Join(x.Failures, "; "), "\n", " ")
+			var first []string // the serial console's tail stays in the test's log
+			for _, f := range x.Failures {
+				line, _, _ := strings.Cut(f, "\n")
+				first = append(first, strings.TrimSuffix(line, "; serial console:"))
+			}
+			verdict = "**FAIL**: " + strings.Join(first, "; ")
 			if len(verdict) > 300 {
 				verdict = verdict[:300] + "…"
 			}
