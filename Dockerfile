@@ -1,6 +1,8 @@
 # The webhook image: a static Go binary on a base with no shell and no package
 # manager, running as a numeric non-root user (so the kubelet can check
-# runAsNonRoot without reading the image). Build with `make image IMG=...`.
+# runAsNonRoot without reading the image). For those who build with Docker:
+# `make docker-image IMG=...`. `make image` builds the same image without
+# Docker (build/image, whose tests check that both agree).
 ARG GO_IMAGE=golang:1.26
 ARG BASE_IMAGE=gcr.io/distroless/static:nonroot
 
@@ -18,4 +20,6 @@ RUN CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} \
 FROM ${BASE_IMAGE}
 COPY --from=build /out/vmnet-webhook /vmnet-webhook
 USER 65532:65532
+# HTTPS (admission), metrics, health.
+EXPOSE 9443 8080 8081
 ENTRYPOINT ["/vmnet-webhook"]

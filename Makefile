@@ -73,12 +73,30 @@ install-plugin: build ## Install the kubectl plugin: PLUGIN_DIR/kubectl-vmnet (d
 # when present, else the one on PATH.
 DOCKER  ?= docker
 KUBECTL ?= $(if $(wildcard $(BIN)/kubectl),$(BIN)/kubectl,kubectl)
-OVERLAY ?= cert-manager
-OVERLAYS := cert-manager openshift
+OVERLAY ?= self-managed
+OVERLAYS := self-managed cert-manager openshift
+
+# The image without Docker (build/image): the static binary, built with the
+# Dockerfile's flags, in one layer on no base, running as 65532. Same source,
+# same digest. Written to IMAGE_TAR as a docker-archive (docker load, podman
+# load, ctr images import); PUSH=1 also pushes it to the registry IMG names.
+IMAGE_ARCH ?= $(shell $(GO) env GOARCH)
+IMAGE_TAR  ?= $(BIN)/vmnet-webhook-image.tar
+IMAGE_BIN  := $(BIN)/linux-$(IMAGE_ARCH)/vmnet-webhook
+STATIC_BUILD := CGO_ENABLED=0 GOOS=linux GOARCH=$(IMAGE_ARCH) $(GO) build -trimpath -buildvcs=false -ldflags="-s -w"
+PUSH ?=
 
 .PHONY: image
-image: ## Build the container image: make image IMG=<reference>.
-	@test -n "$(IMG)" || { echo "usage: make image IMG=<image reference>" >&2; exit 2; }
+image: ## Build the image without Docker into bin/: make image IMG=<reference> [PUSH=1].
+	@test -n "$(IMG)" || { echo "usage: make image IMG=<image reference> [PUSH=1]" >&2; exit 2; }
+	$(STATIC_BUILD) -o $(IMAGE_BIN) ./cmd/vmnet-webhook
+	$(GO) build -o $(BIN)/imagebuild ./build/image/imagebuild
+	$(BIN)/imagebuild --binary $(IMAGE_BIN) --arch $(IMAGE_ARCH) --tag $(IMG) --out $(IMAGE_TAR) \
+		$(if $(filter 1 true yes,$(PUSH)),--push)
+
+.PHONY: docker-image
+docker-image: ## Build the image with Docker from the Dockerfile: make docker-image IMG=<reference>.
+	@test -n "$(IMG)" || { echo "usage: make docker-image IMG=<image reference>" >&2; exit 2; }
 	$(DOCKER) build -t $(IMG) .
 
 .PHONY: check-overlay
@@ -88,8 +106,8 @@ check-overlay:
 # The image is set in a temporary kustomization over the overlay, under the
 # ignored .local/, so that deploying leaves the committed files as they are.
 .PHONY: deploy
-deploy: check-overlay ## Install: make deploy IMG=<reference> OVERLAY=cert-manager|openshift.
-	@test -n "$(IMG)" || { echo "usage: make deploy IMG=<image reference> OVERLAY=cert-manager|openshift" >&2; exit 2; }
+deploy: check-overlay ## Install: make deploy IMG=<reference> [OVERLAY=self-managed|cert-manager|openshift].
+	@test -n "$(IMG)" || { echo "usage: make deploy IMG=<image reference> [OVERLAY=self-managed|cert-manager|openshift]" >&2; exit 2; }
 	@mkdir -p .local && tmp=$$(mktemp -d .local/deploy.XXXXXX) && trap 'rm -rf "$$tmp"' EXIT && \
 	sed -e 's|@OVERLAY@|$(OVERLAY)|' -e 's|@IMG@|$(IMG)|' manifests/deploy.kustomization.tmpl > "$$tmp/kustomization.yaml" && \
 	$(KUBECTL) apply -k "$$tmp" && \
@@ -98,7 +116,7 @@ deploy: check-overlay ## Install: make deploy IMG=<reference> OVERLAY=cert-manag
 # The webhook configurations go first, so that no request is sent to a
 # webhook that is being removed.
 .PHONY: undeploy
-undeploy: check-overlay ## Remove everything deploy installed: make undeploy OVERLAY=cert-manager|openshift.
+undeploy: check-overlay ## Remove everything deploy installed: make undeploy [OVERLAY=self-managed|cert-manager|openshift].
 	$(KUBECTL) delete mutatingwebhookconfiguration/vmnet-webhook validatingwebhookconfiguration/vmnet-webhook --ignore-not-found
 	$(KUBECTL) delete -k manifests/overlays/$(OVERLAY) --ignore-not-found
 
@@ -125,6 +143,19 @@ test-guest: build e2e-tools ## Boot real Linux guests (qemu) with what the webho
 .PHONY: bench-audit
 bench-audit: build e2e-tools ## Benchmark vmnet-webhook audit on 1000 and 4000 stored VMs (~2 min).
 	$(GO) test ./e2e/ -run '^$$' -bench '^BenchmarkAudit$$' -benchtime 3x -count 1
+
+# A real one-node Kubernetes on this machine (e2e/node): containerd, runc and
+# the CNI plugins from Debian (installed with apt-get when missing), the
+# kubelet, controller-manager, scheduler and kube-proxy at KUBE_VERSION, the
+# image of `make image` imported; then the README's install path on it.
+# Needs root; undoes what it changes on the machine. Nothing leaves it.
+NODE_IMG ?= localhost/vmnet-webhook:node-test
+NODE_TEST_FLAGS ?=
+
+.PHONY: test-node
+test-node: e2e-tools node-tools ## Install with make deploy on a real one-node cluster built here (root).
+	$(MAKE) --no-print-directory image IMG=$(NODE_IMG)
+	VMNET_TEST_NODE=1 VMNET_TEST_NODE_IMG=$(NODE_IMG) $(GO) test ./e2e/node -count=1 -v -timeout 20m $(NODE_TEST_FLAGS)
 
 # Benchmarks and soak: load generator, floor server and report in bench/.
 BENCH_FLAGS ?=
@@ -205,11 +236,40 @@ $(VERSIONS)/%: FORCE
 check-pin = @v=$$(cd $(TOOLS)/$(1) && $(GO) list -m -f '{{.Version}}' $(2)); \
 	if [ "$$v" != "$(3)" ]; then echo "e2e/tools/$(1)/go.mod has $(2) $$v but the Makefile pins $(3): run 'make e2e-tools-pin'" >&2; exit 1; fi
 
+# The Kubernetes commands are built once per set of inputs into a cache
+# outside the clone, keyed by a hash of the pin, the link flags, the Go
+# release and platform, and e2e/tools/kube's go.mod and go.sum: CI starts
+# from a fresh clone (an empty bin/) on the same machine, and building them
+# takes minutes even with Go's build cache warm. $(call kube-build,CMD...)
+# builds those of CMD... missing from the cache, then copies them into bin/.
+# Entries unused for two weeks are removed.
+KUBE_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/vmnet-webhook/kube
+define kube-build
+	@set -e; key=$$({ echo '$(KUBE_VERSION) $(KUBE_LDFLAGS)'; cd $(TOOLS)/kube && $(GO) env GOVERSION GOOS GOARCH && cat go.mod go.sum; } | sha256sum | cut -c1-16); \
+	dir=$(KUBE_CACHE)/$$key; missing=; \
+	for c in $(1); do [ -x $$dir/$$c ] || missing="$$missing k8s.io/kubernetes/cmd/$$c"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "building$$missing ($(KUBE_VERSION)) into $$dir"; \
+		tmp=$$dir/.tmp.$$$$; rm -rf $$tmp; mkdir -p $$tmp; \
+		(cd $(TOOLS)/kube && nice $(GO) build -trimpath -ldflags '$(KUBE_LDFLAGS)' -o $$tmp/ $$missing) || { rm -rf $$tmp; exit 1; }; \
+		mv $$tmp/* $$dir/ && rmdir $$tmp; \
+	fi; \
+	touch $$dir; find $(KUBE_CACHE) -mindepth 1 -maxdepth 1 -type d -mtime +14 -exec rm -rf {} +; \
+	for c in $(1); do echo "bin/$$c from $$dir"; cp $$dir/$$c $(BIN)/.$$c.tmp && mv $(BIN)/.$$c.tmp $(BIN)/$$c; done
+endef
+
 $(BIN)/kube-apiserver $(BIN)/kubectl &: $(VERSIONS)/KUBE $(TOOLS)/kube/go.mod $(TOOLS)/kube/go.sum
 	$(call check-pin,kube,k8s.io/kubernetes,$(KUBE_VERSION))
-	cd $(TOOLS)/kube && $(GO) build -trimpath -ldflags '$(KUBE_LDFLAGS)' -o $(BIN)/ \
-		k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl
-	@touch $(BIN)/kube-apiserver $(BIN)/kubectl
+	$(call kube-build,kube-apiserver kubectl)
+
+NODE_TOOLS := $(BIN)/kubelet $(BIN)/kube-controller-manager $(BIN)/kube-scheduler $(BIN)/kube-proxy
+
+$(NODE_TOOLS) &: $(VERSIONS)/KUBE $(TOOLS)/kube/go.mod $(TOOLS)/kube/go.sum
+	$(call check-pin,kube,k8s.io/kubernetes,$(KUBE_VERSION))
+	$(call kube-build,kubelet kube-controller-manager kube-scheduler kube-proxy)
+
+.PHONY: node-tools
+node-tools: $(NODE_TOOLS) ## Build the node's kubelet, controller-manager, scheduler and kube-proxy into bin/ (cached).
 
 $(BIN)/etcd: $(VERSIONS)/ETCD $(TOOLS)/etcd/go.mod $(TOOLS)/etcd/go.sum $(TOOLS)/etcd/main.go
 	$(call check-pin,etcd,go.etcd.io/etcd/server/v3,$(ETCD_VERSION))

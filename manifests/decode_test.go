@@ -12,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
@@ -19,12 +20,13 @@ import (
 )
 
 // The kinds an install may contain, and nothing else: a kind not registered
-// here (a Role, say, which the webhook must not need) fails decoding.
+// here (a Job, say, which the webhook must not need) fails decoding. RBAC is
+// registered for the self-managed overlay, and TestRBAC allows it there only.
 var decoder = func() runtime.Decoder {
 	scheme := runtime.NewScheme()
 	for _, add := range []func(*runtime.Scheme) error{
 		corev1.AddToScheme, appsv1.AddToScheme, policyv1.AddToScheme,
-		networkingv1.AddToScheme, admissionv1.AddToScheme, cmv1.AddToScheme,
+		networkingv1.AddToScheme, admissionv1.AddToScheme, cmv1.AddToScheme, rbacv1.AddToScheme,
 	} {
 		utilruntime.Must(add(scheme))
 	}
@@ -47,6 +49,12 @@ type install struct {
 	validating   *admissionv1.ValidatingWebhookConfiguration
 	certificates map[string]*cmv1.Certificate
 	issuers      map[string]*cmv1.Issuer
+	// secrets, and RBAC: the self-managed overlay's only.
+	secrets             map[string]*corev1.Secret
+	roles               map[string]*rbacv1.Role
+	roleBindings        map[string]*rbacv1.RoleBinding
+	clusterRoles        map[string]*rbacv1.ClusterRole
+	clusterRoleBindings map[string]*rbacv1.ClusterRoleBinding
 }
 
 // decode turns one rendered object into its Go type, strictly.
@@ -73,7 +81,9 @@ func render(t *testing.T, dir string) *install {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := &install{dir: dir, certificates: map[string]*cmv1.Certificate{}, issuers: map[string]*cmv1.Issuer{}}
+	in := &install{dir: dir, certificates: map[string]*cmv1.Certificate{}, issuers: map[string]*cmv1.Issuer{},
+		secrets: map[string]*corev1.Secret{}, roles: map[string]*rbacv1.Role{}, roleBindings: map[string]*rbacv1.RoleBinding{},
+		clusterRoles: map[string]*rbacv1.ClusterRole{}, clusterRoleBindings: map[string]*rbacv1.ClusterRoleBinding{}}
 	seen := map[string]bool{}
 	once := func(kind string) {
 		if seen[kind] {
@@ -118,6 +128,16 @@ func render(t *testing.T, dir string) *install {
 			in.certificates[o.Name] = o
 		case *cmv1.Issuer:
 			in.issuers[o.Name] = o
+		case *corev1.Secret:
+			in.secrets[o.Name] = o
+		case *rbacv1.Role:
+			in.roles[o.Name] = o
+		case *rbacv1.RoleBinding:
+			in.roleBindings[o.Name] = o
+		case *rbacv1.ClusterRole:
+			in.clusterRoles[o.Name] = o
+		case *rbacv1.ClusterRoleBinding:
+			in.clusterRoleBindings[o.Name] = o
 		default:
 			t.Fatalf("%s: unexpected %T %s", dir, obj, u.GetName())
 		}
@@ -151,7 +171,7 @@ func TestEveryKustomizationRendersAndDecodesStrictly(t *testing.T) {
 			// Namespaced objects belong to the webhook's namespace; the
 			// webhook configurations are cluster-scoped.
 			switch u.GetKind() {
-			case "Namespace", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration":
+			case "Namespace", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration", "ClusterRole", "ClusterRoleBinding":
 				if u.GetNamespace() != "" {
 					t.Errorf("%s: %s %s is cluster-scoped but has namespace %q", dir, u.GetKind(), u.GetName(), u.GetNamespace())
 				}
@@ -184,7 +204,7 @@ func TestDecodeRefusesUnknownFieldsAndKinds(t *testing.T) {
 			"spec": map[string]any{"dnsName": []any{"a"}},
 		}, `unknown field "spec.dnsName"`},
 		{"kind the webhook must not need", map[string]any{
-			"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": map[string]any{"name": "x"},
+			"apiVersion": "batch/v1", "kind": "Job", "metadata": map[string]any{"name": "x"},
 		}, "no kind"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -58,7 +58,7 @@ func TestDeploySetsTheImage(t *testing.T) {
 		"registry.example/team/vmnet-webhook:v0.1.0",
 		"registry.example:5000/team/vmnet-webhook@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
 	} {
-		for _, overlay := range []string{"cert-manager", "openshift"} {
+		for _, overlay := range []string{"self-managed", "cert-manager", "openshift"} {
 			if got := renderDeploy(t, overlay, img); got != img {
 				t.Errorf("make deploy IMG=%s OVERLAY=%s runs image %s", img, overlay, got)
 			}

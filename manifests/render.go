@@ -17,9 +17,9 @@ import (
 //go:embed base overlays audit deploy.kustomization.tmpl
 var files embed.FS
 
-// Kustomizations are the directories Render accepts: the base and the two
+// Kustomizations are the directories Render accepts: the base and the three
 // installable overlays.
-var Kustomizations = []string{"base", "overlays/cert-manager", "overlays/openshift"}
+var Kustomizations = []string{"base", "overlays/cert-manager", "overlays/openshift", "overlays/self-managed"}
 
 // Render builds one of Kustomizations from the copy embedded in the binary,
 // so that it works from any working directory.

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"errors"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -46,19 +47,29 @@ var (
 
 func init() {
 	ctrlmetrics.Registry.MustRegister(decisions, ruleFirings, patchOps, warnings, badRequests, panics, internalErrors)
-	// controller-runtime registers the Go and process collectors only when
-	// its controllers are in use; a webhook wants them too.
-	for _, c := range []prometheus.Collector{
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-	} {
-		if err := ctrlmetrics.Registry.Register(c); err != nil {
-			var already prometheus.AlreadyRegisteredError
-			if !errors.As(err, &already) {
-				panic(err)
+}
+
+var registerRuntimeCollectors sync.Once
+
+// runtimeCollectors registers the Go and process collectors, which
+// controller-runtime registers only when its controllers are linked in (the
+// self-managed certificate's rotator links them). It runs from NewServer,
+// after every package's init, with controller-runtime's own options, so
+// that whichever comes second finds them registered.
+func runtimeCollectors() {
+	registerRuntimeCollectors.Do(func() {
+		for _, c := range []prometheus.Collector{
+			collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(collectors.MetricsAll)),
+			collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		} {
+			if err := ctrlmetrics.Registry.Register(c); err != nil {
+				var already prometheus.AlreadyRegisteredError
+				if !errors.As(err, &already) {
+					panic(err)
+				}
 			}
 		}
-	}
+	})
 }
 
 // servedKinds bounds the kind label.

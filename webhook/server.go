@@ -54,6 +54,14 @@ type Options struct {
 	// went false, so that endpoints stop routing to it before it stops.
 	ShutdownDelay time.Duration
 
+	// CertsReady, when set, holds back the webhook listener (and so
+	// readiness) until it is closed: the certificate is not in CertDir yet.
+	// Health and metrics are served meanwhile, so the liveness probe passes.
+	CertsReady <-chan struct{}
+	// Failed, when set, stops the server with the error it receives (the
+	// certificate rotator's).
+	Failed <-chan error
+
 	Config   config.Config
 	Mutate   RuleFunc
 	Validate RuleFunc
@@ -98,6 +106,7 @@ func NewServer(opts Options) (*Server, error) {
 		return nil, err
 	}
 
+	runtimeCollectors()
 	s := &Server{opts: opts}
 	s.webhook = ctrlwebhook.NewServer(ctrlwebhook.Options{
 		Host:    opts.Host,
@@ -176,14 +185,17 @@ func (s *Server) Run(ctx context.Context) error {
 	webhookCtx, stopWebhook := context.WithCancel(context.Background())
 	defer stopWebhook()
 
-	errc := make(chan error, 3)
+	errc := make(chan error, 4)
 	webhookDone := make(chan struct{})
-	go func() {
-		defer close(webhookDone)
-		if err := s.webhook.Start(webhookCtx); err != nil {
-			errc <- fmt.Errorf("webhook server: %w", err)
-		}
-	}()
+	if s.opts.Failed != nil {
+		go func() {
+			select {
+			case err := <-s.opts.Failed:
+				errc <- err
+			case <-webhookCtx.Done():
+			}
+		}()
+	}
 
 	health := plainServer(s.healthMux())
 	go func() {
@@ -202,14 +214,34 @@ func (s *Server) Run(ctx context.Context) error {
 			}
 		}()
 	}
-	go s.waitServing(webhookCtx)
-
 	var runErr error
+	certsReady := s.opts.CertsReady
+	if certsReady == nil {
+		certsReady = closed
+	} else {
+		log.Info("waiting for the serving certificate", "certDir", s.opts.CertDir)
+	}
 	select {
+	case <-certsReady:
+		go func() {
+			defer close(webhookDone)
+			if err := s.webhook.Start(webhookCtx); err != nil {
+				errc <- fmt.Errorf("webhook server: %w", err)
+			}
+		}()
+		go s.waitServing(webhookCtx)
+		select {
+		case <-ctx.Done():
+			log.Info("shutting down: readiness is now false", "delay", s.opts.ShutdownDelay.String())
+		case runErr = <-errc:
+			log.Error(runErr, "shutting down")
+		}
 	case <-ctx.Done():
-		log.Info("shutting down: readiness is now false", "delay", s.opts.ShutdownDelay.String())
+		log.Info("shutting down before the certificate was in place")
+		close(webhookDone)
 	case runErr = <-errc:
-		log.Error(runErr, "shutting down")
+		log.Error(runErr, "shutting down before the certificate was in place")
+		close(webhookDone)
 	}
 	s.draining.Store(true)
 	if runErr == nil && s.opts.ShutdownDelay > 0 {
@@ -237,6 +269,9 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	return runErr
 }
+
+// closed is a channel that is always ready.
+var closed = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 // waitServing marks the server ready once controller-runtime's checker can
 // complete a TLS handshake with the webhook listener. The state is latched:

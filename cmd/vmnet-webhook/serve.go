@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	stdlog "log"
@@ -15,11 +16,13 @@ import (
 	"github.com/go-logr/logr"
 	"github.com/spf13/pflag"
 	"go.uber.org/zap/zapcore"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/klog/v2"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 	ctrlzap "sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/rules"
+	"github.com/vmnet-webhook/vmnet-webhook/pkg/selfcert"
 	"github.com/vmnet-webhook/vmnet-webhook/webhook"
 )
 
@@ -40,6 +43,12 @@ func serve(args []string, stderr io.Writer) int {
 	metricsAddr := fs.String("metrics-addr", ":8080", `address of Prometheus /metrics (plain HTTP); "0" turns it off`)
 	maxBody := fs.Int64("max-body-bytes", webhook.DefaultMaxBodyBytes, "largest AdmissionReview body accepted")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	certSecret := fs.String("cert-secret", "", `manage the serving certificate in this Secret ("namespace/name", mounted at --cert-dir): make and renew it, and keep its CA in the webhook configurations' caBundle`)
+	certDNS := fs.StringSlice("cert-dns-names", nil, "DNS names of the managed certificate, e.g. vmnet-webhook.vmnet-system.svc")
+	certWebhooks := fs.String("cert-webhooks", "vmnet-webhook", "name of the MutatingWebhookConfiguration and ValidatingWebhookConfiguration that get the managed CA")
+	certValidity := fs.Duration("cert-validity", 90*24*time.Hour, "validity of the managed serving certificate")
+	certRenewBefore := fs.Duration("cert-renew-before", 30*24*time.Hour, "renew the managed certificate this long before it expires")
+	certCheck := fs.Duration("cert-check-interval", time.Hour, "how often the managed certificate's expiry is checked (a change to its Secret is seen at once)")
 	rf := addRuleFlags(fs)
 	if status, done := parseFlags(fs, args); done {
 		return status
@@ -62,6 +71,35 @@ func serve(args []string, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	var certsReady <-chan struct{}
+	var certsFailed <-chan error
+	if *certSecret != "" {
+		ns, name, ok := strings.Cut(*certSecret, "/")
+		if !ok || ns == "" || name == "" || strings.Contains(name, "/") {
+			return fail(fmt.Errorf("--cert-secret: %q is not namespace/name", *certSecret))
+		}
+		if len(*certDNS) == 0 {
+			return fail(errors.New("--cert-secret needs --cert-dns-names"))
+		}
+		if *certRenewBefore <= 0 || *certRenewBefore >= *certValidity || *certCheck <= 0 {
+			return fail(errors.New("--cert-renew-before must be positive and shorter than --cert-validity, --cert-check-interval positive"))
+		}
+		certsReady, certsFailed, err = selfcert.Start(ctx, selfcert.Options{
+			Secret:      types.NamespacedName{Namespace: ns, Name: name},
+			DNSNames:    *certDNS,
+			CertDir:     *certDir,
+			Webhooks:    *certWebhooks,
+			Validity:    *certValidity,
+			RenewBefore: *certRenewBefore,
+			CheckEvery:  *certCheck,
+			Log:         log.WithName("cert-rotation"),
+		})
+		if err != nil {
+			return fail(err)
+		}
+	}
 	srv, err := webhook.NewServer(webhook.Options{
 		Host:          *bindAddr,
 		Port:          *port,
@@ -73,6 +111,8 @@ func serve(args []string, stderr io.Writer) int {
 		MetricsAddr:   *metricsAddr,
 		MaxBodyBytes:  *maxBody,
 		ShutdownDelay: shutdownDelay,
+		CertsReady:    certsReady,
+		Failed:        certsFailed,
 		Config:        cfg,
 		Mutate:        rules.Mutate,
 		Validate:      rules.Validate,
@@ -83,10 +123,8 @@ func serve(args []string, stderr io.Writer) int {
 	}
 	log.Info("starting", "bindAddress", *bindAddr, "port", *port, "certDir", *certDir, "clientCA", *clientCA != "",
 		"tlsMinVersion", *tlsMin, "http2", *http2, "healthAddr", srv.HealthAddr(), "metricsAddr", srv.MetricsAddr(),
-		"maxBodyBytes", *maxBody, "config", cfg, "ipv6", cfg.IPv6.Summary())
+		"maxBodyBytes", *maxBody, "certSecret", *certSecret, "config", cfg, "ipv6", cfg.IPv6.Summary())
 
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	defer stop()
 	if err := srv.Run(ctx); err != nil {
 		return 1
 	}

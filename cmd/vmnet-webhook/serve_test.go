@@ -146,6 +146,7 @@ func TestServeProcessSIGTERM(t *testing.T) {
 }
 
 func TestServeRefusesBadSettings(t *testing.T) {
+	t.Setenv("KUBERNETES_SERVICE_HOST", "") // not in a pod, whatever runs the test
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -154,6 +155,13 @@ func TestServeRefusesBadSettings(t *testing.T) {
 		{[]string{"--log-level", "chatty"}, `--log-level: "chatty" is not one of`},
 		{[]string{"--max-body-bytes", "0"}, "max body bytes 0 out of range"},
 		{[]string{"--enforcement", "strict"}, `enforcement: \"strict\" is neither`},
+		{[]string{"--cert-secret", "vmnet-webhook-tls", "--cert-dns-names", "a.svc"}, `--cert-secret: \"vmnet-webhook-tls\" is not namespace/name`},
+		{[]string{"--cert-secret", "ns/a/b", "--cert-dns-names", "a.svc"}, `is not namespace/name`},
+		{[]string{"--cert-secret", "ns/tls"}, "--cert-secret needs --cert-dns-names"},
+		{[]string{"--cert-secret", "ns/tls", "--cert-dns-names", "a.svc", "--cert-renew-before", "100h", "--cert-validity", "100h"},
+			"--cert-renew-before must be positive and shorter than --cert-validity"},
+		// Outside a cluster, and with no kubeconfig given, there is no API to manage it with.
+		{[]string{"--cert-secret", "ns/tls", "--cert-dns-names", "a.svc"}, "selfcert: unable to load in-cluster configuration"},
 	} {
 		args := append([]string{"serve", "--bind-address", "127.0.0.1", "--health-addr", "127.0.0.1:0", "--metrics-addr", "0"}, tc.args...)
 		s, _, e := runCmd(t, "", args...)

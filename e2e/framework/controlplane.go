@@ -32,6 +32,16 @@ type Options struct {
 	Dir string
 	// Timeout bounds start-up (default 3 minutes: a busy 2-core machine).
 	Timeout time.Duration
+	// Address is the IP kube-apiserver binds to and advertises, and that its
+	// serving certificate names besides localhost (default 127.0.0.1). A node
+	// test gives an address pods can reach.
+	Address string
+	// ServingIPs are further IPs for the API server's certificate, e.g. the
+	// kubernetes Service's ClusterIP.
+	ServingIPs []net.IP
+	// APIServerArgs come after the harness's own flags, so they win over
+	// them (the last value of a flag is the one kept).
+	APIServerArgs []string
 }
 
 // ControlPlane is a running etcd + kube-apiserver with KubeVirt's CRDs.
@@ -54,6 +64,7 @@ type ControlPlane struct {
 	stopOnce sync.Once
 	etcdURL  string
 	pki      *pki
+	opts     Options
 }
 
 // Start starts etcd and kube-apiserver, writes the kubeconfig and installs
@@ -74,7 +85,10 @@ func Start(ctx context.Context, opts Options) (cp *ControlPlane, err error) {
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
 
-	cp = &ControlPlane{Dir: opts.Dir, bin: bin}
+	if opts.Address == "" {
+		opts.Address = "127.0.0.1"
+	}
+	cp = &ControlPlane{Dir: opts.Dir, bin: bin, opts: opts}
 	if cp.Dir == "" {
 		if cp.Dir, err = os.MkdirTemp("", "vmnet-e2e-"); err != nil {
 			return nil, err
@@ -96,7 +110,7 @@ func Start(ctx context.Context, opts Options) (cp *ControlPlane, err error) {
 		return cp, err
 	}
 	cp.pki = p
-	if err := p.writeServing("apiserver"); err != nil {
+	if err := p.writeServing("apiserver", append([]net.IP{net.ParseIP(opts.Address)}, opts.ServingIPs...)...); err != nil {
 		return cp, err
 	}
 	if err := p.writeClient("admin", "admin", "system:masters"); err != nil {
@@ -212,12 +226,12 @@ func (cp *ControlPlane) startAPIServer(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cp.URL = "https://127.0.0.1:" + strconv.Itoa(ports[0])
+	cp.URL = "https://" + net.JoinHostPort(cp.opts.Address, strconv.Itoa(ports[0]))
 	d := func(f string) string { return filepath.Join(cp.Dir, f) }
 	log := d("kube-apiserver.log")
-	cp.api, err = startProcess("kube-apiserver", filepath.Join(cp.bin, "kube-apiserver"), []string{
+	cp.api, err = startProcess("kube-apiserver", filepath.Join(cp.bin, "kube-apiserver"), append([]string{
 		"--etcd-servers=" + cp.etcdURL,
-		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
+		"--bind-address=" + cp.opts.Address, "--advertise-address=" + cp.opts.Address,
 		"--secure-port=" + strconv.Itoa(ports[0]),
 		"--cert-dir=" + d("apiserver-certs"),
 		"--tls-cert-file=" + d("apiserver.crt"), "--tls-private-key-file=" + d("apiserver.key"),
@@ -230,7 +244,7 @@ func (cp *ControlPlane) startAPIServer(ctx context.Context) error {
 		// The kubernetes Service's endpoints cannot be a loopback address,
 		// and nothing here needs them.
 		"--endpoint-reconciler-type=none",
-	}, log)
+	}, cp.opts.APIServerArgs...), log)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"time"
@@ -35,10 +36,10 @@ func newPKI(dir string) (*pki, error) {
 	return &pki{ca: ca, dir: dir}, nil
 }
 
-// writeServing writes a serving certificate for localhost and 127.0.0.1 as
-// name.crt and name.key.
-func (p *pki) writeServing(name string) error {
-	pair, err := p.ca.Serving(nil, nil, time.Now())
+// writeServing writes a serving certificate for localhost, 127.0.0.1 and
+// ips as name.crt and name.key.
+func (p *pki) writeServing(name string, ips ...net.IP) error {
+	pair, err := p.ca.Serving(nil, ips, time.Now())
 	if err != nil {
 		return fmt.Errorf("issue %s certificate: %w", name, err)
 	}

@@ -42,6 +42,39 @@ const PodIPs = "10.244.0.5,fd00:10::5"
 
 // startProcess runs bin with args, its output appended to logPath.
 func startProcess(name, bin string, args []string, logPath string) (*process, error) {
+	return startProcessEnv(name, bin, args, nil, logPath)
+}
+
+// Process is a child started by StartProcess, for harnesses that run more
+// than etcd and kube-apiserver (the node test's containerd and kubelet).
+type Process struct{ p *process }
+
+// StartProcess runs bin as startProcess does (own process group, killed with
+// the harness, stopped on SIGINT/SIGTERM), with env added to the
+// environment.
+func StartProcess(name, bin string, args, env []string, logPath string) (*Process, error) {
+	p, err := startProcessEnv(name, bin, args, env, logPath)
+	if err != nil {
+		return nil, err
+	}
+	return &Process{p}, nil
+}
+
+// Stop sends SIGTERM to the process group, then SIGKILL after grace.
+func (p *Process) Stop(grace time.Duration) { p.p.stop(grace) }
+
+// PID is the process id (and process group id).
+func (p *Process) PID() int { return p.p.cmd.Process.Pid }
+
+// Exited reports whether the process has ended, and how.
+func (p *Process) Exited() (bool, error) {
+	if !p.p.exited() {
+		return false, nil
+	}
+	return true, p.p.err
+}
+
+func startProcessEnv(name, bin string, args, env []string, logPath string) (*process, error) {
 	if _, err := os.Stat(bin); err != nil {
 		return nil, missingBinary(bin)
 	}
@@ -50,7 +83,7 @@ func startProcess(name, bin string, args []string, logPath string) (*process, er
 		return nil, err
 	}
 	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "POD_IPS="+PodIPs)
+	cmd.Env = append(append(os.Environ(), "POD_IPS="+PodIPs), env...)
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
@@ -122,13 +155,30 @@ func handleSignals() {
 		for d := range tempDirs {
 			_ = os.RemoveAll(d)
 		}
+		hooks := signalHooks
 		liveMu.Unlock()
+		for _, f := range hooks {
+			f()
+		}
 		code := 130
 		if sig == syscall.SIGTERM {
 			code = 143
 		}
 		os.Exit(code)
 	}()
+}
+
+// signalHooks run on SIGINT/SIGTERM after the children are stopped.
+var signalHooks []func()
+
+// AtSignal registers f to run when SIGINT or SIGTERM stops the harness,
+// after its children are stopped and before it exits: for what a harness
+// changed beyond its processes (the node test's network and cgroups).
+func AtSignal(f func()) {
+	signalOnce.Do(handleSignals)
+	liveMu.Lock()
+	defer liveMu.Unlock()
+	signalHooks = append(signalHooks, f)
 }
 
 // HandleSignalsYourself turns off the SIGINT/SIGTERM handler that stops the

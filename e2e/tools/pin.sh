@@ -19,7 +19,7 @@ controller_tools_version=${5:?$usage}
 tools=$(cd "$(dirname "$0")" && pwd)
 staging_version="v0.${kube_version#v1.}"
 
-# kube: kube-apiserver and kubectl.
+# kube: kube-apiserver, kubectl and the node commands (kubelet, controller-manager, scheduler, kube-proxy).
 cd "$tools/kube"
 kube_mod=$(go mod download -json "k8s.io/kubernetes@$kube_version" | awk -F'"' '$2 == "GoMod" {print $4}')
 [ -n "$kube_mod" ] || { echo "pin.sh: cannot download k8s.io/kubernetes@$kube_version" >&2; exit 1; }

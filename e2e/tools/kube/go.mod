@@ -1,4 +1,5 @@
-// kube-apiserver and kubectl for the end-to-end tests, built by `make e2e-tools`.
+// kube-apiserver and kubectl for the end-to-end tests (`make e2e-tools`), and the kubelet,
+// kube-controller-manager, kube-scheduler and kube-proxy for the node test (`make node-tools`).
 // Versions: set in the Makefile, written here by `make e2e-tools-pin`.
 module github.com/vmnet-webhook/vmnet-webhook/e2e/tools/kube
 
