@@ -1,0 +1,444 @@
+package guest
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"fmt"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The masquerade network as virt-launcher builds it, IPv4 side: the launcher
+// is 10.0.2.1 and hands out 10.0.2.2 by DHCP.
+const (
+	launcherIPv4 = "10.0.2.1"
+	guestIPv4    = "10.0.2.2"
+	ipv4Bits     = 24
+	// offLinkIPv6 is a source outside every vmIPv6NetworkCIDR, on the
+	// loopback of the test's namespace (a dummy interface would need a
+	// kernel module): the guest can answer it only through a default route
+	// (the symptom of kubevirt/kubevirt#19193).
+	offLinkIPv6 = "2001:db8:1::1"
+)
+
+// accel is how qemu runs the guests: KVM when it works here, else TCG.
+type accel struct {
+	Name string
+	Args []string
+}
+
+var tcg = accel{Name: "tcg", Args: []string{"-accel", "tcg", "-cpu", "max"}}
+
+// netns is a network namespace of the test's own: anonymous, held by a
+// `sleep` child, so it ends with its last process and nothing of it stays on
+// the machine, even when the test binary is killed.
+type netns struct {
+	holder *proc
+	path   string // /proc/<pid>/ns/net
+}
+
+func newNetns(t *testing.T, dir string) *netns {
+	t.Helper()
+	holder, err := start("netns holder", filepath.Join(dir, "netns.log"), "unshare", "--net", "--", "sleep", "infinity")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { holder.stop(5 * time.Second) })
+	ns := &netns{holder: holder, path: fmt.Sprintf("/proc/%d/ns/net", holder.cmd.Process.Pid)}
+	own, _ := os.Readlink("/proc/self/ns/net")
+	// unshare execs sleep once the namespace is made. Until then the pid's
+	// namespace is the test's own, which must never be wired.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", holder.cmd.Process.Pid))
+		link, _ := os.Readlink(ns.path)
+		if strings.TrimSpace(string(comm)) == "sleep" && link != "" && link != own {
+			return ns
+		}
+		if holder.exited() || time.Now().After(deadline) {
+			t.Fatalf("network namespace not made: %s", readTail(filepath.Join(dir, "netns.log"), 2000))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// cmd is argv run inside the namespace (nsenter execs it: same pid).
+func (n *netns) cmd(argv ...string) []string {
+	return append([]string{"nsenter", "--net=" + n.path, "--"}, argv...)
+}
+
+func (n *netns) run(argv ...string) error {
+	if n.holder.exited() { // its pid could name another process now
+		return fmt.Errorf("%s: the namespace's holder has exited", strings.Join(argv, " "))
+	}
+	a := n.cmd(argv...)
+	out, err := exec.Command(a[0], a[1:]...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s: %v: %s", strings.Join(argv, " "), err, bytes.TrimSpace(out))
+	}
+	return nil
+}
+
+// wire builds the launcher's side of the pod network in the namespace: a
+// bridge with 10.0.2.1/24 and the IPv6 gateway, the guest's tap on it, and
+// the off-link source on a dummy interface. No default route, no
+// forwarding: nothing can leave the namespace.
+func (n *netns) wire(v6 ipv6Plan) error {
+	for _, c := range [][]string{
+		{"ip", "link", "set", "lo", "up"},
+		{"ip", "link", "add", "br0", "type", "bridge"},
+		{"ip", "addr", "add", fmt.Sprintf("%s/%d", launcherIPv4, ipv4Bits), "dev", "br0"},
+		{"ip", "-6", "addr", "add", fmt.Sprintf("%s/%d", v6.Gateway, v6.Bits), "dev", "br0", "nodad"},
+		{"ip", "link", "set", "br0", "up"},
+		{"ip", "tuntap", "add", "dev", "tap0", "mode", "tap"},
+		{"ip", "link", "set", "tap0", "master", "br0"},
+		{"ip", "link", "set", "tap0", "up"},
+		{"ip", "-6", "addr", "add", offLinkIPv6 + "/128", "dev", "lo", "nodad"},
+	} {
+		if err := n.run(c...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dnsmasq serves DHCPv4 (10.0.2.2, router 10.0.2.1) and DHCPv6 (network+2)
+// on the bridge, as the launcher does, and sends no router advertisement
+// (no enable-ra, no ra-* mode). No DNS (port 0).
+func (n *netns) dnsmasq(t *testing.T, dir string, v6 ipv6Plan) string {
+	t.Helper()
+	leases := filepath.Join(dir, "dnsmasq.leases")
+	logPath := filepath.Join(dir, "dnsmasq.log")
+	p, err := start("dnsmasq", logPath, n.cmd("dnsmasq",
+		"--keep-in-foreground", "--conf-file=/dev/null", "--port=0",
+		"--user=root", "--group=root",
+		"--interface=br0", "--bind-dynamic", "--dhcp-authoritative",
+		"--dhcp-range="+guestIPv4+","+guestIPv4+",255.255.255.0,1h",
+		"--dhcp-option=option:router,"+launcherIPv4,
+		fmt.Sprintf("--dhcp-range=%s,%s,%d,1h", v6.VM, v6.VM, v6.Bits),
+		"--dhcp-leasefile="+leases, "--pid-file="+filepath.Join(dir, "dnsmasq.pid"),
+		"--log-dhcp", "--log-facility=-")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.stop(5 * time.Second) })
+	time.Sleep(500 * time.Millisecond)
+	if p.exited() {
+		t.Fatalf("dnsmasq exited: %s", readTail(logPath, 2000))
+	}
+	return leases
+}
+
+// boot is one guest to start.
+type boot struct {
+	Image    string // folder with vmlinuz, initrd.img, root.img
+	IfNames0 bool   // net.ifnames=0: the NIC is eth0, not enp1s0
+	MAC      string
+	Seed     string // ISO path; empty: no seed disk
+	Accel    accel
+	Timeout  time.Duration
+}
+
+// qemuArgs is q35 with the NIC (virtio-net-pci) behind a PCIe root port,
+// as KubeVirt's domain has it (the guest names it enp1s0), the root disk
+// with snapshot=on (every boot is a first boot) and the seed as a second
+// virtio disk.
+func (b boot) qemuArgs(serial string) []string {
+	cmdline := "root=/dev/vda rw console=ttyS0"
+	if b.IfNames0 {
+		cmdline += " net.ifnames=0"
+	}
+	args := []string{"qemu-system-x86_64", "-machine", "q35"}
+	args = append(args, b.Accel.Args...)
+	args = append(args,
+		"-smp", "1", "-m", "1024",
+		"-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
+		"-monitor", "none", "-serial", "file:"+serial,
+		"-kernel", filepath.Join(b.Image, "vmlinuz"), "-initrd", filepath.Join(b.Image, "initrd.img"),
+		"-append", cmdline,
+		"-device", "pcie-root-port,id=rp1,bus=pcie.0,chassis=1,addr=0x2",
+		"-netdev", "tap,id=net0,ifname=tap0,script=no,downscript=no",
+		"-device", "virtio-net-pci,netdev=net0,mac="+b.MAC+",bus=rp1,romfile=",
+		"-drive", "file="+filepath.Join(b.Image, "root.img")+",if=none,id=root,format=raw,snapshot=on",
+		"-device", "virtio-blk-pci,drive=root,bus=pcie.0,addr=0x3",
+	)
+	if b.Seed != "" {
+		args = append(args,
+			"-drive", "file="+b.Seed+",if=none,id=seed,format=raw,readonly=on",
+			"-device", "virtio-blk-pci,drive=seed,bus=pcie.0,addr=0x4")
+	}
+	return args
+}
+
+// randomMAC is what KubeVirt gives an interface without macAddress at each
+// start: locally administered, unicast.
+func randomMAC() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	b[0] = b[0]&0xfc | 0x02
+	return fmt.Sprintf("%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5])
+}
+
+// observed is what one guest did, from its serial console, the DHCP
+// server's leases and pings from inside the namespace.
+type observed struct {
+	diag
+	Lease                    bool // dnsmasq leased 10.0.2.2 to the guest's MAC
+	Ping4, Ping6GW, Ping6Off bool
+	Seconds                  float64 // qemu start to the diagnostic's end
+	Err                      string  // the boot did not get as far as the checks
+}
+
+// run boots b in n, waits for the diagnostic on the serial console, then
+// checks from inside the namespace.
+func (n *netns) boot(t *testing.T, dir string, b boot, v6 ipv6Plan, leases string) observed {
+	t.Helper()
+	serial := filepath.Join(dir, "serial.log")
+	began := time.Now()
+	q, err := start("qemu", filepath.Join(dir, "qemu.log"), n.cmd(append([]string{"nice", "-n", "10"}, b.qemuArgs(serial)...)...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { q.stop(10 * time.Second) })
+
+	var o observed
+	ctx, cancel := context.WithTimeout(context.Background(), b.Timeout)
+	defer cancel()
+	for {
+		text, _ := os.ReadFile(serial)
+		if d, ok := parseDiag(string(text)); ok {
+			o.diag = d
+			o.Seconds = time.Since(began).Seconds()
+			break
+		}
+		if q.exited() {
+			o.Err = fmt.Sprintf("qemu exited after %.0fs: %s", time.Since(began).Seconds(), readTail(filepath.Join(dir, "qemu.log"), 1000))
+			return o
+		}
+		select {
+		case <-ctx.Done():
+			o.Err = fmt.Sprintf("no diagnostic on the serial console after %s", b.Timeout)
+			return o
+		case <-time.After(2 * time.Second):
+		}
+	}
+
+	if l, err := os.ReadFile(leases); err == nil {
+		for _, line := range strings.Split(string(l), "\n") {
+			f := strings.Fields(line)
+			if len(f) >= 3 && strings.EqualFold(f[1], b.MAC) && f[2] == guestIPv4 {
+				o.Lease = true
+			}
+		}
+	}
+	o.Ping4 = n.ping(launcherIPv4, guestIPv4)
+	o.Ping6GW = n.ping(v6.Gateway.String(), v6.VM.String())
+	o.Ping6Off = n.ping(offLinkIPv6, v6.VM.String())
+	return o
+}
+
+// ping reports whether to answers an echo request from the local address
+// from, trying three times (the guest may still be bringing its link up).
+func (n *netns) ping(from, to string) bool {
+	for i := 0; i < 3; i++ {
+		if i > 0 {
+			time.Sleep(2 * time.Second)
+		}
+		a := n.cmd("ping", "-n", "-q", "-c", "2", "-W", "2", "-I", from, to)
+		if exec.Command(a[0], a[1:]...).Run() == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// diag is what the image's vmnet-diag unit printed once cloud-init was done.
+type diag struct {
+	NIC      string   // the guest's name for its Ethernet link
+	Renderer string   // cloud-init's "Selected renderer"
+	Status   string   // first line of `cloud-init status --long`
+	IPv4     []string // addresses with prefix, on any link but lo
+	IPv6     []string // global IPv6 addresses with prefix
+	Default6 string   // gateway of the IPv6 default route, if any
+	Failed   []string // systemd units that failed (networking.service, ...)
+	// Renames are the kernel's "renamed from" lines, in order: udev's
+	// (eth0 to enp1s0), then cloud-init's set-name, if any.
+	Renames [][2]string // from, to
+}
+
+// names is the NIC's names in order: the kernel's, udev's, cloud-init's.
+func (d diag) names() []string {
+	if len(d.Renames) == 0 {
+		return []string{d.NIC}
+	}
+	out := []string{d.Renames[0][0]}
+	for _, r := range d.Renames {
+		out = append(out, r[1])
+	}
+	return out
+}
+
+// bootName is the NIC's name before cloud-init renamed it: udev's, or the
+// kernel's when udev kept it (net.ifnames=0).
+func (d diag) bootName() string {
+	n := d.names()
+	if len(n) > 1 {
+		return n[1]
+	}
+	return n[0]
+}
+
+// parseDiag picks the diagnostic out of a serial console log, where kernel
+// messages may come between its lines; ok once its end marker is there.
+func parseDiag(console string) (d diag, ok bool) {
+	var lines []string
+	for _, raw := range strings.Split(console, "\n") {
+		_, rest, found := strings.Cut(strings.TrimRight(raw, "\r"), "vmnet-diag: ")
+		if !found {
+			continue
+		}
+		if rest == "begin" {
+			lines = lines[:0]
+			continue
+		}
+		if rest == "end" {
+			ok = true
+			break
+		}
+		lines = append(lines, rest)
+	}
+	if !ok {
+		return diag{}, false
+	}
+	for _, l := range lines {
+		kind, rest, _ := strings.Cut(l, " ")
+		f := strings.Fields(rest)
+		switch kind {
+		case "status":
+			if d.Status == "" {
+				d.Status = strings.TrimSpace(rest)
+			}
+		case "renderer":
+			// "renderer 'netplan' from priority list: [...]"
+			d.Renderer = strings.Trim(strings.Fields(rest + " ?")[0], "':")
+		case "link":
+			// "2: enp1s0: <...> ... link/ether 52:54:..."
+			if len(f) >= 2 && strings.Contains(rest, "link/ether") && d.NIC == "" {
+				d.NIC = strings.TrimSuffix(f[1], ":")
+			}
+		case "addr":
+			// "2: enp1s0    inet 10.0.2.2/24 brd ... scope global ..."
+			if len(f) < 4 || f[1] == "lo" {
+				continue
+			}
+			switch {
+			case f[2] == "inet":
+				d.IPv4 = append(d.IPv4, f[3])
+			case f[2] == "inet6" && strings.Contains(rest, "scope global"):
+				d.IPv6 = append(d.IPv6, f[3])
+			}
+		case "rename":
+			// "[    6.6] virtio_net virtio2 enp1s0: renamed from eth0"
+			for i := 1; i+2 < len(f); i++ {
+				if f[i] == "renamed" && f[i+1] == "from" {
+					d.Renames = append(d.Renames, [2]string{f[i+2], strings.TrimSuffix(f[i-1], ":")})
+				}
+			}
+		case "failed":
+			if len(f) > 0 {
+				d.Failed = append(d.Failed, f[0])
+			}
+		case "route6":
+			// "default via fd10:0:2::1 dev enp1s0 proto static metric 1024 pref medium"
+			if len(f) >= 3 && f[0] == "default" && f[1] == "via" {
+				d.Default6 = f[2]
+			}
+		}
+	}
+	return d, true
+}
+
+// readTail is the end of a file, for messages.
+func readTail(path string, n int) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	if len(b) > n {
+		b = b[len(b)-n:]
+	}
+	return string(b)
+}
+
+// probeAccel returns KVM when /dev/kvm opens and the guest's kernel gets as
+// far as printing its banner within 30 s under it; TCG otherwise. On the
+// machines this was built on, -cpu host aborts or the kernel never leaves
+// its decompressor, hence the probe. GUEST_ACCEL=tcg|kvm forces a choice.
+func probeAccel(t *testing.T, image, dir string) (accel, string) {
+	kvm := accel{Name: "kvm", Args: []string{"-accel", "kvm", "-cpu", "host"}}
+	switch os.Getenv("GUEST_ACCEL") {
+	case "tcg":
+		return tcg, "GUEST_ACCEL=tcg"
+	case "kvm":
+		return kvm, "GUEST_ACCEL=kvm"
+	}
+	f, err := os.OpenFile("/dev/kvm", os.O_RDWR, 0)
+	if err != nil {
+		return tcg, "no usable /dev/kvm: " + err.Error()
+	}
+	f.Close()
+	serial := filepath.Join(dir, "kvm-probe.serial.log")
+	logPath := filepath.Join(dir, "kvm-probe.log")
+	args := append([]string{"qemu-system-x86_64", "-machine", "q35"}, kvm.Args...)
+	args = append(args, "-smp", "1", "-m", "512", "-nodefaults", "-no-user-config", "-display", "none",
+		"-no-reboot", "-monitor", "none", "-serial", "file:"+serial,
+		"-kernel", filepath.Join(image, "vmlinuz"), "-append", "console=ttyS0 panic=-1")
+	p, err := start("kvm probe", logPath, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.stop(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if b, _ := os.ReadFile(serial); bytes.Contains(b, []byte("Linux version")) {
+			return kvm, "the kernel booted under KVM in the probe"
+		}
+		if p.exited() {
+			msg, _, _ := strings.Cut(strings.TrimSpace(readTail(logPath, 300)), "\n")
+			return tcg, "KVM probe: " + msg
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	return tcg, "KVM probe: no kernel banner within 30s"
+}
+
+// bootTimeout is GUEST_BOOT_TIMEOUT or 8 minutes: TCG boots took 100-300 s
+// on a shared 2-core machine.
+func bootTimeout() time.Duration {
+	if s := os.Getenv("GUEST_BOOT_TIMEOUT"); s != "" {
+		if d, err := time.ParseDuration(s); err == nil {
+			return d
+		}
+		if n, err := strconv.Atoi(s); err == nil {
+			return time.Duration(n) * time.Second
+		}
+	}
+	return 8 * time.Minute
+}
+
+// hasAddr reports whether addrs holds want/bits.
+func hasAddr(addrs []string, want netip.Addr, bits int) bool {
+	for _, a := range addrs {
+		if p, err := netip.ParsePrefix(a); err == nil && p.Addr() == want && p.Bits() == bits {
+			return true
+		}
+	}
+	return false
+}
