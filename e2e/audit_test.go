@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -127,23 +126,11 @@ func audit(t *testing.T, kubeconfig string, args ...string) run {
 // runCmd runs cmd in the repository's root with KUBECONFIG set.
 func runCmd(t *testing.T, cmd *exec.Cmd, kubeconfig string) run {
 	t.Helper()
-	cmd.Dir = root
 	if cmd.Env == nil {
 		cmd.Env = os.Environ()
 	}
 	cmd.Env = append(cmd.Env, "KUBECONFIG="+kubeconfig)
-	var out, errb strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	r := run{stdout: out.String(), stderr: errb.String()}
-	var ee *exec.ExitError
-	switch {
-	case errors.As(err, &ee):
-		r.code = ee.ExitCode()
-	case err != nil:
-		t.Fatalf("%v: %v", cmd.Args, err)
-	}
-	return r
+	return execute(t, cmd)
 }
 
 const auditTable = `NAMESPACE   KIND                     NAME            RESULT    DETAIL

@@ -110,10 +110,17 @@ type run struct {
 func kubectl(t *testing.T, stdin string, args ...string) run {
 	t.Helper()
 	cmd := cp.KubectlCmd(context.Background(), args...)
-	cmd.Dir = root
 	if stdin != "" {
 		cmd.Stdin = strings.NewReader(stdin)
 	}
+	return execute(t, cmd)
+}
+
+// execute runs cmd in the repository's root: what the user sees, and the
+// exit status; a command that cannot run at all fails the test.
+func execute(t *testing.T, cmd *exec.Cmd) run {
+	t.Helper()
+	cmd.Dir = root
 	var out, errb strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -123,7 +130,7 @@ func kubectl(t *testing.T, stdin string, args ...string) run {
 	case errors.As(err, &ee):
 		r.code = ee.ExitCode()
 	case err != nil:
-		t.Fatalf("kubectl %v: %v", args, err)
+		t.Fatalf("%v: %v", cmd.Args, err)
 	}
 	return r
 }
