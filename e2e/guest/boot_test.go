@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vmnet-webhook/vmnet-webhook/e2e/framework"
 )
 
 // The masquerade network as virt-launcher builds it, IPv4 side: the launcher
@@ -40,7 +42,7 @@ var tcg = accel{Name: "tcg", Args: []string{"-accel", "tcg", "-cpu", "max"}}
 // `sleep` child, so it ends with its last process and nothing of it stays on
 // the machine, even when the test binary is killed.
 type netns struct {
-	holder *proc
+	holder *framework.Process
 	path   string // /proc/<pid>/ns/net
 }
 
@@ -50,19 +52,19 @@ func newNetns(t *testing.T, dir string) *netns {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { holder.stop(5 * time.Second) })
-	ns := &netns{holder: holder, path: fmt.Sprintf("/proc/%d/ns/net", holder.cmd.Process.Pid)}
+	t.Cleanup(func() { holder.Stop(5 * time.Second) })
+	ns := &netns{holder: holder, path: fmt.Sprintf("/proc/%d/ns/net", holder.PID())}
 	own, _ := os.Readlink("/proc/self/ns/net")
 	// unshare execs sleep once the namespace is made. Until then the pid's
 	// namespace is the test's own, which must never be wired.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", holder.cmd.Process.Pid))
+		comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", holder.PID()))
 		link, _ := os.Readlink(ns.path)
 		if strings.TrimSpace(string(comm)) == "sleep" && link != "" && link != own {
 			return ns
 		}
-		if holder.exited() || time.Now().After(deadline) {
+		if exited(holder) || time.Now().After(deadline) {
 			t.Fatalf("network namespace not made: %s", readTail(filepath.Join(dir, "netns.log"), 2000))
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -75,7 +77,7 @@ func (n *netns) cmd(argv ...string) []string {
 }
 
 func (n *netns) run(argv ...string) error {
-	if n.holder.exited() { // its pid could name another process now
+	if exited(n.holder) { // its pid could name another process now
 		return fmt.Errorf("%s: the namespace's holder has exited", strings.Join(argv, " "))
 	}
 	a := n.cmd(argv...)
@@ -128,9 +130,9 @@ func (n *netns) dnsmasq(t *testing.T, dir string, v6 ipv6Plan) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { p.stop(5 * time.Second) })
+	t.Cleanup(func() { p.Stop(5 * time.Second) })
 	time.Sleep(500 * time.Millisecond)
-	if p.exited() {
+	if exited(p) {
 		t.Fatalf("dnsmasq exited: %s", readTail(logPath, 2000))
 	}
 	return leases
@@ -206,7 +208,7 @@ func (n *netns) boot(t *testing.T, dir string, b boot, v6 ipv6Plan, leases strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { q.stop(10 * time.Second) })
+	t.Cleanup(func() { q.Stop(10 * time.Second) })
 
 	var o observed
 	ctx, cancel := context.WithTimeout(context.Background(), b.Timeout)
@@ -218,7 +220,7 @@ func (n *netns) boot(t *testing.T, dir string, b boot, v6 ipv6Plan, leases strin
 			o.Seconds = time.Since(began).Seconds()
 			break
 		}
-		if q.exited() {
+		if exited(q) {
 			o.Err = fmt.Sprintf("qemu exited after %.0fs: %s", time.Since(began).Seconds(), readTail(filepath.Join(dir, "qemu.log"), 1000))
 			return o
 		}
@@ -404,13 +406,13 @@ func probeAccel(t *testing.T, image, dir string) (accel, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer p.stop(5 * time.Second)
+	defer p.Stop(5 * time.Second)
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		if b, _ := os.ReadFile(serial); bytes.Contains(b, []byte("Linux version")) {
 			return kvm, "the kernel booted under KVM in the probe"
 		}
-		if p.exited() {
+		if exited(p) {
 			msg, _, _ := strings.Cut(strings.TrimSpace(readTail(logPath, 300)), "\n")
 			return tcg, "KVM probe: " + msg
 		}

@@ -18,7 +18,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -115,18 +114,9 @@ func TestGuests(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var cpMu sync.Mutex
-	var cp *framework.ControlPlane
-	framework.HandleSignalsYourself()
-	handleSignals(func() {
-		cpMu.Lock()
-		defer cpMu.Unlock()
-		if cp != nil {
-			cp.Stop()
-		}
-	})
-	t.Cleanup(stopAll)
-
+	// Every process (control plane, qemu, dnsmasq, the namespaces'
+	// holders) is started through the harness, which stops them all on
+	// SIGINT or SIGTERM.
 	imgStart := time.Now()
 	images, built := buildImages(t, root)
 	imgSeconds := time.Since(imgStart).Seconds()
@@ -140,9 +130,7 @@ func TestGuests(t *testing.T) {
 	// guests boot, so that it takes no CPU from them.
 	ctx := context.Background()
 	cpStart := time.Now()
-	cpMu.Lock()
-	cp, err = framework.Start(ctx, framework.Options{})
-	cpMu.Unlock()
+	cp, err := framework.Start(ctx, framework.Options{})
 	if err != nil {
 		t.Fatalf("control plane: %v", err)
 	}
