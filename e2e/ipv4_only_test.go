@@ -1,29 +1,13 @@
 package e2e
 
-import (
-	"context"
-	"testing"
-)
+import "testing"
 
 // On an IPv4-only cluster (the webhook's Pod has no IPv6 address), with
 // ipv6.inject auto, the guide VM is stored with no MAC and no cloud-init
 // disk; a VM that names its own vmIPv6NetworkCIDR still gets both.
 func TestIPv4OnlyClusterInjectsOnlyWhenAsked(t *testing.T) {
-	ctx := context.Background()
 	ns := newNamespace(t, nil)
-	v4, err := cp.StartWebhook(ctx, "--pod-ips", "10.244.0.5")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v4.Stop()
-	if err := cp.RegisterWebhooks(ctx, v4); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := cp.RegisterWebhooks(ctx, wh); err != nil {
-			t.Fatalf("register the shared webhook again: %v", err)
-		}
-	}()
+	instead(t, "--pod-ips", "10.244.0.5")
 
 	mustKubectl(t, "", "create", "-n", ns, "-f", "examples/guide-vm.yaml")
 	sameJSON(t, "guide VM", stored(t, vmGVR, ns, "example-vm").Object["spec"], toJSON(t, example(t, "guide-vm.yaml").Object["spec"]))

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/vmnet-webhook/vmnet-webhook/e2e/framework"
 )
 
 // withoutWebhooks runs f while the webhook configurations are deleted, then
@@ -22,6 +24,27 @@ func withoutWebhooks(t testing.TB, f func()) {
 		}
 	}()
 	f()
+}
+
+// instead starts a webhook with extraArgs and registers it in place of the
+// shared one until the test ends, when the shared one is registered again.
+func instead(t *testing.T, extraArgs ...string) *framework.Webhook {
+	t.Helper()
+	ctx := context.Background()
+	w, err := cp.StartWebhook(ctx, extraArgs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Stop)
+	if err := cp.RegisterWebhooks(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := cp.RegisterWebhooks(ctx, wh); err != nil {
+			t.Fatalf("register the shared webhook again: %v", err)
+		}
+	})
+	return w
 }
 
 // A VM stored with a reserved port before the webhook was there stays

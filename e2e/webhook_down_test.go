@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"testing"
 )
@@ -17,20 +16,8 @@ import (
 //   - validate-update (Ignore): updates are admitted unchecked, so KubeVirt
 //     can still start and stop VMs; a reserved port added then gets through.
 func TestWebhookDownFailurePolicies(t *testing.T) {
-	ctx := context.Background()
 	ns := newNamespace(t, nil)
-	down, err := cp.StartWebhook(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cp.RegisterWebhooks(ctx, down); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := cp.RegisterWebhooks(ctx, wh); err != nil {
-			t.Fatalf("register the shared webhook again: %v", err)
-		}
-	}()
+	down := instead(t)
 	// Stored while the webhook is up, updated while it is down.
 	mustKubectl(t, "", "create", "-n", ns, "-f", "examples/guide-vm.yaml")
 	down.Stop()
