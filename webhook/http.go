@@ -9,10 +9,11 @@ import (
 	"net/http"
 	"time"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/go-logr/logr"
 	admissionv1 "k8s.io/api/admission/v1"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
-	sigsjson "sigs.k8s.io/json"
 )
 
 // DefaultMaxBodyBytes bounds a review's body. The API server sends at most
@@ -142,13 +143,15 @@ func (ep *Endpoint) readReview(w http.ResponseWriter, r *http.Request) (*admissi
 	if len(body) == 0 {
 		return nil, &badRequest{http.StatusBadRequest, "empty", "empty request body; send an AdmissionReview"}
 	}
-	if !json.Valid(body) {
-		return nil, &badRequest{http.StatusBadRequest, "not_json", "request body is not valid JSON"}
-	}
-
-	// Case-sensitive, as the API server decodes: "UID" is not "uid".
+	// One pass over the body, which checks its syntax as it goes; the
+	// objects in it are kept as raw bytes for the rules, which read them
+	// once. Case-sensitive, as the API server decodes: "UID" is not "uid".
 	var review admissionv1.AdmissionReview
-	if err := sigsjson.UnmarshalCaseSensitivePreserveInts(body, &review); err != nil {
+	if err := jsonv2.Unmarshal(body, &review, reviewOptions...); err != nil {
+		var syntax *jsontext.SyntacticError
+		if errors.As(err, &syntax) || !jsontext.Value(body).IsValid(reviewOptions...) {
+			return nil, &badRequest{http.StatusBadRequest, "not_json", "request body is not valid JSON"}
+		}
 		return nil, &badRequest{http.StatusBadRequest, "not_review", "request body is not an AdmissionReview: " + oneLine(err.Error())}
 	}
 	if review.Kind != "AdmissionReview" {
@@ -165,6 +168,14 @@ func (ep *Endpoint) readReview(w http.ResponseWriter, r *http.Request) (*admissi
 	}
 	review.Response = nil
 	return &review, nil
+}
+
+// reviewOptions keep the leniency of encoding/json, which the API server
+// reads objects with: the last of duplicate names wins, and invalid UTF-8
+// reads as U+FFFD.
+var reviewOptions = []jsonv2.Options{
+	jsontext.AllowDuplicateNames(true),
+	jsontext.AllowInvalidUTF8(true),
 }
 
 // oneLine keeps a decoder's message to the single line a reason promises.

@@ -5,7 +5,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
-	"github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec"
+	"github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec/vmspectest"
 )
 
 var fuzzKinds = []schema.GroupVersionKind{
@@ -27,7 +27,7 @@ func addSeeds(f *testing.F) {
 func FuzzNoPanic(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		_, decodeErr := vmspec.Decode(data)
+		_, decodeErr := vmspectest.Decode(data)
 		for _, k := range fuzzKinds {
 			for _, op := range []Operation{Create, Update} {
 				req := Request{Kind: k, Operation: op, Object: data, OldObject: data}

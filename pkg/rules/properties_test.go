@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec"
+	"github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec/vmspectest"
 )
 
 // checkProperties asserts what must hold for any CREATE: the patch applies,
@@ -49,11 +50,11 @@ func checkProperties(t *testing.T, obj []byte) {
 // (numbers compared as written).
 func assertSurvives(t *testing.T, before, after []byte) {
 	t.Helper()
-	b, err := vmspec.Decode(before)
+	b, err := vmspectest.Decode(before)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := vmspec.Decode(after)
+	a, err := vmspectest.Decode(after)
 	if err != nil {
 		t.Fatalf("patched object: %v", err)
 	}

@@ -101,11 +101,15 @@ var validators = []struct {
 // lenient: a part it cannot interpret is left alone, for the API server's
 // schema validation (which runs after mutating admission) to report.
 func Mutate(cfg config.Config, req Request) Result {
+	return mutate(cfg, req, vmspec.Decode)
+}
+
+func mutate(cfg config.Config, req Request, decode decodeFunc) Result {
 	shape, ok := vmspec.ShapeOf(req.Kind.GroupKind())
 	if !ok || req.Operation != Create {
 		return Result{}
 	}
-	root, ferr := decodeObject(req.Object)
+	root, ferr := decodeObject(req.Object, shape, decode)
 	if ferr != nil {
 		return malformed(ferr)
 	}
@@ -129,11 +133,15 @@ func Mutate(cfg config.Config, req Request) Result {
 // object, as it stands after mutation. It is strict: every field it reads
 // that has the wrong type is an error at that field.
 func Validate(cfg config.Config, req Request) Result {
+	return validate(cfg, req, vmspec.Decode)
+}
+
+func validate(cfg config.Config, req Request, decode decodeFunc) Result {
 	shape, ok := vmspec.ShapeOf(req.Kind.GroupKind())
 	if !ok || (req.Operation != Create && req.Operation != Update) {
 		return Result{}
 	}
-	root, ferr := decodeObject(req.Object)
+	root, ferr := decodeObject(req.Object, shape, decode)
 	if ferr != nil {
 		res := malformed(ferr)
 		if cfg.Enforcement == config.Warn {
@@ -143,7 +151,7 @@ func Validate(cfg config.Config, req Request) Result {
 		return res
 	}
 	rd := &reader{}
-	v := &validation{cfg: cfg}
+	v := &validation{cfg: cfg, decode: decode}
 	v.obj = readObject(root, shape, rd)
 	v.spec = readSpec(v.obj, rd)
 	if req.Operation == Update {
@@ -177,15 +185,16 @@ func Validate(cfg config.Config, req Request) Result {
 	return res
 }
 
-// decodeObject reads the request's object, or says why it cannot. A
+// decodeObject reads what the rules read of the request's object, or says
+// why it cannot. A
 // request without an object and one with "object": null both arrive as no
 // bytes (the admission request's raw extension drops a null): that is a
 // missing object, not broken JSON.
-func decodeObject(raw []byte) (map[string]any, *field.Error) {
+func decodeObject(raw []byte, shape vmspec.Shape, decode decodeFunc) (map[string]any, *field.Error) {
 	if t := bytes.TrimSpace(raw); len(t) == 0 || bytes.Equal(t, []byte("null")) {
 		return nil, field.Required(field.NewPath("object"), "the request carries no object")
 	}
-	root, err := vmspec.Decode(raw)
+	root, err := decode(raw, objectSchemas[shape.Kind])
 	if err != nil {
 		return nil, field.Invalid(field.NewPath("object"), field.OmitValueType{}, err.Error())
 	}

@@ -13,12 +13,12 @@ func TestNotAnObject(t *testing.T) {
 	for in, want := range map[string]string{
 		`[]`:       `object: Invalid value: must be a JSON object, not an array`,
 		`"vm"`:     `object: Invalid value: must be a JSON object, not a string`,
-		`{"a":`:    `object: Invalid value: not valid JSON: unexpected EOF`,
+		`{"a":`:    `object: Invalid value: not valid JSON: unexpected end of JSON input`,
 		``:         `object: Required value: the request carries no object`,
 		`null`:     `object: Required value: the request carries no object`,
 		" \n":      `object: Required value: the request carries no object`,
 		`{}{}`:     `object: Invalid value: not valid JSON: data after the top-level value`,
-		"\xff\xfe": `object: Invalid value: not valid JSON: invalid character 'ÿ' looking for beginning of value`,
+		"\xff\xfe": `object: Invalid value: not valid JSON: invalid character '\xff' at start of value`,
 	} {
 		for name, run := range map[string]func() Result{
 			"Mutate": func() Result { return Mutate(defaults(), Request{Kind: vmKind, Operation: Create, Object: []byte(in)}) },

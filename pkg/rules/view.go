@@ -194,8 +194,8 @@ func readVol(raw any, i int, path func() *field.Path, rd *reader) (volView, bool
 
 // readOldSpec reads the stored object of an UPDATE leniently: it was
 // admitted before, and its flaws are not this request's to report.
-func readOldSpec(data []byte, shape vmspec.Shape) *specView {
-	root, err := vmspec.Decode(data)
+func readOldSpec(data []byte, shape vmspec.Shape, decode decodeFunc) *specView {
+	root, err := decode(data, objectSchemas[shape.Kind])
 	if err != nil {
 		return &specView{}
 	}
@@ -204,9 +204,10 @@ func readOldSpec(data []byte, shape vmspec.Shape) *specView {
 
 // validation is one Validate call's state.
 type validation struct {
-	cfg  config.Config
-	obj  *object
-	spec *specView
+	cfg    config.Config
+	decode decodeFunc
+	obj    *object
+	spec   *specView
 	// The stored object of an UPDATE, decoded only when a rule needs it.
 	oldRaw   []byte
 	hasOld   bool
@@ -251,7 +252,7 @@ func (v *validation) fit(path, msg string) string {
 // oldSpec returns the stored object's spec view on UPDATE, nil otherwise.
 func (v *validation) oldSpec() *specView {
 	if v.hasOld && v.old == nil {
-		v.old = readOldSpec(v.oldRaw, v.obj.shape)
+		v.old = readOldSpec(v.oldRaw, v.obj.shape, v.decode)
 	}
 	return v.old
 }

@@ -55,3 +55,12 @@ func ShapeOf(gk schema.GroupKind) (Shape, bool) {
 	s, ok := shapes[gk]
 	return s, ok
 }
+
+// Shapes lists the shapes of every kind the rules know.
+func Shapes() []Shape {
+	out := make([]Shape, 0, len(shapes))
+	for _, s := range shapes {
+		out = append(out, s)
+	}
+	return out
+}
