@@ -21,6 +21,9 @@ type Expect struct {
 	Allowed bool
 	// Patch is the JSON Patch (as JSON), nil when none is expected.
 	Patch []byte
+	// ExactPatch requires the answer's patch to be Patch byte for byte;
+	// otherwise it is compared as JSON.
+	ExactPatch bool
 	// Message is the denial's message.
 	Message  string
 	Warnings []string
@@ -45,11 +48,35 @@ type Case struct {
 	Expect  Expect
 	// head and tail surround the uid in the request body.
 	head, tail []byte
-	golden     atomic.Pointer[golden]
+	// object is request.object as the body carries it.
+	object []byte
+	golden atomic.Pointer[golden]
 }
 
 // AllowAll is the floor's answer to everything.
 func AllowAll() Expect { return Expect{Allowed: true} }
+
+// PatchOnly is the answer of a server that returns patch and nothing else:
+// allowed, exactly those bytes as the patch (none when patch is nil), no
+// warnings. The floor run with --patch-for answers so.
+func PatchOnly(patch []byte) Expect {
+	return Expect{Allowed: true, Patch: patch, ExactPatch: patch != nil}
+}
+
+// WirePatch is the JSON Patch vmnet-webhook sends on /mutate for c's object,
+// byte for byte: rules.Mutate on the object as the request carries it,
+// encoded by webhook.MarshalPatch as the server encodes it. Nil when the
+// rules patch nothing.
+func WirePatch(cfg config.Config, c *Case) ([]byte, error) {
+	res := rules.Mutate(cfg, rules.Request{Kind: c.Fixture.Kind, Operation: rules.Create, Object: c.Object()})
+	if len(res.Errors) > 0 {
+		return nil, fmt.Errorf("%s: /mutate denies: %v", c.Name, res.Errors.ToAggregate())
+	}
+	if len(res.Patch) == 0 {
+		return nil, nil
+	}
+	return webhook.MarshalPatch(res.Patch)
+}
 
 // FromRules computes the expected answer of path (webhook.MutatePath or
 // ValidatePath) for f by running the rules in process, and checks it against
@@ -135,8 +162,23 @@ func NewCase(name, path string, f Fixture, e Expect) (*Case, error) {
 	if !ok {
 		return nil, fmt.Errorf("uid marker not found in the review")
 	}
-	return &Case{Name: name, Path: path, Fixture: f, Expect: e, head: head, tail: tail}, nil
+	// json.Marshal compacts (and HTML-escapes) a RawMessage: what the
+	// server receives is read back from the body rather than assumed to be
+	// f.Object.
+	var sent struct {
+		Request struct {
+			Object json.RawMessage `json:"object"`
+		} `json:"request"`
+	}
+	if err := json.Unmarshal(body, &sent); err != nil {
+		return nil, err
+	}
+	return &Case{Name: name, Path: path, Fixture: f, Expect: e, head: head, tail: tail, object: sent.Request.Object}, nil
 }
+
+// Object is the object's JSON exactly as the request body carries it in
+// request.object: the bytes the server hands its rules.
+func (c *Case) Object() []byte { return c.object }
 
 const uidMarker = "@@UID@@"
 
@@ -183,7 +225,7 @@ func (c *Case) check(uid string, answer []byte) error {
 			return fmt.Errorf("patch is not JSON: %v", err)
 		}
 		_ = json.Unmarshal(c.Expect.Patch, &want)
-		if !reflect.DeepEqual(got, want) {
+		if !reflect.DeepEqual(got, want) || c.Expect.ExactPatch && !bytes.Equal(r.Patch, c.Expect.Patch) {
 			return fmt.Errorf("patch %s, want %s", r.Patch, c.Expect.Patch)
 		}
 	}

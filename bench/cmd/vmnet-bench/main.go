@@ -91,24 +91,33 @@ func run(ctx context.Context, o options, command string) error {
 	rep.Machine = describeMachine()
 	rep.LoadBefore = loadAverage()
 
-	servers, err := startServers(ctx, root, dir)
+	fixtures, err := serverFixtures(root)
+	if err != nil {
+		return err
+	}
+	cases, err := serverCases(benchConfig(), fixtures)
+	if err != nil {
+		return err
+	}
+	servers, err := startServers(ctx, root, dir, cases)
 	if err != nil {
 		return err
 	}
 	for _, w := range servers {
 		defer w.Stop()
 	}
-	floor, vmnet := servers["floor-webhook"], servers["vmnet-webhook"]
-	o.logf("servers up: floor pid %d, vmnet-webhook pid %d", floor.PID(), vmnet.PID())
+	procs := serverProcs(servers)
+	o.logf("servers up: floor pid %d, floor+patch pid %d, vmnet-webhook pid %d",
+		procs["floor"].PID(), procs["floor+patch"].PID(), procs["vmnet-webhook"].PID())
 	rep.IdleRSS = map[string]int64{}
-	for name, w := range map[string]*framework.Webhook{"floor": floor, "vmnet-webhook": vmnet} {
+	for name, w := range procs {
 		rss, _, err := statusOf(w)
 		if err != nil {
 			return err
 		}
 		rep.IdleRSS[name] = rss
 	}
-	if rep.Server, err = runServerLevel(ctx, o, root, floor, vmnet); err != nil {
+	if rep.Server, err = runServerLevel(ctx, o, cases, servers); err != nil {
 		return err
 	}
 	if !o.skipE2E {

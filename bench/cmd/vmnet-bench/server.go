@@ -11,15 +11,86 @@ import (
 	"github.com/vmnet-webhook/vmnet-webhook/bench/loadgen"
 	"github.com/vmnet-webhook/vmnet-webhook/e2e/framework"
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/config"
-	"github.com/vmnet-webhook/vmnet-webhook/pkg/rules"
 	"github.com/vmnet-webhook/vmnet-webhook/webhook"
 )
 
-// serverArm is one server-level target: the floor, /mutate or /validate.
+// serverArm is one server-level target: the floor, the floor answering
+// vmnet-webhook's patch, /mutate or /validate.
 type serverArm struct {
-	name string // floor, mutate, validate
+	name string // floor, floor+patch, mutate, validate
 	srv  *framework.Webhook
 	path string
+}
+
+// serverArms are the server-level arms, in their first round's order.
+var serverArms = []string{"floor", "floor+patch", "mutate", "validate"}
+
+// benchConfig is the rules' configuration on the servers the harness runs,
+// whose pod network has IPv6 (see framework.PodIPs).
+func benchConfig() config.Config {
+	cfg := config.Default()
+	cfg.IPv6.PodNetworkIPv6 = true
+	return cfg
+}
+
+// serverFixtures are the server level's objects: the guide's and the bare
+// VM, and the generated VMs with 1, 16 and 256 interfaces.
+func serverFixtures(root string) (map[string]loadgen.Fixture, error) {
+	fixtures := map[string]loadgen.Fixture{}
+	for _, n := range []string{"guide-vm", "bare-vm"} {
+		f, err := loadgen.LoadExample(root, n)
+		if err != nil {
+			return nil, err
+		}
+		fixtures[n] = f
+	}
+	for _, n := range []int{1, 16, 256} {
+		f := loadgen.GeneratedVM(n)
+		fixtures[f.Name] = f
+	}
+	return fixtures, nil
+}
+
+// serverCases builds each arm's request for each fixture, with the answer
+// it must get: the floor allows; floor+patch allows with the very bytes of
+// vmnet-webhook's patch and no warnings; /mutate and /validate answer what
+// the rules answer in process.
+func serverCases(cfg config.Config, fixtures map[string]loadgen.Fixture) (map[[2]string]*loadgen.Case, error) {
+	cases := map[[2]string]*loadgen.Case{}
+	for name, f := range fixtures {
+		for _, arm := range serverArms {
+			path := webhook.MutatePath
+			if arm == "validate" {
+				path = webhook.ValidatePath
+			}
+			var e loadgen.Expect
+			var err error
+			switch arm {
+			case "floor", "floor+patch":
+				e = loadgen.AllowAll()
+			default:
+				e, err = loadgen.FromRules(cfg, path, f)
+			}
+			if err != nil {
+				return nil, err
+			}
+			c, err := loadgen.NewCase(name, path, f, e)
+			if err != nil {
+				return nil, err
+			}
+			if arm == "floor+patch" {
+				// The patch is computed on the object as the request
+				// carries it, which is also what the floor compares.
+				patch, err := loadgen.WirePatch(cfg, c)
+				if err != nil {
+					return nil, err
+				}
+				c.Expect = loadgen.PatchOnly(patch)
+			}
+			cases[[2]string{arm, name}] = c
+		}
+	}
+	return cases, nil
 }
 
 // cell is one measurement: an arm, a fixture, a connection count, a round.
@@ -40,41 +111,26 @@ type serverRun struct {
 	HWM map[string]int64
 }
 
+// serverProcs names the server processes as the report does.
+func serverProcs(servers map[string]*framework.Webhook) map[string]*framework.Webhook {
+	return map[string]*framework.Webhook{
+		"floor":         servers["floor-webhook"],
+		"floor+patch":   servers["floor+patch"],
+		"vmnet-webhook": servers["vmnet-webhook"],
+	}
+}
+
 // runServerLevel measures the arms interleaved: for each round, fixture and
-// connection count, the three arms one after the other, in an order rotated
-// from round to round.
-func runServerLevel(ctx context.Context, o options, root string, floor, vmnet *framework.Webhook) (serverRun, error) {
-	cfg := config.Default()
-	cfg.IPv6.PodNetworkIPv6 = true // as the harness's servers, see framework.PodIPs
-	fixtures := map[string]loadgen.Fixture{}
-	for _, n := range []string{"guide-vm", "bare-vm"} {
-		f, err := loadgen.LoadExample(root, n)
-		if err != nil {
-			return serverRun{}, err
-		}
-		fixtures[n] = f
-	}
-	for _, n := range []int{1, 16, 256} {
-		f := loadgen.GeneratedVM(n)
-		fixtures[f.Name] = f
-	}
-	arms := []serverArm{{"floor", floor, webhook.MutatePath}, {"mutate", vmnet, webhook.MutatePath}, {"validate", vmnet, webhook.ValidatePath}}
-	cases := map[[2]string]*loadgen.Case{}
-	for name, f := range fixtures {
-		for _, a := range arms {
-			e := loadgen.AllowAll()
-			if a.name != "floor" {
-				var err error
-				if e, err = loadgen.FromRules(cfg, a.path, f); err != nil {
-					return serverRun{}, err
-				}
-			}
-			c, err := loadgen.NewCase(name, a.path, f, e)
-			if err != nil {
-				return serverRun{}, err
-			}
-			cases[[2]string{a.name, name}] = c
-		}
+// connection count, the arms one after the other, in an order rotated from
+// round to round.
+func runServerLevel(ctx context.Context, o options, cases map[[2]string]*loadgen.Case, servers map[string]*framework.Webhook) (serverRun, error) {
+	procs := serverProcs(servers)
+	vmnet := procs["vmnet-webhook"]
+	arms := []serverArm{
+		{"floor", procs["floor"], webhook.MutatePath},
+		{"floor+patch", procs["floor+patch"], webhook.MutatePath},
+		{"mutate", vmnet, webhook.MutatePath},
+		{"validate", vmnet, webhook.ValidatePath},
 	}
 	type plan struct {
 		fixture string
@@ -92,7 +148,6 @@ func runServerLevel(ctx context.Context, o options, root string, floor, vmnet *f
 	}
 
 	out := serverRun{RSS: map[string][][]int64{}, HWM: map[string]int64{}}
-	procs := map[string]*framework.Webhook{"floor": floor, "vmnet-webhook": vmnet}
 	for round := range o.rounds {
 		samplers := map[string]*loadgen.Sampler{}
 		for name, w := range procs {
@@ -130,7 +185,7 @@ func runServerLevel(ctx context.Context, o options, root string, floor, vmnet *f
 					cl.CPUPerReq = time.Duration(float64(cpu1-cpu0) / total)
 				}
 				out.Cells = append(out.Cells, cl)
-				o.logf("server round %d %-8s %-9s conns %2d: %7.0f req/s p50 %-10v p99 %-10v cpu/req %-8v errors %d %q",
+				o.logf("server round %d %-11s %-9s conns %2d: %7.0f req/s p50 %-10v p99 %-10v cpu/req %-8v errors %d %q",
 					round+1, a.name, p.fixture, p.conns, res.RPS(), res.P50.Round(time.Microsecond), res.P99.Round(time.Microsecond),
 					cl.CPUPerReq.Round(time.Microsecond), res.Errors(), res.FirstErrors)
 			}
@@ -154,29 +209,47 @@ func runServerLevel(ctx context.Context, o options, root string, floor, vmnet *f
 }
 
 // startServers starts the floor, vmnet-webhook, and the floor answering
-// /mutate with the patch vmnet-webhook gives the bare VM (end to end only).
-func startServers(ctx context.Context, root, dir string) (map[string]*framework.Webhook, error) {
+// /mutate with vmnet-webhook's patch. That last one serves both levels: at
+// server level it picks each fixture's patch by the request's object bytes
+// (--patch-for, written from cases: the object as the load generator sends
+// it, the patch its check expects); end to end, where the API server's
+// objects match none of them, it answers the bare VM's patch to every create
+// it applies to (--patch).
+func startServers(ctx context.Context, root, dir string, cases map[[2]string]*loadgen.Case) (map[string]*framework.Webhook, error) {
 	bin := filepath.Join(root, "bin")
-	f, err := loadgen.LoadExample(root, "bare-vm")
-	if err != nil {
-		return nil, err
+	floorPatch := []string{filepath.Join(bin, "vmnet-floor")}
+	names := make([]string, 0, len(cases))
+	for k := range cases {
+		if k[0] == "floor+patch" {
+			names = append(names, k[1])
+		}
 	}
-	cfg := config.Default()
-	cfg.IPv6.PodNetworkIPv6 = true // as the harness's servers, see framework.PodIPs
-	res := rules.Mutate(cfg, rules.Request{Kind: f.Kind, Operation: rules.Create, Object: f.Object})
-	patch, err := webhook.MarshalPatch(res.Patch)
-	if err != nil {
-		return nil, err
+	slices.Sort(names)
+	for _, name := range names {
+		c := cases[[2]string{"floor+patch", name}]
+		if c.Expect.Patch == nil {
+			continue // vmnet-webhook patches nothing: neither does the floor
+		}
+		obj, patch := filepath.Join(dir, name+".object.json"), filepath.Join(dir, name+".patch.json")
+		if err := os.WriteFile(obj, c.Object(), 0o600); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(patch, c.Expect.Patch, 0o600); err != nil {
+			return nil, err
+		}
+		floorPatch = append(floorPatch, "--patch-for", obj+"="+patch)
+		if name == "bare-vm" {
+			floorPatch = append(floorPatch, "--patch", patch)
+		}
 	}
-	patchFile := filepath.Join(dir, "bare-vm.patch.json")
-	if err := os.WriteFile(patchFile, patch, 0o600); err != nil {
-		return nil, err
+	if !slices.Contains(floorPatch, "--patch") {
+		return nil, fmt.Errorf("no patch for the bare VM, which the end-to-end floor+patch arm answers")
 	}
 	servers := map[string]*framework.Webhook{}
 	for arm, args := range map[string][]string{
 		"floor-webhook": {filepath.Join(bin, "vmnet-floor")},
 		"vmnet-webhook": {filepath.Join(bin, "vmnet-webhook")},
-		"floor+patch":   {filepath.Join(bin, "vmnet-floor"), "--patch", patchFile},
+		"floor+patch":   floorPatch,
 	} {
 		w, err := framework.StartServer(ctx, dir, args[0], args[1:]...)
 		if err != nil {

@@ -7,7 +7,17 @@
 // With --patch FILE, /mutate answers with that JSON Patch every request it
 // applies to (others, such as the harness's probe VM, get none): the
 // benchmarks use it to measure what the API server spends applying a patch
-// and storing the larger object, apart from the rules.
+// and storing the larger object, apart from the rules. Deciding whether a
+// patch applies means applying it to the decoded object, which costs too
+// much for a floor measured at server level.
+//
+// With --patch-for OBJECT=PATCH (repeatable), /mutate answers PATCH to a
+// request whose object (request.object) is byte for byte OBJECT's content:
+// no decoding, a length check and a comparison per entry. The entries are
+// tried in order before --patch; a request matching none is answered as
+// without them. The server-level floor+patch arm uses it: one process
+// answering each fixture the patch vmnet-webhook gives it, at the plain
+// floor's cost apart from sending the patch.
 package main
 
 import (
@@ -32,6 +42,24 @@ import (
 // allow is the floor's rule: no patch, no error, no warning.
 func allow(config.Config, rules.Request) rules.Result { return rules.Result{} }
 
+// floorMutate is the floor's /mutate rule: allow when there is neither a
+// patch table nor a fallback, else the table's patch for the request's
+// object, or failing that the fallback's (nil: no patch).
+func floorMutate(table patchTable, fallback func(rules.Request) []jsonpatch.Operation) webhook.RuleFunc {
+	if len(table) == 0 && fallback == nil {
+		return allow
+	}
+	return func(_ config.Config, req rules.Request) rules.Result {
+		if ops := table.lookup(req.Object); ops != nil {
+			return rules.Result{Patch: ops}
+		}
+		if fallback != nil {
+			return rules.Result{Patch: fallback(req)}
+		}
+		return rules.Result{}
+	}
+}
+
 func main() {
 	args := os.Args[1:]
 	if len(args) > 0 && args[0] == "serve" {
@@ -43,9 +71,15 @@ func main() {
 	certDir := fs.String("cert-dir", "certs", "directory holding tls.crt and tls.key")
 	health := fs.String("health-addr", "127.0.0.1:8081", "address of /healthz and /readyz")
 	metrics := fs.String("metrics-addr", "127.0.0.1:8080", `address of /metrics; "0" turns it off`)
-	patchFile := fs.String("patch", "", "JSON Patch file /mutate answers every request with")
+	patchFile := fs.String("patch", "", "JSON Patch file /mutate answers every request it applies to with")
+	patchFor := fs.StringArray("patch-for", nil, "OBJECT.json=PATCH.json: /mutate answers PATCH when the request's object is byte for byte OBJECT's content, surrounding whitespace aside (repeatable; tried in order, before --patch)")
 	_ = fs.Parse(args)
-	mutate := allow
+	table, err := loadPatchTable(*patchFor)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "vmnet-floor: %v\n", err)
+		os.Exit(2)
+	}
+	var applies func(rules.Request) []jsonpatch.Operation
 	if *patchFile != "" {
 		data, err := os.ReadFile(*patchFile)
 		var patch []jsonpatch.Operation
@@ -60,13 +94,14 @@ func main() {
 			fmt.Fprintf(os.Stderr, "vmnet-floor: --patch %s: want a non-empty JSON Patch: %v\n", *patchFile, err)
 			os.Exit(2)
 		}
-		mutate = func(_ config.Config, req rules.Request) rules.Result {
+		applies = func(req rules.Request) []jsonpatch.Operation {
 			if _, err := applier.Apply(req.Object); err != nil {
-				return rules.Result{}
+				return nil
 			}
-			return rules.Result{Patch: patch}
+			return patch
 		}
 	}
+	mutate := floorMutate(table, applies)
 
 	// The same logger as serve: zap, JSON, info level, on stderr.
 	log := ctrlzap.New(ctrlzap.UseDevMode(false), ctrlzap.WriteTo(os.Stderr))

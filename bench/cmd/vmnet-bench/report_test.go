@@ -1,0 +1,52 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vmnet-webhook/vmnet-webhook/bench/loadgen"
+)
+
+// The report pairs /mutate with both floors, round by round, and checks the
+// issue's targets on those ratios.
+func TestReportTargets(t *testing.T) {
+	// req/s per arm and round; the middle round is slow for every arm, and
+	// pairing keeps the ratios as they are.
+	rps := map[string][]float64{
+		"floor":       {1000, 500, 1000},
+		"floor+patch": {800, 400, 800},
+		"mutate":      {760, 380, 760}, // 0.95 × floor+patch, 0.76 × floor
+		"validate":    {850, 425, 850}, // 0.85 × floor: missed
+	}
+	r := report{Options: options{rounds: 3, conns: []int{1, 32}, clients: []int{32}}, Server: serverRun{
+		RSS: map[string][][]int64{"floor": {{10 << 20}}, "floor+patch": {{11 << 20}}, "vmnet-webhook": {{12 << 20}}},
+	}}
+	for _, f := range []string{"guide-vm", "bare-vm", "256-nics"} {
+		for arm, xs := range rps {
+			for round, x := range xs {
+				r.Server.Cells = append(r.Server.Cells, cell{Arm: arm, Fixture: f, Conns: 32, Round: round,
+					Result: loadgen.Result{Requests: int64(x), Elapsed: time.Second}, CPUPerReq: time.Duration(1e9 / x)})
+			}
+		}
+	}
+	text := r.markdown("test")
+	for _, want := range []string{
+		"| guide-vm | 32 | floor+patch | 800 |",
+		"| 0.80 | 1.00 | 0.80 |",             // floor+patch: vs floor, vs itself, cpu vs floor
+		"| 0.76 | 0.95 | 0.76 |",             // mutate
+		"| 0.85 | – | 0.85 |",                // validate: no patch, no ratio to floor+patch
+		"| floor+patch | 0.0 | 11.0 (0.0) |", // memory
+		"| /validate ≥ 0.90 × floor req/s, guide-vm, 32 conns | 0.85 | **missed** |",
+		"| /mutate ≥ 0.90 × floor+patch req/s, bare-vm, 32 conns | 0.95 | met |",
+		"| /mutate ≥ 0.75 × floor req/s, bare-vm, 32 conns | 0.76 | met |",
+		"| /mutate ≥ 0.70 × floor req/s, 256-nics, 32 conns | 0.76 (vs floor+patch: 0.95) | met |",
+		"| /validate ≥ 0.70 × floor req/s, 256-nics, 32 conns | 0.85 | met |",
+		"| end to end p99 ≤ floor-webhook's | not run (`-skip-e2e`) | not measured |",
+		"| peak RSS ≤ 1.5 × floor's | 12.0 vs 10.0 MiB (1.20) | met |",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("report lacks %q:\n%s", want, text)
+		}
+	}
+}
