@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -34,24 +35,25 @@ func ipv6CloudInit(m *mutation) {
 	if !ok {
 		return
 	}
-	podPath := o.specPath.Child("networks").Index(nv.idx).Child("pod").String()
 	if o.windows() {
+		podPath := o.specPath.Child("networks").Index(nv.idx).Child("pod").String()
 		gw := prefix.Masked().Addr().Next()
 		m.warnings = append(m.warnings, fit(o.specPath.String(), podPath, fmt.Sprintf(
 			"Windows: set IPv6 %s/%d, gateway %s in the guest", gw.Next(), prefix.Bits(), gw)))
 		return
 	}
 	spec := o.spec
-	ifacePtr := o.specPtr.Key("domain").Key("devices").Key("interfaces").Index(iv.idx)
-	ifacePath := o.specPath.Child("domain", "devices", "interfaces").Index(iv.idx)
-	mac := assignedMAC(macSeed(o, m.uid))
+	var mac net.HardwareAddr
 	if iv.hasMAC {
 		var ok bool
 		if mac, ok = parseMAC(iv.mac); !ok || macProblem(mac) != "" {
+			ifacePath := o.specPath.Child("domain", "devices", "interfaces").Index(iv.idx)
 			m.warnings = append(m.warnings, fit(o.specPath.String(), ifacePath.Child("macAddress").String(),
 				"IPv6 networkData not injected: no NIC can take this MAC"))
 			return
 		}
+	} else {
+		mac = assignedMAC(macSeed(o, m.uid))
 	}
 	networkData := guestNetworkConfig(guestNICName(m.cfg.IPv6.GuestInterface, iv.idx), mac, prefix)
 	// The changes, made once the target is known, and only where the guest
@@ -60,6 +62,7 @@ func ipv6CloudInit(m *mutation) {
 	canInject := o.bootsGuest()
 	addIdentity := func() {
 		if !iv.hasMAC {
+			ifacePtr := o.specPtr.Key("domain").Key("devices").Key("interfaces").Index(iv.idx)
 			iface := spec["domain"].(map[string]any)["devices"].(map[string]any)["interfaces"].([]any)[iv.idx].(map[string]any)
 			m.set(iface, ifacePtr, "macAddress", mac.String())
 		}

@@ -18,7 +18,7 @@ func TestNotAnObject(t *testing.T) {
 		`null`:     `object: Required value: the request carries no object`,
 		" \n":      `object: Required value: the request carries no object`,
 		`{}{}`:     `object: Invalid value: not valid JSON: data after the top-level value`,
-		"\xff\xfe": `object: Invalid value: not valid JSON: invalid character '\xff' at start of value`,
+		"\xff\xfe": `object: Invalid value: not valid JSON: invalid character '\xff' at start of value (at byte 0)`,
 	} {
 		for name, run := range map[string]func() Result{
 			"Mutate": func() Result { return Mutate(defaults(), Request{Kind: vmKind, Operation: Create, Object: []byte(in)}) },

@@ -213,10 +213,16 @@ func kindName(k jsontext.Kind) string {
 	return "an object"
 }
 
-// reason is a decoding error without the package's prefix.
+// reason says what is wrong with the input and where, in a line of
+// bounded length: without the JSON pointer the tokenizer adds, which
+// quotes the input's own names.
 func reason(err error) string {
 	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 		return "unexpected end of JSON input"
+	}
+	var syntax *jsontext.SyntacticError
+	if errors.As(err, &syntax) && syntax.Err != nil {
+		return fmt.Sprintf("%v (at byte %d)", syntax.Err, syntax.ByteOffset)
 	}
 	return strings.TrimPrefix(err.Error(), "jsontext: ")
 }
