@@ -1,5 +1,7 @@
 package rules
 
+import "github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec"
+
 // Default binding: an interface on the pod network that names no binding
 // at all would get the cluster's default (bridge, unless the KubeVirt CR
 // says otherwise); give it masquerade, which keeps the pod IP reachable and
@@ -12,13 +14,13 @@ func defaultBinding(m *mutation) {
 	if pod == nil {
 		return
 	}
-	domain, _ := m.obj.spec["domain"].(map[string]any)
-	devices, _ := domain["devices"].(map[string]any)
-	ifaces, _ := devices["interfaces"].([]any)
+	domain, _ := m.obj.spec.Get("domain").(*vmspec.Object)
+	devices, _ := domain.Get("devices").(*vmspec.Object)
+	ifaces, _ := devices.Get("interfaces").([]any)
 	ifacesPtr := m.obj.specPtr.Key("domain").Key("devices").Key("interfaces")
 	for i, raw := range ifaces {
-		iface, ok := raw.(map[string]any)
-		if !ok || iface["name"] != podName || bindingOf(iface) != "" {
+		iface, ok := raw.(*vmspec.Object)
+		if !ok || iface.Get("name") != podName || bindingOf(iface) != "" {
 			continue
 		}
 		m.set(iface, ifacesPtr.Index(i), "masquerade", map[string]any{})

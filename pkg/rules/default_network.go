@@ -14,14 +14,14 @@ func defaultNetwork(m *mutation) {
 		return
 	}
 	if devices != nil {
-		if v := devices["autoattachPodInterface"]; v != nil && v != true {
+		if v := devices.Get("autoattachPodInterface"); v != nil && v != true {
 			return
 		}
-		if !emptyOrAbsent(devices["interfaces"]) {
+		if !emptyOrAbsent(devices.Get("interfaces")) {
 			return
 		}
 	}
-	if !emptyOrAbsent(spec["networks"]) {
+	if !emptyOrAbsent(spec.Get("networks")) {
 		return
 	}
 	iface := map[string]any{"name": "default", "masquerade": map[string]any{}}

@@ -18,7 +18,13 @@ import (
 
 // whole is the reference the rules are held to: encoding/json, keeping
 // every member.
-func whole(data []byte, _ *vmspec.Schema) (map[string]any, error) { return vmspectest.Decode(data) }
+func whole(data []byte, _ *vmspec.Schema) (*vmspec.Object, error) {
+	m, err := vmspectest.Decode(data)
+	if err != nil {
+		return nil, err
+	}
+	return vmspectest.FromMaps(m).(*vmspec.Object), nil
+}
 
 // addDifferentialSeeds adds the fixtures, the examples, and the hostile
 // corpus's requests: their objects, and the reviews themselves.

@@ -77,4 +77,4 @@ func at(root vmspec.Fields, keys []string, fields vmspec.Fields) {
 
 // decodeFunc decodes a request's object keeping at least what want names:
 // vmspec.Decode, or in tests a reference that keeps everything.
-type decodeFunc func(data []byte, want *vmspec.Schema) (map[string]any, error)
+type decodeFunc func(data []byte, want *vmspec.Schema) (*vmspec.Object, error)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/config"
+	"github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec"
 )
 
 // IPv6 cloud-init: virt-launcher's DHCPv6 hands the guest an address but no
@@ -63,31 +64,31 @@ func ipv6CloudInit(m *mutation) {
 	addIdentity := func() {
 		if !iv.hasMAC {
 			ifacePtr := o.specPtr.Key("domain").Key("devices").Key("interfaces").Index(iv.idx)
-			iface := spec["domain"].(map[string]any)["devices"].(map[string]any)["interfaces"].([]any)[iv.idx].(map[string]any)
+			iface := spec.Get("domain").(*vmspec.Object).Get("devices").(*vmspec.Object).Get("interfaces").([]any)[iv.idx].(*vmspec.Object)
 			m.set(iface, ifacePtr, "macAddress", mac.String())
 		}
 		if addCIDR {
-			pod := spec["networks"].([]any)[nv.idx].(map[string]any)["pod"].(map[string]any)
+			pod := spec.Get("networks").([]any)[nv.idx].(*vmspec.Object).Get("pod").(*vmspec.Object)
 			m.set(pod, o.specPtr.Key("networks").Index(nv.idx).Key("pod"), "vmIPv6NetworkCIDR", prefix.String())
 		}
 	}
-	if spec["volumes"] != nil {
-		if _, ok := spec["volumes"].([]any); !ok {
+	if spec.Get("volumes") != nil {
+		if _, ok := spec.Get("volumes").([]any); !ok {
 			return
 		}
 	}
-	vols, _ := spec["volumes"].([]any)
+	vols, _ := spec.Get("volumes").([]any)
 	for i, raw := range vols {
-		vol, ok := raw.(map[string]any)
+		vol, ok := raw.(*vmspec.Object)
 		if !ok {
 			return
 		}
-		noCloud, configDrive := vol["cloudInitNoCloud"], vol["cloudInitConfigDrive"]
+		noCloud, configDrive := vol.Get("cloudInitNoCloud"), vol.Get("cloudInitConfigDrive")
 		switch {
 		case noCloud != nil && configDrive != nil:
 			return
 		case configDrive != nil:
-			cd, ok := configDrive.(map[string]any)
+			cd, ok := configDrive.(*vmspec.Object)
 			if ok && !hasNetworkData(cd) {
 				volPath := o.specPath.Child("volumes").Index(i).Child("cloudInitConfigDrive").String()
 				m.warnings = append(m.warnings, fit(o.specPath.String(), volPath,
@@ -95,7 +96,7 @@ func ipv6CloudInit(m *mutation) {
 			}
 			return
 		case noCloud != nil:
-			nc, ok := noCloud.(map[string]any)
+			nc, ok := noCloud.(*vmspec.Object)
 			if !ok {
 				return
 			}
@@ -110,7 +111,7 @@ func ipv6CloudInit(m *mutation) {
 			}
 			// Ours, written for another MAC: another webhook (a MAC pool)
 			// has set the MAC since, and we are called again.
-			if old, _ := nc["networkData"].(string); strings.HasPrefix(old, guestNetworkMarker) && old != networkData {
+			if old, _ := nc.Get("networkData").(string); strings.HasPrefix(old, guestNetworkMarker) && old != networkData {
 				addIdentity()
 				m.replace(nc, ncPtr, "networkData", networkData)
 			}
@@ -122,12 +123,12 @@ func ipv6CloudInit(m *mutation) {
 	if !ok || !canInject {
 		return
 	}
-	if disks := devices["disks"]; disks != nil {
+	if disks := devices.Get("disks"); disks != nil {
 		if _, ok := disks.([]any); !ok {
 			return
 		}
 	}
-	name := freeName("cloudinitdisk", vols, devices["disks"])
+	name := freeName("cloudinitdisk", vols, devices.Get("disks"))
 	addIdentity()
 	m.push(spec, o.specPtr, "volumes", map[string]any{
 		"name":             name,
@@ -171,9 +172,9 @@ func guestPrefix(nv netView, cfg config.Config) (p netip.Prefix, addCIDR, ok boo
 	return netip.MustParsePrefix(nv.cidr6), false, true
 }
 
-func hasNetworkData(ci map[string]any) bool {
+func hasNetworkData(ci *vmspec.Object) bool {
 	for _, k := range networkDataSources {
-		if ci[k] != nil {
+		if ci.Get(k) != nil {
 			return true
 		}
 	}
@@ -186,8 +187,8 @@ func freeName(base string, lists ...any) string {
 	for _, l := range lists {
 		items, _ := l.([]any)
 		for _, it := range items {
-			if m, ok := it.(map[string]any); ok {
-				if n, ok := m["name"].(string); ok {
+			if m, ok := it.(*vmspec.Object); ok {
+				if n, ok := m.Get("name").(string); ok {
 					taken[n] = true
 				}
 			}

@@ -9,7 +9,8 @@ import (
 
 // mutation is one Mutate call's state. Rules change the decoded object as
 // they patch it, so that each rule sees the object as patched so far and
-// the operations apply in order.
+// the operations apply in order. An operation's value is the map a rule
+// built; the object gets its own copy (see tree).
 type mutation struct {
 	cfg      config.Config
 	obj      *object
@@ -18,40 +19,41 @@ type mutation struct {
 	warnings []string
 }
 
-// set adds (or replaces a null at) parent[key].
-func (m *mutation) set(parent map[string]any, parentPtr vmspec.Pointer, key string, value any) {
-	parent[key] = value
-	m.ops = append(m.ops, jsonpatch.Operation{Operation: "add", Path: parentPtr.Key(key).String(), Value: clone(value)})
+// set adds (or replaces a null at) parent's member key.
+func (m *mutation) set(parent *vmspec.Object, parentPtr vmspec.Pointer, key string, value any) {
+	parent.Set(key, tree(value))
+	m.ops = append(m.ops, jsonpatch.Operation{Operation: "add", Path: parentPtr.Key(key).String(), Value: value})
 }
 
-// replace replaces parent[key], which is present.
-func (m *mutation) replace(parent map[string]any, parentPtr vmspec.Pointer, key string, value any) {
-	parent[key] = value
-	m.ops = append(m.ops, jsonpatch.Operation{Operation: "replace", Path: parentPtr.Key(key).String(), Value: clone(value)})
+// replace replaces parent's member key, which is present.
+func (m *mutation) replace(parent *vmspec.Object, parentPtr vmspec.Pointer, key string, value any) {
+	parent.Set(key, tree(value))
+	m.ops = append(m.ops, jsonpatch.Operation{Operation: "replace", Path: parentPtr.Key(key).String(), Value: value})
 }
 
-// push appends value to the array parent[key], creating the array when it
-// is absent or null. The caller has checked it is not something else.
-func (m *mutation) push(parent map[string]any, parentPtr vmspec.Pointer, key string, value any) {
-	list, _ := parent[key].([]any)
+// push appends value to the array parent's member key, creating the array
+// when it is absent or null. The caller has checked it is not something
+// else.
+func (m *mutation) push(parent *vmspec.Object, parentPtr vmspec.Pointer, key string, value any) {
+	list, _ := parent.Get(key).([]any)
 	if list == nil {
 		m.set(parent, parentPtr, key, []any{value})
 		return
 	}
-	parent[key] = append(list, value)
-	m.ops = append(m.ops, jsonpatch.Operation{Operation: "add", Path: parentPtr.Key(key).Index(len(list)).String(), Value: clone(value)})
+	parent.Set(key, append(list, tree(value)))
+	m.ops = append(m.ops, jsonpatch.Operation{Operation: "add", Path: parentPtr.Key(key).Index(len(list)).String(), Value: value})
 }
 
 // devicesOf finds the spec's domain and domain.devices (nil when absent).
 // ok is false when domain is absent or either has the wrong type: mutation
 // leaves such an object to the API server's schema validation.
-func devicesOf(spec map[string]any) (domain, devices map[string]any, ok bool) {
-	domain, ok = spec["domain"].(map[string]any)
+func devicesOf(spec *vmspec.Object) (domain, devices *vmspec.Object, ok bool) {
+	domain, ok = spec.Get("domain").(*vmspec.Object)
 	if !ok {
 		return nil, nil, false
 	}
-	devices, isObject := domain["devices"].(map[string]any)
-	if domain["devices"] != nil && !isObject {
+	devices, isObject := domain.Get("devices").(*vmspec.Object)
+	if domain.Get("devices") != nil && !isObject {
 		return nil, nil, false
 	}
 	return domain, devices, true
@@ -59,7 +61,7 @@ func devicesOf(spec map[string]any) (domain, devices map[string]any, ok bool) {
 
 // pushDevice appends value to domain.devices[list], adding devices itself
 // when it is absent.
-func (m *mutation) pushDevice(domain, devices map[string]any, list string, value any) {
+func (m *mutation) pushDevice(domain, devices *vmspec.Object, list string, value any) {
 	domainPtr := m.obj.specPtr.Key("domain")
 	if devices != nil {
 		m.push(devices, domainPtr.Key("devices"), list, value)
@@ -68,20 +70,21 @@ func (m *mutation) pushDevice(domain, devices map[string]any, list string, value
 	m.set(domain, domainPtr, "devices", map[string]any{list: []any{value}})
 }
 
-// clone copies a value this package built, so that a later change to the
-// object does not reach into an operation already made.
-func clone(v any) any {
+// tree copies a value a rule built (maps, arrays, strings) into the form
+// of the decoded object, for the object to hold: later changes to the
+// object then never reach into an operation already made.
+func tree(v any) any {
 	switch t := v.(type) {
 	case map[string]any:
-		c := make(map[string]any, len(t))
-		for k, e := range t {
-			c[k] = clone(e)
+		o := vmspec.NewObject()
+		for _, k := range sortedKeys(t) {
+			o.Set(k, tree(t[k]))
 		}
-		return c
+		return o
 	case []any:
 		c := make([]any, len(t))
 		for i, e := range t {
-			c[i] = clone(e)
+			c[i] = tree(e)
 		}
 		return c
 	}
@@ -98,12 +101,12 @@ func emptyOrAbsent(v any) bool {
 }
 
 // podNetwork finds the first network with a pod source; -1 if none.
-func podNetwork(spec map[string]any) (idx int, name string, pod map[string]any) {
-	nets, _ := spec["networks"].([]any)
+func podNetwork(spec *vmspec.Object) (idx int, name string, pod *vmspec.Object) {
+	nets, _ := spec.Get("networks").([]any)
 	for i, n := range nets {
-		nm, _ := n.(map[string]any)
-		if p, ok := nm["pod"].(map[string]any); ok {
-			name, _ := nm["name"].(string)
+		nm, _ := n.(*vmspec.Object)
+		if p, ok := nm.Get("pod").(*vmspec.Object); ok {
+			name, _ := nm.Get("name").(string)
 			return i, name, p
 		}
 	}
@@ -111,9 +114,9 @@ func podNetwork(spec map[string]any) (idx int, name string, pod map[string]any) 
 }
 
 // bindingOf names the binding field set on an interface, "" for none.
-func bindingOf(iface map[string]any) string {
+func bindingOf(iface *vmspec.Object) string {
 	for _, b := range bindings {
-		if iface[b] != nil {
+		if iface.Get(b) != nil {
 			return b
 		}
 	}

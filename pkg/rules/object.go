@@ -15,10 +15,10 @@ const MutateAnnotation = "vmnet.kubevirt.io/mutate"
 // object is one decoded request object and what the rules need of its
 // metadata; decoded once per call.
 type object struct {
-	root  map[string]any
+	root  *vmspec.Object
 	shape vmspec.Shape
 	// spec is the VM spec (domain, networks, volumes); nil if absent.
-	spec     map[string]any
+	spec     *vmspec.Object
 	specPtr  vmspec.Pointer
 	specPath *field.Path
 	// meta holds the labels and annotations of the object and its
@@ -41,7 +41,7 @@ func (o *object) mutable() bool { return !o.optedOut && !o.controllerOwned }
 
 // readObject finds the spec and reads the metadata. rd may be nil
 // (lenient).
-func readObject(root map[string]any, shape vmspec.Shape, rd *reader) *object {
+func readObject(root *vmspec.Object, shape vmspec.Shape, rd *reader) *object {
 	o := &object{
 		root:     root,
 		shape:    shape,
@@ -55,12 +55,12 @@ func readObject(root map[string]any, shape vmspec.Shape, rd *reader) *object {
 			continue
 		}
 		mdPath := func() *field.Path { return vmspec.FieldPath(keys...) }
-		labels := rd.stringMap(md["labels"], func() *field.Path { return mdPath().Child("labels") })
-		annotations := rd.stringMap(md["annotations"], func() *field.Path { return mdPath().Child("annotations") })
+		labels := rd.stringMap(md.Get("labels"), func() *field.Path { return mdPath().Child("labels") })
+		annotations := rd.stringMap(md.Get("annotations"), func() *field.Path { return mdPath().Child("annotations") })
 		o.meta = append(o.meta, labels, annotations)
 		if i == 0 {
-			o.namespace, _ = rd.str(md["namespace"], func() *field.Path { return mdPath().Child("namespace") })
-			o.name, _ = rd.str(md["name"], func() *field.Path { return mdPath().Child("name") })
+			o.namespace, _ = rd.str(md.Get("namespace"), func() *field.Path { return mdPath().Child("namespace") })
+			o.name, _ = rd.str(md.Get("name"), func() *field.Path { return mdPath().Child("name") })
 			o.optedOut = annotations[MutateAnnotation] == "false"
 			o.ownerKind = controllerOf(md, shape, rd)
 			o.controllerOwned = o.ownerKind != ""
@@ -69,8 +69,8 @@ func readObject(root map[string]any, shape vmspec.Shape, rd *reader) *object {
 	if shape.VM != nil {
 		if vm := walk(root, shape.VM, rd); vm != nil {
 			prefPath := func() *field.Path { return vmspec.FieldPath(shape.VM...).Child("preference") }
-			if pref := rd.object(vm["preference"], prefPath); pref != nil {
-				o.preference, _ = rd.str(pref["name"], func() *field.Path { return prefPath().Child("name") })
+			if pref := rd.object(vm.Get("preference"), prefPath); pref != nil {
+				o.preference, _ = rd.str(pref.Get("name"), func() *field.Path { return prefPath().Child("name") })
 			}
 		}
 	}
@@ -78,10 +78,10 @@ func readObject(root map[string]any, shape vmspec.Shape, rd *reader) *object {
 }
 
 // walk follows keys from root; nil if a step is absent or not an object.
-func walk(root map[string]any, keys []string, rd *reader) map[string]any {
+func walk(root *vmspec.Object, keys []string, rd *reader) *vmspec.Object {
 	m := root
 	for i, k := range keys {
-		m = rd.object(m[k], func() *field.Path { return vmspec.FieldPath(keys[:i+1]...) })
+		m = rd.object(m.Get(k), func() *field.Path { return vmspec.FieldPath(keys[:i+1]...) })
 		if m == nil {
 			return nil
 		}
@@ -130,9 +130,9 @@ func (o *object) bootsGuest() bool {
 
 // controllerOf names the kind of the object's controller when it is one
 // whose objects are not mutated, else "".
-func controllerOf(md map[string]any, shape vmspec.Shape, rd *reader) string {
+func controllerOf(md *vmspec.Object, shape vmspec.Shape, rd *reader) string {
 	refsPath := func() *field.Path { return field.NewPath("metadata", "ownerReferences") }
-	refs := rd.list(md["ownerReferences"], refsPath)
+	refs := rd.list(md.Get("ownerReferences"), refsPath)
 	owner := ""
 	for i, r := range refs {
 		refPath := func() *field.Path { return refsPath().Index(i) }
@@ -140,9 +140,9 @@ func controllerOf(md map[string]any, shape vmspec.Shape, rd *reader) string {
 		if ref == nil {
 			continue
 		}
-		controller, _ := rd.boolean(ref["controller"], func() *field.Path { return refPath().Child("controller") })
-		apiVersion, _ := rd.str(ref["apiVersion"], func() *field.Path { return refPath().Child("apiVersion") })
-		refKind, _ := rd.str(ref["kind"], func() *field.Path { return refPath().Child("kind") })
+		controller, _ := rd.boolean(ref.Get("controller"), func() *field.Path { return refPath().Child("controller") })
+		apiVersion, _ := rd.str(ref.Get("apiVersion"), func() *field.Path { return refPath().Child("apiVersion") })
+		refKind, _ := rd.str(ref.Get("kind"), func() *field.Path { return refPath().Child("kind") })
 		if !controller {
 			continue
 		}

@@ -69,11 +69,11 @@ func clip(s string) string {
 	return strings.ToValidUTF8(s[:max], "") + "..."
 }
 
-func (r *reader) object(v any, path func() *field.Path) map[string]any {
+func (r *reader) object(v any, path func() *field.Path) *vmspec.Object {
 	if v == nil {
 		return nil
 	}
-	m, ok := v.(map[string]any)
+	m, ok := v.(*vmspec.Object)
 	if !ok {
 		r.wrongType(path, v, "an object")
 	}
@@ -127,13 +127,13 @@ func (r *reader) boolean(v any, path func() *field.Path) (b, ok bool) {
 // stringMap reads labels or annotations.
 func (r *reader) stringMap(v any, path func() *field.Path) map[string]string {
 	m := r.object(v, path)
-	if len(m) == 0 {
+	if m.Len() == 0 {
 		return nil
 	}
-	out := make(map[string]string, len(m))
-	for _, k := range sortedKeys(m) {
-		if s, ok := r.str(m[k], func() *field.Path { return path().Key(k) }); ok {
-			out[k] = s
+	out := make(map[string]string, m.Len())
+	for _, mem := range m.Members() {
+		if s, ok := r.str(mem.Value, func() *field.Path { return path().Key(mem.Name) }); ok {
+			out[mem.Name] = s
 		}
 	}
 	return out

@@ -190,7 +190,7 @@ func validate(cfg config.Config, req Request, decode decodeFunc) Result {
 // request without an object and one with "object": null both arrive as no
 // bytes (the admission request's raw extension drops a null): that is a
 // missing object, not broken JSON.
-func decodeObject(raw []byte, shape vmspec.Shape, decode decodeFunc) (map[string]any, *field.Error) {
+func decodeObject(raw []byte, shape vmspec.Shape, decode decodeFunc) (*vmspec.Object, *field.Error) {
 	if t := bytes.TrimSpace(raw); len(t) == 0 || bytes.Equal(t, []byte("null")) {
 		return nil, field.Required(field.NewPath("object"), "the request carries no object")
 	}

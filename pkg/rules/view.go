@@ -74,10 +74,10 @@ func readSpec(o *object, rd *reader) *specView {
 	}
 	sp := o.specPath
 	devPath := func() *field.Path { return sp.Child("domain", "devices") }
-	if domain := rd.object(o.spec["domain"], func() *field.Path { return sp.Child("domain") }); domain != nil {
-		if devices := rd.object(domain["devices"], devPath); devices != nil {
+	if domain := rd.object(o.spec.Get("domain"), func() *field.Path { return sp.Child("domain") }); domain != nil {
+		if devices := rd.object(domain.Get("devices"), devPath); devices != nil {
 			ifacesPath := func() *field.Path { return devPath().Child("interfaces") }
-			list := rd.list(devices["interfaces"], ifacesPath)
+			list := rd.list(devices.Get("interfaces"), ifacesPath)
 			s.ifaces = make([]ifaceView, 0, len(list))
 			for i, raw := range list {
 				if iv, ok := readIface(raw, i, func() *field.Path { return ifacesPath().Index(i) }, rd); ok {
@@ -87,7 +87,7 @@ func readSpec(o *object, rd *reader) *specView {
 		}
 	}
 	netsPath := func() *field.Path { return sp.Child("networks") }
-	nets := rd.list(o.spec["networks"], netsPath)
+	nets := rd.list(o.spec.Get("networks"), netsPath)
 	s.nets = make([]netView, 0, len(nets))
 	for i, raw := range nets {
 		if nv, ok := readNet(raw, i, func() *field.Path { return netsPath().Index(i) }, rd); ok {
@@ -98,7 +98,7 @@ func readSpec(o *object, rd *reader) *specView {
 		}
 	}
 	volsPath := func() *field.Path { return sp.Child("volumes") }
-	for i, raw := range rd.list(o.spec["volumes"], volsPath) {
+	for i, raw := range rd.list(o.spec.Get("volumes"), volsPath) {
 		if vv, ok := readVol(raw, i, func() *field.Path { return volsPath().Index(i) }, rd); ok {
 			s.vols = append(s.vols, vv)
 		}
@@ -112,32 +112,32 @@ func readIface(raw any, i int, path func() *field.Path, rd *reader) (ifaceView, 
 		return ifaceView{}, false
 	}
 	iv := ifaceView{idx: i}
-	iv.name, _ = rd.str(m["name"], func() *field.Path { return path().Child("name") })
-	iv.model, _ = rd.str(m["model"], func() *field.Path { return path().Child("model") })
-	iv.mac, iv.hasMAC = rd.str(m["macAddress"], func() *field.Path { return path().Child("macAddress") })
+	iv.name, _ = rd.str(m.Get("name"), func() *field.Path { return path().Child("name") })
+	iv.model, _ = rd.str(m.Get("model"), func() *field.Path { return path().Child("model") })
+	iv.mac, iv.hasMAC = rd.str(m.Get("macAddress"), func() *field.Path { return path().Child("macAddress") })
 	for _, b := range bindings {
-		if rd.object(m[b], func() *field.Path { return path().Child(b) }) != nil && iv.binding == "" {
+		if rd.object(m.Get(b), func() *field.Path { return path().Child(b) }) != nil && iv.binding == "" {
 			iv.binding = b
 		}
 	}
 	portsPath := func() *field.Path { return path().Child("ports") }
-	for j, p := range rd.list(m["ports"], portsPath) {
+	for j, p := range rd.list(m.Get("ports"), portsPath) {
 		pm := rd.object(p, func() *field.Path { return portsPath().Index(j) })
 		if pm == nil {
 			continue
 		}
-		if n, ok := rd.integer(pm["port"], func() *field.Path { return portsPath().Index(j).Child("port") }); ok {
+		if n, ok := rd.integer(pm.Get("port"), func() *field.Path { return portsPath().Index(j).Child("port") }); ok {
 			iv.ports = append(iv.ports, portView{idx: j, port: n})
 		}
 	}
 	rangesPath := func() *field.Path { return path().Child("portRanges") }
-	for j, r := range rd.list(m["portRanges"], rangesPath) {
+	for j, r := range rd.list(m.Get("portRanges"), rangesPath) {
 		rm := rd.object(r, func() *field.Path { return rangesPath().Index(j) })
 		if rm == nil {
 			continue
 		}
-		start, okS := rd.integer(rm["start"], func() *field.Path { return rangesPath().Index(j).Child("start") })
-		end, okE := rd.integer(rm["end"], func() *field.Path { return rangesPath().Index(j).Child("end") })
+		start, okS := rd.integer(rm.Get("start"), func() *field.Path { return rangesPath().Index(j).Child("start") })
+		end, okE := rd.integer(rm.Get("end"), func() *field.Path { return rangesPath().Index(j).Child("end") })
 		if okS && okE {
 			iv.ranges = append(iv.ranges, rangeView{idx: j, start: start, end: end})
 		}
@@ -151,15 +151,15 @@ func readNet(raw any, i int, path func() *field.Path, rd *reader) (netView, bool
 		return netView{}, false
 	}
 	nv := netView{idx: i}
-	nv.name, _ = rd.str(m["name"], func() *field.Path { return path().Child("name") })
+	nv.name, _ = rd.str(m.Get("name"), func() *field.Path { return path().Child("name") })
 	podPath := func() *field.Path { return path().Child("pod") }
-	pod := rd.object(m["pod"], podPath)
+	pod := rd.object(m.Get("pod"), podPath)
 	if pod == nil {
 		return nv, true
 	}
 	nv.pod = true
-	nv.cidr4, nv.hasCIDR4 = rd.str(pod["vmNetworkCIDR"], func() *field.Path { return podPath().Child("vmNetworkCIDR") })
-	nv.cidr6, nv.hasCIDR6 = rd.str(pod["vmIPv6NetworkCIDR"], func() *field.Path { return podPath().Child("vmIPv6NetworkCIDR") })
+	nv.cidr4, nv.hasCIDR4 = rd.str(pod.Get("vmNetworkCIDR"), func() *field.Path { return podPath().Child("vmNetworkCIDR") })
+	nv.cidr6, nv.hasCIDR6 = rd.str(pod.Get("vmIPv6NetworkCIDR"), func() *field.Path { return podPath().Child("vmIPv6NetworkCIDR") })
 	return nv, true
 }
 
@@ -171,20 +171,20 @@ func readVol(raw any, i int, path func() *field.Path, rd *reader) (volView, bool
 	vv := volView{idx: i}
 	for _, key := range []string{"cloudInitNoCloud", "cloudInitConfigDrive"} {
 		ciPath := func() *field.Path { return path().Child(key) }
-		ci := rd.object(m[key], ciPath)
+		ci := rd.object(m.Get(key), ciPath)
 		if ci == nil {
 			continue
 		}
 		cv := cloudInitView{key: key}
-		if s, ok := rd.str(ci["networkData"], func() *field.Path { return ciPath().Child("networkData") }); ok {
+		if s, ok := rd.str(ci.Get("networkData"), func() *field.Path { return ciPath().Child("networkData") }); ok {
 			cv.networkData = s
 			cv.sources = append(cv.sources, "networkData")
 		}
-		if s, ok := rd.str(ci["networkDataBase64"], func() *field.Path { return ciPath().Child("networkDataBase64") }); ok {
+		if s, ok := rd.str(ci.Get("networkDataBase64"), func() *field.Path { return ciPath().Child("networkDataBase64") }); ok {
 			cv.networkData64 = s
 			cv.sources = append(cv.sources, "networkDataBase64")
 		}
-		if rd.object(ci["networkDataSecretRef"], func() *field.Path { return ciPath().Child("networkDataSecretRef") }) != nil {
+		if rd.object(ci.Get("networkDataSecretRef"), func() *field.Path { return ciPath().Child("networkDataSecretRef") }) != nil {
 			cv.sources = append(cv.sources, "networkDataSecretRef")
 		}
 		vv.cloudInits = append(vv.cloudInits, cv)

@@ -50,31 +50,33 @@ func Compile(want Fields) *Schema {
 // want names (a nil want keeps all): the others are checked for syntax and skipped without being
 // built, so what a call allocates follows what its caller reads, not the
 // object's size. The values are those encoding/json builds into an any
-// with UseNumber (map[string]any, []any, string, json.Number, bool, nil),
-// with its leniency: the last of duplicate names wins, and invalid UTF-8
+// with UseNumber ([]any, string, json.Number, bool, nil), but objects as
+// *Object rather than map[string]any; with encoding/json's leniency: the last of duplicate names wins, and invalid UTF-8
 // reads as U+FFFD. Anything but a single JSON object is an error. The
 // reader is the standard library's JSON v2 tokenizer (jsontext); a
 // differential fuzz test holds Decode to encoding/json (vmspectest).
-func Decode(data []byte, want *Schema) (map[string]any, error) {
-	d := decoders.Get().(*jsontext.Decoder)
+func Decode(data []byte, want *Schema) (*Object, error) {
+	r := readers.Get().(*reader)
 	defer func() {
-		d.Reset(empty)
-		decoders.Put(d)
+		r.d.Reset(empty)
+		clear(r.members)
+		clear(r.values)
+		readers.Put(r)
 	}()
-	d.Reset(bytes.NewBuffer(data), decodeOptions...)
+	r.d.Reset(bytes.NewBuffer(data), decodeOptions...)
 
-	var root map[string]any
-	kind := d.PeekKind()
+	var root *Object
+	kind := r.d.PeekKind()
 	var err error
 	if kind == '{' {
-		root, err = readObject(d, want)
+		root, err = r.object(want)
 	} else {
-		err = d.SkipValue()
+		err = r.d.SkipValue()
 	}
 	if err != nil {
 		return nil, fmt.Errorf("not valid JSON: %s", reason(err))
 	}
-	if _, err := d.ReadToken(); !errors.Is(err, io.EOF) {
+	if _, err := r.d.ReadToken(); !errors.Is(err, io.EOF) {
 		return nil, errors.New("not valid JSON: data after the top-level value")
 	}
 	if kind != '{' {
@@ -90,81 +92,106 @@ var decodeOptions = []jsontext.Options{
 	jsontext.AllowInvalidUTF8(true),
 }
 
-// A decoder keeps buffers for its state between uses.
-var decoders = sync.Pool{New: func() any { return jsontext.NewDecoder(empty) }}
+// reader is one Decode's state. The members and elements read so far wait
+// on two stacks, and each object or array takes exactly its own when it
+// ends: one allocation each, rather than one per doubling.
+type reader struct {
+	d       *jsontext.Decoder
+	members []Member
+	values  []any
+}
 
-// empty is what a pooled decoder reads, so that it holds no request's
-// bytes.
+// Readers keep their tokenizer's buffers and their stacks between uses.
+var readers = sync.Pool{New: func() any { return &reader{d: jsontext.NewDecoder(empty)} }}
+
+// empty is what a pooled reader's tokenizer reads, so that it holds no
+// request's bytes.
 var empty = bytes.NewReader(nil)
 
-func readObject(d *jsontext.Decoder, want *Schema) (map[string]any, error) {
-	if _, err := d.ReadToken(); err != nil { // {
+func (r *reader) object(want *Schema) (*Object, error) {
+	if _, err := r.d.ReadToken(); err != nil { // {
 		return nil, err
 	}
-	m := map[string]any{}
-	for d.PeekKind() != '}' {
-		name, err := d.ReadValue()
+	base := len(r.members)
+	defer func() { r.members = r.members[:base] }()
+	for r.d.PeekKind() != '}' {
+		name, err := r.d.ReadValue()
 		if err != nil {
 			return nil, err
 		}
 		key, child, keep := lookup(name, want)
 		if !keep {
-			if err := d.SkipValue(); err != nil {
+			if err := r.d.SkipValue(); err != nil {
 				return nil, err
 			}
 			continue
 		}
-		v, err := readValue(d, child)
+		v, err := r.value(child)
 		if err != nil {
 			return nil, err
 		}
-		m[key] = v
+		r.members = append(r.members, Member{key, v})
 	}
-	if _, err := d.ReadToken(); err != nil { // }
+	if _, err := r.d.ReadToken(); err != nil { // }
 		return nil, err
 	}
-	return m, nil
+	o := &Object{}
+	if n := len(r.members) - base; n > 0 {
+		o.members = make([]Member, n)
+		copy(o.members, r.members[base:])
+		o.dedupe()
+	}
+	return o, nil
 }
 
-func readValue(d *jsontext.Decoder, want *Schema) (any, error) {
-	switch d.PeekKind() {
+func (r *reader) value(want *Schema) (any, error) {
+	switch r.d.PeekKind() {
 	case '{':
-		return readObject(d, want)
-	case '[':
-		if _, err := d.ReadToken(); err != nil {
+		o, err := r.object(want)
+		if err != nil {
 			return nil, err
 		}
-		list := []any{}
-		for d.PeekKind() != ']' {
-			v, err := readValue(d, want)
+		return o, nil
+	case '[':
+		if _, err := r.d.ReadToken(); err != nil {
+			return nil, err
+		}
+		base := len(r.values)
+		defer func() { r.values = r.values[:base] }()
+		for r.d.PeekKind() != ']' {
+			v, err := r.value(want)
 			if err != nil {
 				return nil, err
 			}
-			list = append(list, v)
+			r.values = append(r.values, v)
 		}
-		_, err := d.ReadToken()
-		return list, err
+		if _, err := r.d.ReadToken(); err != nil {
+			return nil, err
+		}
+		list := make([]any, len(r.values)-base)
+		copy(list, r.values[base:])
+		return list, nil
 	case '"':
-		tok, err := d.ReadToken()
+		tok, err := r.d.ReadToken()
 		if err != nil {
 			return nil, err
 		}
 		return tok.String(), nil
 	case '0':
-		raw, err := d.ReadValue()
+		raw, err := r.d.ReadValue()
 		if err != nil {
 			return nil, err
 		}
 		return json.Number(raw), nil
 	case 't', 'f':
-		tok, err := d.ReadToken()
+		tok, err := r.d.ReadToken()
 		if err != nil {
 			return nil, err
 		}
 		return tok.Bool(), nil
 	}
 	// null, or the error at this point of the input.
-	_, err := d.ReadToken()
+	_, err := r.d.ReadToken()
 	return nil, err
 }
 

@@ -2,6 +2,7 @@ package vmspec_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -57,7 +58,7 @@ func TestDecode(t *testing.T) {
 		if err != nil {
 			s = "error: " + err.Error()
 		} else {
-			b, _ := json.Marshal(got)
+			b, _ := json.Marshal(vmspectest.ToMaps(got))
 			s = string(b)
 		}
 		if msg, isErr := strings.CutPrefix(tt.want, "error: "); isErr && strings.HasPrefix(s, "error: "+msg) {
@@ -102,9 +103,29 @@ func FuzzDecodeEqualsEncodingJSON(f *testing.F) {
 				}
 				continue
 			}
-			if pruned := vmspectest.Prune(ref, want); !reflect.DeepEqual(any(got), pruned) {
+			if pruned := vmspectest.Prune(ref, want); !reflect.DeepEqual(vmspectest.ToMaps(got), pruned) {
 				t.Fatalf("Decode = %#v\nencoding/json, pruned = %#v", got, pruned)
 			}
 		}
 	})
+}
+
+// Duplicate names: the last value wins, in objects of every size, and the
+// member keeps one place.
+func TestDecodeDuplicates(t *testing.T) {
+	for _, n := range []int{2, 3, 8, 9, 40} {
+		var b strings.Builder
+		b.WriteString(`{`)
+		for i := range n {
+			fmt.Fprintf(&b, `"k%d": %d, "a": %d,`, i, i, i)
+		}
+		b.WriteString(`"a": "last"}`)
+		got, err := vmspec.Decode([]byte(b.String()), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Len() != n+1 || got.Get("a") != "last" || got.Get(fmt.Sprintf("k%d", n-1)) != json.Number(fmt.Sprint(n-1)) {
+			t.Errorf("%d: %d members, a = %v", n, got.Len(), got.Get("a"))
+		}
+	}
 }

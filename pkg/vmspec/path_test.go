@@ -44,7 +44,7 @@ func TestInt(t *testing.T) {
 		ok bool
 	}{"a": {80, true}, "b": {80, true}, "c": {80, true}, "d": {0, false}, "e": {0, false}, "f": {0, false}, "g": {-1, true}, "h": {0, false}}
 	for k, w := range want {
-		n, ok := Int(m[k])
+		n, ok := Int(m.Get(k))
 		if n != w.n || ok != w.ok {
 			t.Errorf("Int(%s) = %d, %v; want %d, %v", k, n, ok, w.n, w.ok)
 		}

@@ -12,7 +12,7 @@ func TypeName(v any) string {
 	switch v.(type) {
 	case nil:
 		return "null"
-	case map[string]any:
+	case *Object, map[string]any:
 		return "an object"
 	case []any:
 		return "an array"
