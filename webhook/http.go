@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"time"
 
-	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/go-logr/logr"
 	admissionv1 "k8s.io/api/admission/v1"
@@ -143,16 +142,13 @@ func (ep *Endpoint) readReview(w http.ResponseWriter, r *http.Request) (*admissi
 	if len(body) == 0 {
 		return nil, &badRequest{http.StatusBadRequest, "empty", "empty request body; send an AdmissionReview"}
 	}
-	// One pass over the body, which checks its syntax as it goes; the
-	// objects in it are kept as raw bytes for the rules, which read them
-	// once. Case-sensitive, as the API server decodes: "UID" is not "uid".
-	var review admissionv1.AdmissionReview
-	if err := jsonv2.Unmarshal(body, &review, reviewOptions...); err != nil {
+	review, err := decodeReview(body)
+	if err != nil {
 		var syntax *jsontext.SyntacticError
 		if errors.As(err, &syntax) || !jsontext.Value(body).IsValid(reviewOptions...) {
 			return nil, &badRequest{http.StatusBadRequest, "not_json", "request body is not valid JSON"}
 		}
-		return nil, &badRequest{http.StatusBadRequest, "not_review", "request body is not an AdmissionReview: " + oneLine(err.Error())}
+		return nil, &badRequest{http.StatusBadRequest, "not_review", "request body is not an AdmissionReview: " + oneLine(notReview(err))}
 	}
 	if review.Kind != "AdmissionReview" {
 		return nil, &badRequest{http.StatusBadRequest, "not_review", fmt.Sprintf("request body is not an AdmissionReview (kind %q)", review.Kind)}
@@ -167,15 +163,7 @@ func (ep *Endpoint) readReview(w http.ResponseWriter, r *http.Request) (*admissi
 		return nil, &badRequest{http.StatusBadRequest, "no_uid", "AdmissionReview request has no uid"}
 	}
 	review.Response = nil
-	return &review, nil
-}
-
-// reviewOptions keep the leniency of encoding/json, which the API server
-// reads objects with: the last of duplicate names wins, and invalid UTF-8
-// reads as U+FFFD.
-var reviewOptions = []jsonv2.Options{
-	jsontext.AllowDuplicateNames(true),
-	jsontext.AllowInvalidUTF8(true),
+	return review, nil
 }
 
 // oneLine keeps a decoder's message to the single line a reason promises.

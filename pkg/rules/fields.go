@@ -44,11 +44,12 @@ var (
 	preferenceFields = vmspec.Fields{"preference": {"name": vmspec.Whole}}
 )
 
-// objectSchemas say what to decode of each kind's object, by kind.
-var objectSchemas = func() map[string]*vmspec.Schema {
-	out := map[string]*vmspec.Schema{}
+// objectSchema says what to decode of an object of any of the kinds: their
+// paths differ (spec.domain, spec.template.spec.domain, ...), so one
+// schema serves them all.
+var objectSchema = func() *vmspec.Schema {
+	root := vmspec.Fields{}
 	for _, shape := range vmspec.Shapes() {
-		root := vmspec.Fields{}
 		for _, md := range shape.Metadata {
 			at(root, md, metadataFields)
 		}
@@ -56,9 +57,8 @@ var objectSchemas = func() map[string]*vmspec.Schema {
 			at(root, shape.VM, preferenceFields)
 		}
 		at(root, shape.Spec, specFields)
-		out[shape.Kind] = vmspec.Compile(root)
 	}
-	return out
+	return vmspec.Compile(root)
 }()
 
 // at merges fields into root at the object the keys lead to.

@@ -109,7 +109,7 @@ func mutate(cfg config.Config, req Request, decode decodeFunc) Result {
 	if !ok || req.Operation != Create {
 		return Result{}
 	}
-	root, ferr := decodeObject(req.Object, shape, decode)
+	root, ferr := decodeObject(req.Object, decode)
 	if ferr != nil {
 		return malformed(ferr)
 	}
@@ -141,7 +141,7 @@ func validate(cfg config.Config, req Request, decode decodeFunc) Result {
 	if !ok || (req.Operation != Create && req.Operation != Update) {
 		return Result{}
 	}
-	root, ferr := decodeObject(req.Object, shape, decode)
+	root, ferr := decodeObject(req.Object, decode)
 	if ferr != nil {
 		res := malformed(ferr)
 		if cfg.Enforcement == config.Warn {
@@ -190,11 +190,11 @@ func validate(cfg config.Config, req Request, decode decodeFunc) Result {
 // request without an object and one with "object": null both arrive as no
 // bytes (the admission request's raw extension drops a null): that is a
 // missing object, not broken JSON.
-func decodeObject(raw []byte, shape vmspec.Shape, decode decodeFunc) (*vmspec.Object, *field.Error) {
+func decodeObject(raw []byte, decode decodeFunc) (*vmspec.Object, *field.Error) {
 	if t := bytes.TrimSpace(raw); len(t) == 0 || bytes.Equal(t, []byte("null")) {
 		return nil, field.Required(field.NewPath("object"), "the request carries no object")
 	}
-	root, err := decode(raw, objectSchemas[shape.Kind])
+	root, err := decode(raw, objectSchema)
 	if err != nil {
 		return nil, field.Invalid(field.NewPath("object"), field.OmitValueType{}, err.Error())
 	}

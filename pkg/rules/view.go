@@ -195,7 +195,7 @@ func readVol(raw any, i int, path func() *field.Path, rd *reader) (volView, bool
 // readOldSpec reads the stored object of an UPDATE leniently: it was
 // admitted before, and its flaws are not this request's to report.
 func readOldSpec(data []byte, shape vmspec.Shape, decode decodeFunc) *specView {
-	root, err := decode(data, objectSchemas[shape.Kind])
+	root, err := decode(data, objectSchema)
 	if err != nil {
 		return &specView{}
 	}

@@ -56,13 +56,8 @@ func Compile(want Fields) *Schema {
 // reader is the standard library's JSON v2 tokenizer (jsontext); a
 // differential fuzz test holds Decode to encoding/json (vmspectest).
 func Decode(data []byte, want *Schema) (*Object, error) {
-	r := readers.Get().(*reader)
-	defer func() {
-		r.d.Reset(empty)
-		clear(r.members)
-		clear(r.values)
-		readers.Put(r)
-	}()
+	r := getReader()
+	defer r.put()
 	r.d.Reset(bytes.NewBuffer(data), decodeOptions...)
 
 	var root *Object
@@ -103,6 +98,17 @@ type reader struct {
 
 // Readers keep their tokenizer's buffers and their stacks between uses.
 var readers = sync.Pool{New: func() any { return &reader{d: jsontext.NewDecoder(empty)} }}
+
+func getReader() *reader { return readers.Get().(*reader) }
+
+// put returns r to the pool holding no request's data.
+func (r *reader) put() {
+	r.d.Reset(empty)
+	clear(r.members[:cap(r.members)])
+	clear(r.values[:cap(r.values)])
+	r.members, r.values = r.members[:0], r.values[:0]
+	readers.Put(r)
+}
 
 // empty is what a pooled reader's tokenizer reads, so that it holds no
 // request's bytes.
