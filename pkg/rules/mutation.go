@@ -77,8 +77,8 @@ func tree(v any) any {
 	switch t := v.(type) {
 	case map[string]any:
 		o := vmspec.NewObject()
-		for _, k := range sortedKeys(t) {
-			o.Set(k, tree(t[k]))
+		for k, e := range t {
+			o.Set(k, tree(e))
 		}
 		return o
 	case []any:

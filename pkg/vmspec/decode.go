@@ -101,13 +101,17 @@ var readers = sync.Pool{New: func() any { return &reader{d: jsontext.NewDecoder(
 
 func getReader() *reader { return readers.Get().(*reader) }
 
-// put returns r to the pool holding no request's data.
+// put returns r to the pool: its stacks are empty and cleared (see pop),
+// so it holds no request's data.
 func (r *reader) put() {
 	r.d.Reset(empty)
-	clear(r.members[:cap(r.members)])
-	clear(r.values[:cap(r.values)])
-	r.members, r.values = r.members[:0], r.values[:0]
 	readers.Put(r)
+}
+
+// pop takes a stack back to length n, clearing what it held above.
+func pop[T any](stack []T, n int) []T {
+	clear(stack[n:])
+	return stack[:n]
 }
 
 // empty is what a pooled reader's tokenizer reads, so that it holds no
@@ -119,7 +123,7 @@ func (r *reader) object(want *Schema) (*Object, error) {
 		return nil, err
 	}
 	base := len(r.members)
-	defer func() { r.members = r.members[:base] }()
+	defer func() { r.members = pop(r.members, base) }()
 	for r.d.PeekKind() != '}' {
 		name, err := r.d.ReadValue()
 		if err != nil {
@@ -163,7 +167,7 @@ func (r *reader) value(want *Schema) (any, error) {
 			return nil, err
 		}
 		base := len(r.values)
-		defer func() { r.values = r.values[:base] }()
+		defer func() { r.values = pop(r.values, base) }()
 		for r.d.PeekKind() != ']' {
 			v, err := r.value(want)
 			if err != nil {
