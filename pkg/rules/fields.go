@@ -6,8 +6,8 @@ import "github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec"
 // the rest unbuilt (vmspec.Decode), so a request costs what the rules read,
 // not what the object holds: userData, disks' sources, resources and the
 // like are never built. A rule that reads a member not named here sees it
-// absent; the differential fuzz test (FuzzPrunedEqualsWhole), which runs the
-// rules over whole and pruned objects, finds such a rule.
+// absent: the differential fuzz test FuzzPrunedEqualsWhole, which runs the
+// rules over whole and pruned objects, is there to catch such a rule.
 var (
 	specFields = vmspec.Fields{
 		"domain": {"devices": {

@@ -45,8 +45,8 @@ func readObject(root *vmspec.Object, shape vmspec.Shape, rd *reader) *object {
 	o := &object{
 		root:     root,
 		shape:    shape,
-		specPtr:  vmspec.PointerTo(shape.Spec...),
-		specPath: vmspec.FieldPath(shape.Spec...),
+		specPtr:  specPointers[shape.Kind],
+		specPath: specPaths[shape.Kind],
 	}
 	o.spec = walk(root, shape.Spec, rd)
 	for i, keys := range shape.Metadata {
@@ -76,6 +76,17 @@ func readObject(root *vmspec.Object, shape vmspec.Shape, rd *reader) *object {
 	}
 	return o
 }
+
+// The JSON pointer and field path to each kind's VM spec, made once (a
+// field.Path is never changed, only extended into new ones).
+var specPointers, specPaths = func() (map[string]vmspec.Pointer, map[string]*field.Path) {
+	ptrs, paths := map[string]vmspec.Pointer{}, map[string]*field.Path{}
+	for _, shape := range vmspec.Shapes() {
+		ptrs[shape.Kind] = vmspec.PointerTo(shape.Spec...)
+		paths[shape.Kind] = vmspec.FieldPath(shape.Spec...)
+	}
+	return ptrs, paths
+}()
 
 // walk follows keys from root; nil if a step is absent or not an object.
 func walk(root *vmspec.Object, keys []string, rd *reader) *vmspec.Object {

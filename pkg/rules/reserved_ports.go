@@ -17,7 +17,6 @@ func reservedPorts(v *validation) {
 	if len(v.cfg.ReservedPorts) == 0 {
 		return
 	}
-	alternatives := portList(v.cfg.ReservedPorts)
 	for _, iv := range v.spec.ifaces {
 		if !v.masquerade(iv) {
 			continue
@@ -34,7 +33,7 @@ func reservedPorts(v *validation) {
 			}
 			v.deny(field.Forbidden(path, fmt.Sprintf(
 				"port %d is reserved by libvirt, which drops other incoming traffic to it; use a port other than %s",
-				p.port, alternatives)),
+				p.port, portList(v.cfg.ReservedPorts))),
 				fmt.Sprintf("port %d is reserved by libvirt; use another port", p.port))
 		}
 		for _, r := range iv.ranges {
@@ -51,7 +50,7 @@ func reservedPorts(v *validation) {
 				}
 				v.deny(field.Forbidden(path, fmt.Sprintf(
 					"the range %d-%d covers reserved port %d, and libvirt drops other incoming traffic to it; use ports other than %s",
-					r.start, r.end, port, alternatives)),
+					r.start, r.end, port, portList(v.cfg.ReservedPorts))),
 					fmt.Sprintf("range %d-%d covers port %d, reserved by libvirt", r.start, r.end, port))
 			}
 		}

@@ -12,51 +12,18 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 )
 
-// Fields names the members of a JSON object to keep, each with the Fields
-// of its own value; a nil Fields keeps a value whole. The Fields of a
-// member apply to every element when its value is an array. Scalars are
-// kept as they are, so a value of the wrong type stays visible.
-type Fields map[string]Fields
-
-// Whole keeps a value whole, e.g. labels: Fields{"labels": Whole}.
-var Whole Fields
-
-// Schema is Fields made ready for Decode, once: see Compile.
-type Schema struct {
-	members map[string]member
-}
-
-type member struct {
-	// name is the member's name, kept once here rather than allocated for
-	// every object decoded.
-	name   string
-	schema *Schema // nil keeps the value whole
-}
-
-// Compile makes want ready for Decode. A nil Fields gives a nil Schema,
-// which keeps everything.
-func Compile(want Fields) *Schema {
-	if want == nil {
-		return nil
-	}
-	s := &Schema{members: make(map[string]member, len(want))}
-	for name, f := range want {
-		s.members[name] = member{name: name, schema: Compile(f)}
-	}
-	return s
-}
-
 // Decode reads one JSON object in a single pass, keeping only the members
-// want names (a nil want keeps all): the others are checked for syntax and skipped without being
-// built, so what a call allocates follows what its caller reads, not the
-// object's size. The values are those encoding/json builds into an any
-// with UseNumber ([]any, string, json.Number, bool, nil), but objects as
-// *Object rather than map[string]any; with encoding/json's leniency: the last of duplicate names wins, and invalid UTF-8
+// want names (a nil want keeps all): the others are checked for syntax and
+// skipped without being built, so what a call allocates follows what its
+// caller reads, not the object's size. The values are those encoding/json
+// builds into an any with UseNumber ([]any, string, json.Number, bool,
+// nil), objects aside: *Object rather than map[string]any. The leniency is
+// encoding/json's too: the last of duplicate names wins, and invalid UTF-8
 // reads as U+FFFD. Anything but a single JSON object is an error. The
-// reader is the standard library's JSON v2 tokenizer (jsontext); a
-// differential fuzz test holds Decode to encoding/json (vmspectest).
+// reader is JSON v2's tokenizer (jsontext); a differential fuzz test holds
+// Decode to encoding/json (vmspectest).
 func Decode(data []byte, want *Schema) (*Object, error) {
-	r := getReader()
+	r := readers.Get().(*reader)
 	defer r.put()
 	r.d.Reset(bytes.NewBuffer(data), decodeOptions...)
 
@@ -94,18 +61,49 @@ type reader struct {
 	d       *jsontext.Decoder
 	members []Member
 	values  []any
+	// objects and slab hand out this call's objects and their members a
+	// chunk at a time, rather than two allocations an object. They belong
+	// to the objects returned, never to the next call.
+	objects []Object
+	slab    []Member
 }
 
 // Readers keep their tokenizer's buffers and their stacks between uses.
 var readers = sync.Pool{New: func() any { return &reader{d: jsontext.NewDecoder(empty)} }}
 
-func getReader() *reader { return readers.Get().(*reader) }
-
 // put returns r to the pool: its stacks are empty and cleared (see pop),
 // so it holds no request's data.
 func (r *reader) put() {
 	r.d.Reset(empty)
+	r.objects, r.slab = nil, nil
 	readers.Put(r)
+}
+
+// chunk is how many objects, or members, a slab allocation holds.
+const chunk = 16
+
+// newObject returns an object holding a copy of members.
+func (r *reader) newObject(members []Member) *Object {
+	if len(r.objects) == 0 {
+		r.objects = make([]Object, chunk)
+	}
+	o := &r.objects[0]
+	r.objects = r.objects[1:]
+	n := len(members)
+	if n == 0 {
+		return o
+	}
+	if n > len(r.slab) {
+		if n > chunk/2 {
+			o.members = append([]Member(nil), members...)
+			return o
+		}
+		r.slab = make([]Member, chunk)
+	}
+	o.members = r.slab[:n:n] // capped: a member added later reallocates
+	r.slab = r.slab[n:]
+	copy(o.members, members)
+	return o
 }
 
 // pop takes a stack back to length n, clearing what it held above.
@@ -145,12 +143,8 @@ func (r *reader) object(want *Schema) (*Object, error) {
 	if _, err := r.d.ReadToken(); err != nil { // }
 		return nil, err
 	}
-	o := &Object{}
-	if n := len(r.members) - base; n > 0 {
-		o.members = make([]Member, n)
-		copy(o.members, r.members[base:])
-		o.dedupe()
-	}
+	o := r.newObject(r.members[base:])
+	o.dedupe()
 	return o, nil
 }
 
@@ -203,34 +197,6 @@ func (r *reader) value(want *Schema) (any, error) {
 	// null, or the error at this point of the input.
 	_, err := r.d.ReadToken()
 	return nil, err
-}
-
-// lookup says whether the object member named by the raw JSON string name
-// is kept, under which key, and with which Schema.
-func lookup(name jsontext.Value, want *Schema) (key string, child *Schema, keep bool) {
-	raw := name[1 : len(name)-1]
-	if !plain(raw) {
-		// Escapes or non-ASCII; invalid UTF-8 comes back as U+FFFD.
-		unquoted, _ := jsontext.AppendUnquote(nil, name)
-		raw = unquoted
-	}
-	if want == nil {
-		return string(raw), nil, true
-	}
-	// Looked up without converting raw to a string first: no allocation
-	// for the names that are skipped, nor for those kept.
-	m, keep := want.members[string(raw)]
-	return m.name, m.schema, keep
-}
-
-// plain says whether a name's raw bytes are its value: ASCII, no escapes.
-func plain(raw []byte) bool {
-	for _, c := range raw {
-		if c == '\\' || c >= 0x80 {
-			return false
-		}
-	}
-	return true
 }
 
 // kindName names the type of a JSON value of the kind a decoder peeked.
