@@ -23,7 +23,7 @@ func whole(data []byte, _ *vmspec.Schema) (*vmspec.Object, error) {
 	if err != nil {
 		return nil, err
 	}
-	return vmspectest.FromMaps(m).(*vmspec.Object), nil
+	return vmspec.FromMaps(m).(*vmspec.Object), nil
 }
 
 // addDifferentialSeeds adds the fixtures, the examples, and the hostile

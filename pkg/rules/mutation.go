@@ -10,7 +10,8 @@ import (
 // mutation is one Mutate call's state. Rules change the decoded object as
 // they patch it, so that each rule sees the object as patched so far and
 // the operations apply in order. An operation's value is the map a rule
-// built; the object gets its own copy (see tree).
+// built; the object gets its own copy (vmspec.FromMaps), so that later
+// changes to the object never reach into an operation already made.
 type mutation struct {
 	cfg      config.Config
 	obj      *object
@@ -21,13 +22,13 @@ type mutation struct {
 
 // set adds (or replaces a null at) parent's member key.
 func (m *mutation) set(parent *vmspec.Object, parentPtr vmspec.Pointer, key string, value any) {
-	parent.Set(key, tree(value))
+	parent.Set(key, vmspec.FromMaps(value))
 	m.ops = append(m.ops, jsonpatch.Operation{Operation: "add", Path: parentPtr.Key(key).String(), Value: value})
 }
 
 // replace replaces parent's member key, which is present.
 func (m *mutation) replace(parent *vmspec.Object, parentPtr vmspec.Pointer, key string, value any) {
-	parent.Set(key, tree(value))
+	parent.Set(key, vmspec.FromMaps(value))
 	m.ops = append(m.ops, jsonpatch.Operation{Operation: "replace", Path: parentPtr.Key(key).String(), Value: value})
 }
 
@@ -40,7 +41,7 @@ func (m *mutation) push(parent *vmspec.Object, parentPtr vmspec.Pointer, key str
 		m.set(parent, parentPtr, key, []any{value})
 		return
 	}
-	parent.Set(key, append(list, tree(value)))
+	parent.Set(key, append(list, vmspec.FromMaps(value)))
 	m.ops = append(m.ops, jsonpatch.Operation{Operation: "add", Path: parentPtr.Key(key).Index(len(list)).String(), Value: value})
 }
 
@@ -68,27 +69,6 @@ func (m *mutation) pushDevice(domain, devices *vmspec.Object, list string, value
 		return
 	}
 	m.set(domain, domainPtr, "devices", map[string]any{list: []any{value}})
-}
-
-// tree copies a value a rule built (maps, arrays, strings) into the form
-// of the decoded object, for the object to hold: later changes to the
-// object then never reach into an operation already made.
-func tree(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		o := vmspec.NewObject()
-		for k, e := range t {
-			o.Set(k, tree(e))
-		}
-		return o
-	case []any:
-		c := make([]any, len(t))
-		for i, e := range t {
-			c[i] = tree(e)
-		}
-		return c
-	}
-	return v
 }
 
 // emptyOrAbsent is true for a missing, null or empty array.

@@ -2,7 +2,6 @@ package rules
 
 import (
 	"encoding/json"
-	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -137,17 +136,6 @@ func (r *reader) stringMap(v any, path func() *field.Path) map[string]string {
 		}
 	}
 	return out
-}
-
-// sortedKeys returns a map's keys in order, so that findings come out
-// deterministically.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // fit shapes a warning under 120 characters naming the field: the full path

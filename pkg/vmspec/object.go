@@ -26,6 +26,28 @@ func NewObject(members ...Member) *Object {
 	return o
 }
 
+// FromMaps copies a value made of maps, arrays and scalars (as
+// encoding/json or a rule builds one) into the decoded form, every
+// map[string]any an *Object. Arrays are copied too: the copy shares nothing
+// that can change with v.
+func FromMaps(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		o := &Object{members: make([]Member, 0, len(t))}
+		for k, e := range t {
+			o.members = append(o.members, Member{k, FromMaps(e)})
+		}
+		return o
+	case []any:
+		c := make([]any, len(t))
+		for i, e := range t {
+			c[i] = FromMaps(e)
+		}
+		return c
+	}
+	return v
+}
+
 // Get returns the value of the member name, nil when there is none (as for
 // JSON null). A nil Object has no members.
 func (o *Object) Get(name string) any {

@@ -87,18 +87,25 @@ func serve(t *testing.T, rule webhook.RuleFunc) (string, *x509.CertPool) {
 	return srv.URL, pool
 }
 
+// fixturePatches writes every fixture's object and vmnet-webhook's patch
+// for it, and loads them as the floor does.
+func fixturePatches(t *testing.T) ([]loadgen.Fixture, map[string][]byte, patchTable) {
+	t.Helper()
+	fs := fixtures(t)
+	specs, patches := writePatchFor(t, dualStack(), fs)
+	table, err := loadPatchTable(specs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fs, patches, table
+}
+
 // Over HTTPS, through the webhook package's endpoint and checked by the
 // load generator as vmnet-bench checks it: every fixture gets its patch,
 // byte for byte, and no warnings; an object that is not one of them (one
 // byte changed, or another VM) gets no patch.
 func TestPatchForAnswersTheMatchingObjectOnly(t *testing.T) {
-	cfg := dualStack()
-	fs := fixtures(t)
-	specs, patches := writePatchFor(t, cfg, fs)
-	table, err := loadPatchTable(specs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fs, patches, table := fixturePatches(t)
 	url, pool := serve(t, floorMutate(table, nil))
 
 	var cases []*loadgen.Case
@@ -134,13 +141,7 @@ func TestPatchForAnswersTheMatchingObjectOnly(t *testing.T) {
 
 // The floor's patch is the one vmnet-webhook's /mutate sends, byte for byte.
 func TestPatchForSendsVmnetWebhooksBytes(t *testing.T) {
-	cfg := dualStack()
-	fs := fixtures(t)
-	specs, _ := writePatchFor(t, cfg, fs)
-	table, err := loadPatchTable(specs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fs, _, table := fixturePatches(t)
 	floorURL, floorCA := serve(t, floorMutate(table, nil))
 	vmnetURL, vmnetCA := serve(t, rules.Mutate)
 	for _, f := range fs {

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec"
 )
@@ -72,31 +71,6 @@ func ToMaps(v any) any {
 		out := make([]any, len(t))
 		for i, e := range t {
 			out[i] = ToMaps(e)
-		}
-		return out
-	}
-	return v
-}
-
-// FromMaps turns the maps of a value encoding/json decoded into
-// *vmspec.Object, members sorted by name.
-func FromMaps(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		keys := make([]string, 0, len(t))
-		for k := range t {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		members := make([]vmspec.Member, len(keys))
-		for i, k := range keys {
-			members[i] = vmspec.Member{Name: k, Value: FromMaps(t[k])}
-		}
-		return vmspec.NewObject(members...)
-	case []any:
-		out := make([]any, len(t))
-		for i, e := range t {
-			out[i] = FromMaps(e)
 		}
 		return out
 	}
