@@ -16,16 +16,6 @@ type Member struct {
 	Value any
 }
 
-// NewObject makes an object of the members given; a later member replaces
-// an earlier one of the same name.
-func NewObject(members ...Member) *Object {
-	o := &Object{}
-	for _, m := range members {
-		o.Set(m.Name, m.Value)
-	}
-	return o
-}
-
 // FromMaps copies a value made of maps, arrays and scalars (as
 // encoding/json or a rule builds one) into the decoded form, every
 // map[string]any an *Object. Arrays are copied too: the copy shares nothing

@@ -193,17 +193,23 @@ func mutatePatch(t *testing.T, url string, ca *x509.CertPool, object []byte) []b
 	return review.Response.Patch
 }
 
-// In process: the table matches exact bytes only, and hands what it does
-// not match to --patch's rule.
-func TestPatchForLookup(t *testing.T) {
+// fileWriter writes files into a test's temporary directory, returning
+// their paths.
+func fileWriter(t *testing.T) func(name, text string) string {
 	dir := t.TempDir()
-	write := func(name, text string) string {
+	return func(name, text string) string {
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		return p
 	}
+}
+
+// In process: the table matches exact bytes only, and hands what it does
+// not match to --patch's rule.
+func TestPatchForLookup(t *testing.T) {
+	write := fileWriter(t)
 	obj := write("a.json", `{"metadata":{"name":"a"}}`+"\n")
 	patch := write("p.json", `[{"op":"add","path":"/spec","value":{"b":1,"a":"\u003cx\u003e"}},{"op":"remove","path":"/status"}]`)
 	table, err := loadPatchTable([]string{obj + "=" + patch})
@@ -237,19 +243,12 @@ func TestPatchForLookup(t *testing.T) {
 }
 
 func TestPatchForRefusesBadValues(t *testing.T) {
-	dir := t.TempDir()
-	write := func(name, text string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := fileWriter(t)
 	obj := write("a.json", `{"a":1}`)
 	good := write("good.json", `[{"op":"add","path":"/b","value":2}]`)
 	for name, specs := range map[string][]string{
 		"no =":              {obj},
-		"no object file":    {filepath.Join(dir, "missing.json") + "=" + good},
+		"no object file":    {filepath.Join(filepath.Dir(obj), "missing.json") + "=" + good},
 		"object not JSON":   {write("bad.json", `{"a":`) + "=" + good},
 		"empty patch":       {obj + "=" + write("empty.json", `[]`)},
 		"not a patch":       {obj + "=" + write("object.json", `{"op":"add"}`)},
