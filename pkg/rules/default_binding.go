@@ -17,7 +17,7 @@ func defaultBinding(m *mutation) {
 	domain, _ := m.obj.spec.Get("domain").(*vmspec.Object)
 	devices, _ := domain.Get("devices").(*vmspec.Object)
 	ifaces, _ := devices.Get("interfaces").([]any)
-	ifacesPtr := m.obj.specPtr.Key("domain").Key("devices").Key("interfaces")
+	ifacesPtr := m.obj.ptrs.interfaces
 	for i, raw := range ifaces {
 		iface, ok := raw.(*vmspec.Object)
 		if !ok || iface.Get("name") != podName || bindingOf(iface) != "" {

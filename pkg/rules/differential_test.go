@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/yaml"
 
@@ -44,6 +45,9 @@ func addDifferentialSeeds(f *testing.F) {
 	if len(examples) == 0 || len(hostile) == 0 {
 		f.Fatal("no examples or no hostile corpus")
 	}
+	for _, c := range quickReadCases {
+		f.Add([]byte(c))
+	}
 	for _, file := range hostile {
 		body, err := os.ReadFile(file)
 		if err != nil {
@@ -78,11 +82,105 @@ func FuzzPrunedEqualsWhole(f *testing.F) {
 				req := Request{Kind: k, Operation: op, Object: data, OldObject: data, UID: testUID}
 				for _, cfg := range []config.Config{defaults(), warn} {
 					assertSameResult(t, "Mutate", mutate(cfg, req, vmspec.Decode), mutate(cfg, req, whole), valid)
-					assertSameResult(t, "Validate", validate(cfg, req, vmspec.Decode), validate(cfg, req, whole), valid)
+					assertSameResult(t, "Validate", validate(cfg, req, vmspec.Decode, true), validate(cfg, req, whole, false), valid)
 				}
 			}
+			assertQuickReadEqualsTree(t, data, k)
 		}
 	})
+}
+
+// assertQuickReadEqualsTree: where quickRead takes an object, the tree's
+// readers, over encoding/json's whole decode, find nothing wrong with it
+// and read the same.
+func assertQuickReadEqualsTree(t *testing.T, data []byte, k schema.GroupVersionKind) {
+	t.Helper()
+	shape, _ := vmspec.ShapeOf(k.GroupKind())
+	qo, qs, ok := quickRead(data, shape)
+	if !ok {
+		return
+	}
+	root, err := whole(data, nil)
+	if err != nil {
+		t.Fatalf("quickRead took what encoding/json refuses: %v", err)
+	}
+	rd := &reader{}
+	to := readObject(root, shape, rd)
+	ts := readSpec(to, rd)
+	if len(rd.findings) > 0 {
+		t.Fatalf("quickRead took an object the tree finds wrong: %v", rd.findings[0].err)
+	}
+	to.root, to.spec = nil, nil // what quickRead does not build
+	if !reflect.DeepEqual(qo, to) {
+		t.Fatalf("object differs\nquick: %+v\ntree:  %+v", qo, to)
+	}
+	if q, w := normalView(qs), normalView(ts); !reflect.DeepEqual(q, w) {
+		t.Fatalf("spec view differs\nquick: %+v\ntree:  %+v", q, w)
+	}
+}
+
+// normalView is v with its empty lists nil, which the rules do not tell
+// apart.
+func normalView(v *specView) specView {
+	c := *v
+	c.ifaces, c.nets, c.vols = nilIfEmpty(c.ifaces), nilIfEmpty(c.nets), nilIfEmpty(c.vols)
+	for i := range c.ifaces {
+		c.ifaces[i].ports, c.ifaces[i].ranges = nilIfEmpty(c.ifaces[i].ports), nilIfEmpty(c.ifaces[i].ranges)
+	}
+	for i := range c.vols {
+		c.vols[i].cloudInits = nilIfEmpty(c.vols[i].cloudInits)
+		for j := range c.vols[i].cloudInits {
+			c.vols[i].cloudInits[j].sources = nilIfEmpty(c.vols[i].cloudInits[j].sources)
+		}
+	}
+	return c
+}
+
+func nilIfEmpty[T any](s []T) []T {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
+}
+
+// TestQuickReadTakesCleanObjects: quickRead takes the fixtures and the
+// examples that the tree reads without a finding, so that the path the
+// server takes is the one FuzzPrunedEqualsWhole holds to the tree; and it
+// leaves the ones with a finding to the tree.
+func TestQuickReadTakesCleanObjects(t *testing.T) {
+	files, _ := filepath.Glob("../../examples/*.yaml")
+	fixtures, _ := filepath.Glob("testdata/*.yaml")
+	taken := 0
+	for _, file := range append(files, fixtures...) {
+		y, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := yaml.YAMLToJSON(y)
+		if err != nil {
+			continue // not an object
+		}
+		for _, k := range fuzzKinds {
+			shape, _ := vmspec.ShapeOf(k.GroupKind())
+			root, err := whole(data, nil)
+			if err != nil {
+				continue
+			}
+			rd := &reader{}
+			readSpec(readObject(root, shape, rd), rd)
+			_, _, ok := quickRead(data, shape)
+			if ok != (len(rd.findings) == 0) {
+				t.Errorf("%s as %s: quickRead took it: %v, the tree's findings: %d", file, k.Kind, ok, len(rd.findings))
+			}
+			if ok {
+				taken++
+			}
+			assertQuickReadEqualsTree(t, data, k)
+		}
+	}
+	if taken == 0 {
+		t.Fatal("quickRead took nothing")
+	}
 }
 
 func assertSameResult(t *testing.T, what string, got, want Result, sameWording bool) {

@@ -26,13 +26,22 @@ const guestNetworkMarker = "# vmnet-webhook: pod network, IPv6 by static address
 func guestNetworkConfig(name string, mac net.HardwareAddr, p netip.Prefix) string {
 	gw := p.Masked().Addr().Next()
 	var b strings.Builder
+	b.Grow(len(guestNetworkMarker) + 2*len(name) + 192) // one allocation
+	var scratch [64]byte
 	b.WriteString(guestNetworkMarker)
-	b.WriteString("version: 2\nethernets:\n  " + name + ":\n")
-	b.WriteString("    match:\n      macaddress: \"" + mac.String() + "\"\n")
-	b.WriteString("    set-name: " + name + "\n")
-	b.WriteString("    dhcp4: true\n")
-	b.WriteString("    addresses: [" + gw.Next().String() + "/" + strconv.Itoa(p.Bits()) + "]\n")
-	b.WriteString("    gateway6: " + gw.String() + "\n")
+	b.WriteString("version: 2\nethernets:\n  ")
+	b.WriteString(name)
+	b.WriteString(":\n    match:\n      macaddress: \"")
+	b.WriteString(mac.String())
+	b.WriteString("\"\n    set-name: ")
+	b.WriteString(name)
+	b.WriteString("\n    dhcp4: true\n    addresses: [")
+	b.Write(gw.Next().AppendTo(scratch[:0]))
+	b.WriteByte('/')
+	b.Write(strconv.AppendInt(scratch[:0], int64(p.Bits()), 10))
+	b.WriteString("]\n    gateway6: ")
+	b.Write(gw.AppendTo(scratch[:0]))
+	b.WriteString("\n")
 	return b.String()
 }
 

@@ -63,13 +63,13 @@ func ipv6CloudInit(m *mutation) {
 	canInject := o.bootsGuest()
 	addIdentity := func() {
 		if !iv.hasMAC {
-			ifacePtr := o.specPtr.Key("domain").Key("devices").Key("interfaces").Index(iv.idx)
+			ifacePtr := o.ptrs.interfaces.Index(iv.idx)
 			iface := spec.Get("domain").(*vmspec.Object).Get("devices").(*vmspec.Object).Get("interfaces").([]any)[iv.idx].(*vmspec.Object)
 			m.set(iface, ifacePtr, "macAddress", mac.String())
 		}
 		if addCIDR {
 			pod := spec.Get("networks").([]any)[nv.idx].(*vmspec.Object).Get("pod").(*vmspec.Object)
-			m.set(pod, o.specPtr.Key("networks").Index(nv.idx).Key("pod"), "vmIPv6NetworkCIDR", prefix.String())
+			m.set(pod, o.ptrs.networks.Index(nv.idx).Key("pod"), "vmIPv6NetworkCIDR", prefix.String())
 		}
 	}
 	if spec.Get("volumes") != nil {
@@ -100,7 +100,7 @@ func ipv6CloudInit(m *mutation) {
 			if !ok {
 				return
 			}
-			ncPtr := o.specPtr.Key("volumes").Index(i).Key("cloudInitNoCloud")
+			ncPtr := o.ptrs.volumes.Index(i).Key("cloudInitNoCloud")
 			if !canInject {
 				return
 			}

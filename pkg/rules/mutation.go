@@ -18,17 +18,24 @@ type mutation struct {
 	uid      string
 	ops      []jsonpatch.Operation
 	warnings []string
+	// last is set while the last rule runs: no rule reads the object after
+	// it, so its changes go into the patch only.
+	last bool
 }
 
 // set adds (or replaces a null at) parent's member key.
 func (m *mutation) set(parent *vmspec.Object, parentPtr vmspec.Pointer, key string, value any) {
-	parent.Set(key, vmspec.FromMaps(value))
+	if !m.last {
+		parent.Set(key, vmspec.FromMaps(value))
+	}
 	m.ops = append(m.ops, jsonpatch.Operation{Operation: "add", Path: parentPtr.Key(key).String(), Value: value})
 }
 
 // replace replaces parent's member key, which is present.
 func (m *mutation) replace(parent *vmspec.Object, parentPtr vmspec.Pointer, key string, value any) {
-	parent.Set(key, vmspec.FromMaps(value))
+	if !m.last {
+		parent.Set(key, vmspec.FromMaps(value))
+	}
 	m.ops = append(m.ops, jsonpatch.Operation{Operation: "replace", Path: parentPtr.Key(key).String(), Value: value})
 }
 
@@ -41,7 +48,9 @@ func (m *mutation) push(parent *vmspec.Object, parentPtr vmspec.Pointer, key str
 		m.set(parent, parentPtr, key, []any{value})
 		return
 	}
-	parent.Set(key, append(list, vmspec.FromMaps(value)))
+	if !m.last {
+		parent.Set(key, append(list, vmspec.FromMaps(value)))
+	}
 	m.ops = append(m.ops, jsonpatch.Operation{Operation: "add", Path: parentPtr.Key(key).Index(len(list)).String(), Value: value})
 }
 
@@ -63,12 +72,11 @@ func devicesOf(spec *vmspec.Object) (domain, devices *vmspec.Object, ok bool) {
 // pushDevice appends value to domain.devices[list], adding devices itself
 // when it is absent.
 func (m *mutation) pushDevice(domain, devices *vmspec.Object, list string, value any) {
-	domainPtr := m.obj.specPtr.Key("domain")
 	if devices != nil {
-		m.push(devices, domainPtr.Key("devices"), list, value)
+		m.push(devices, m.obj.ptrs.devices, list, value)
 		return
 	}
-	m.set(domain, domainPtr, "devices", map[string]any{list: []any{value}})
+	m.set(domain, m.obj.ptrs.domain, "devices", map[string]any{list: []any{value}})
 }
 
 // emptyOrAbsent is true for a missing, null or empty array.

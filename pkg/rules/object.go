@@ -21,9 +21,11 @@ type object struct {
 	spec     *vmspec.Object
 	specPtr  vmspec.Pointer
 	specPath *field.Path
-	// meta holds the labels and annotations of the object and its
-	// templates, for recognising the guest OS.
-	meta []map[string]string
+	// ptrs are the JSON pointers into the spec that mutation writes under.
+	ptrs *specPointers
+	// windowsMeta is set when a label or annotation of the object or its
+	// templates marks a Windows guest (marksWindows).
+	windowsMeta bool
 	// preference is the VM's spec.preference.name, if the kind has one.
 	preference      string
 	optedOut        bool
@@ -45,8 +47,9 @@ func readObject(root *vmspec.Object, shape vmspec.Shape, rd *reader) *object {
 	o := &object{
 		root:     root,
 		shape:    shape,
-		specPtr:  specPointers[shape.Kind],
+		specPtr:  pointersByKind[shape.Kind].spec,
 		specPath: specPaths[shape.Kind],
+		ptrs:     pointersByKind[shape.Kind],
 	}
 	o.spec = walk(root, shape.Spec, rd)
 	for i, keys := range shape.Metadata {
@@ -57,11 +60,16 @@ func readObject(root *vmspec.Object, shape vmspec.Shape, rd *reader) *object {
 		mdPath := func() *field.Path { return vmspec.FieldPath(keys...) }
 		labels := rd.stringMap(md.Get("labels"), func() *field.Path { return mdPath().Child("labels") })
 		annotations := rd.stringMap(md.Get("annotations"), func() *field.Path { return mdPath().Child("annotations") })
-		o.meta = append(o.meta, labels, annotations)
+		for _, set := range []*vmspec.Object{labels, annotations} {
+			for j := range set.Len() {
+				val, ok := set.At(j).Value.(string)
+				o.windowsMeta = o.windowsMeta || ok && marksWindows(set.At(j).Name, val)
+			}
+		}
 		if i == 0 {
 			o.namespace, _ = rd.str(md.Get("namespace"), func() *field.Path { return mdPath().Child("namespace") })
 			o.name, _ = rd.str(md.Get("name"), func() *field.Path { return mdPath().Child("name") })
-			o.optedOut = annotations[MutateAnnotation] == "false"
+			o.optedOut = annotations.Get(MutateAnnotation) == "false"
 			o.ownerKind = controllerOf(md, shape, rd)
 			o.controllerOwned = o.ownerKind != ""
 		}
@@ -77,12 +85,27 @@ func readObject(root *vmspec.Object, shape vmspec.Shape, rd *reader) *object {
 	return o
 }
 
-// The JSON pointer and field path to each kind's VM spec, made once (a
+// specPointers are the JSON pointers to a VM spec and to the members
+// mutation writes under, made once per kind rather than step by step for
+// each request.
+type specPointers struct {
+	spec, domain, devices, interfaces, networks, volumes vmspec.Pointer
+}
+
+// The JSON pointers and field path to each kind's VM spec, made once (a
 // field.Path is never changed, only extended into new ones).
-var specPointers, specPaths = func() (map[string]vmspec.Pointer, map[string]*field.Path) {
-	ptrs, paths := map[string]vmspec.Pointer{}, map[string]*field.Path{}
+var pointersByKind, specPaths = func() (map[string]*specPointers, map[string]*field.Path) {
+	ptrs, paths := map[string]*specPointers{}, map[string]*field.Path{}
 	for _, shape := range vmspec.Shapes() {
-		ptrs[shape.Kind] = vmspec.PointerTo(shape.Spec...)
+		spec := vmspec.PointerTo(shape.Spec...)
+		ptrs[shape.Kind] = &specPointers{
+			spec:       spec,
+			domain:     spec.Key("domain"),
+			devices:    spec.Key("domain").Key("devices"),
+			interfaces: spec.Key("domain").Key("devices").Key("interfaces"),
+			networks:   spec.Key("networks"),
+			volumes:    spec.Key("volumes"),
+		}
 		paths[shape.Kind] = vmspec.FieldPath(shape.Spec...)
 	}
 	return ptrs, paths
@@ -154,16 +177,17 @@ func controllerOf(md *vmspec.Object, shape vmspec.Shape, rd *reader) string {
 		controller, _ := rd.boolean(ref.Get("controller"), func() *field.Path { return refPath().Child("controller") })
 		apiVersion, _ := rd.str(ref.Get("apiVersion"), func() *field.Path { return refPath().Child("apiVersion") })
 		refKind, _ := rd.str(ref.Get("kind"), func() *field.Path { return refPath().Child("kind") })
-		if !controller {
-			continue
-		}
-		gv, err := schema.ParseGroupVersion(apiVersion)
-		if err != nil {
-			continue
-		}
-		if MadeFromTemplate(shape.Kind, schema.GroupKind{Group: gv.Group, Kind: refKind}) {
+		if controller && controlsFromTemplate(shape.Kind, apiVersion, refKind) {
 			owner = refKind
 		}
 	}
 	return owner
+}
+
+// controlsFromTemplate says whether a controller reference to apiVersion
+// and refKind makes an object of kind one made from a template (see
+// MadeFromTemplate).
+func controlsFromTemplate(kind, apiVersion, refKind string) bool {
+	gv, err := schema.ParseGroupVersion(apiVersion)
+	return err == nil && MadeFromTemplate(kind, schema.GroupKind{Group: gv.Group, Kind: refKind})
 }

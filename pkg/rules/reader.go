@@ -123,19 +123,24 @@ func (r *reader) boolean(v any, path func() *field.Path) (b, ok bool) {
 	return b, ok
 }
 
-// stringMap reads labels or annotations.
-func (r *reader) stringMap(v any, path func() *field.Path) map[string]string {
+// stringMap reads labels or annotations: an object whose values are all
+// strings. A value that is not one is reported, and skipped by whoever
+// reads the object (stringAt).
+func (r *reader) stringMap(v any, path func() *field.Path) *vmspec.Object {
 	m := r.object(v, path)
-	if m.Len() == 0 {
-		return nil
+	if r == nil {
+		return m
 	}
-	out := make(map[string]string, m.Len())
-	for _, mem := range m.Members() {
-		if s, ok := r.str(mem.Value, func() *field.Path { return path().Key(mem.Name) }); ok {
-			out[mem.Name] = s
+	for i := range m.Len() {
+		if _, ok := m.At(i).Value.(string); !ok {
+			// Reported in name order, as the API server would.
+			for _, mem := range m.Members() {
+				r.str(mem.Value, func() *field.Path { return path().Key(mem.Name) })
+			}
+			break
 		}
 	}
-	return out
+	return m
 }
 
 // fit shapes a warning under 120 characters naming the field: the full path

@@ -119,8 +119,9 @@ func mutate(cfg config.Config, req Request, decode decodeFunc) Result {
 	}
 	m := &mutation{cfg: cfg, obj: o, uid: req.UID}
 	var fired []string
-	for _, r := range mutators {
+	for i, r := range mutators {
 		ops, warns := len(m.ops), len(m.warnings)
+		m.last = i == len(mutators)-1
 		r.run(m)
 		if len(m.ops) > ops || len(m.warnings) > warns {
 			fired = append(fired, r.name)
@@ -133,31 +134,37 @@ func mutate(cfg config.Config, req Request, decode decodeFunc) Result {
 // object, as it stands after mutation. It is strict: every field it reads
 // that has the wrong type is an error at that field.
 func Validate(cfg config.Config, req Request) Result {
-	return validate(cfg, req, vmspec.Decode)
+	return validate(cfg, req, vmspec.Decode, true)
 }
 
-func validate(cfg config.Config, req Request, decode decodeFunc) Result {
+// validate reads the object with quickRead when quick is set and the
+// object is one it takes, else with decode and the tree's readers.
+func validate(cfg config.Config, req Request, decode decodeFunc, quick bool) Result {
 	shape, ok := vmspec.ShapeOf(req.Kind.GroupKind())
 	if !ok || (req.Operation != Create && req.Operation != Update) {
 		return Result{}
 	}
-	root, ferr := decodeObject(req.Object, decode)
-	if ferr != nil {
-		res := malformed(ferr)
-		if cfg.Enforcement == config.Warn {
-			res.Warnings = []string{fit("", res.Errors[0].Field, res.Errors[0].Detail)}
-			res.Errors = nil
-		}
-		return res
-	}
-	rd := &reader{}
-	v := &validation{cfg: cfg, decode: decode}
-	v.obj = readObject(root, shape, rd)
-	v.spec = readSpec(v.obj, rd)
+	v := &validation{cfg: cfg, decode: decode, quick: quick}
 	if req.Operation == Update {
 		v.oldRaw, v.hasOld = req.OldObject, true
 	}
-	v.findings = rd.findings
+	if o, s, ok := quickReadIf(quick, req.Object, shape); ok {
+		v.obj, v.spec = o, s
+	} else {
+		root, ferr := decodeObject(req.Object, decode)
+		if ferr != nil {
+			res := malformed(ferr)
+			if cfg.Enforcement == config.Warn {
+				res.Warnings = []string{fit("", res.Errors[0].Field, res.Errors[0].Detail)}
+				res.Errors = nil
+			}
+			return res
+		}
+		rd := &reader{}
+		v.obj = readObject(root, shape, rd)
+		v.spec = readSpec(v.obj, rd)
+		v.findings = rd.findings
+	}
 	var fired []string
 	if len(v.findings) > 0 {
 		fired = append(fired, RuleMalformed)

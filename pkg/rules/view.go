@@ -64,6 +64,10 @@ type volView struct {
 	cloudInits []cloudInitView
 }
 
+// cloudInitKeys are the volume sources that carry cloud-init, in the order
+// a volume's views list them.
+var cloudInitKeys = []string{"cloudInitNoCloud", "cloudInitConfigDrive"}
+
 // networkDataSources are the ways a cloud-init volume gives network data.
 var networkDataSources = []string{"networkData", "networkDataBase64", "networkDataSecretRef"}
 
@@ -169,7 +173,7 @@ func readVol(raw any, i int, path func() *field.Path, rd *reader) (volView, bool
 		return volView{}, false
 	}
 	vv := volView{idx: i}
-	for _, key := range []string{"cloudInitNoCloud", "cloudInitConfigDrive"} {
+	for _, key := range cloudInitKeys {
 		ciPath := func() *field.Path { return path().Child(key) }
 		ci := rd.object(m.Get(key), ciPath)
 		if ci == nil {
@@ -194,7 +198,10 @@ func readVol(raw any, i int, path func() *field.Path, rd *reader) (volView, bool
 
 // readOldSpec reads the stored object of an UPDATE leniently: it was
 // admitted before, and its flaws are not this request's to report.
-func readOldSpec(data []byte, shape vmspec.Shape, decode decodeFunc) *specView {
+func readOldSpec(data []byte, shape vmspec.Shape, decode decodeFunc, quick bool) *specView {
+	if _, s, ok := quickReadIf(quick, data, shape); ok {
+		return s
+	}
 	root, err := decode(data, objectSchema)
 	if err != nil {
 		return &specView{}
@@ -206,6 +213,7 @@ func readOldSpec(data []byte, shape vmspec.Shape, decode decodeFunc) *specView {
 type validation struct {
 	cfg    config.Config
 	decode decodeFunc
+	quick  bool // read with quickRead where it can
 	obj    *object
 	spec   *specView
 	// The stored object of an UPDATE, decoded only when a rule needs it.
@@ -252,7 +260,7 @@ func (v *validation) fit(path, msg string) string {
 // oldSpec returns the stored object's spec view on UPDATE, nil otherwise.
 func (v *validation) oldSpec() *specView {
 	if v.hasOld && v.old == nil {
-		v.old = readOldSpec(v.oldRaw, v.obj.shape, v.decode)
+		v.old = readOldSpec(v.oldRaw, v.obj.shape, v.decode, v.quick)
 	}
 	return v.old
 }

@@ -24,28 +24,27 @@ func windowsMTU(v *validation) {
 // windows recognises a Windows guest by the markers the common templates
 // and preferences leave, on the object and on its templates' metadata.
 func (o *object) windows() bool {
-	if hasPrefixFold(o.preference, "windows") {
-		return true
-	}
-	for _, m := range o.meta {
-		for k, val := range m {
-			switch {
-			case k == "vm.kubevirt.io/os" || k == "kubevirt.io/os":
-				if hasPrefixFold(val, "win") {
-					return true
-				}
-			case k == "vm.kubevirt.io/template":
-				if hasPrefixFold(val, "windows") {
-					return true
-				}
-			case hasPrefixFold(k, "os.template.kubevirt.io/win"):
-				if val != "false" {
-					return true
-				}
-			}
-		}
+	return o.windowsMeta || hasPrefixFold(o.preference, "windows")
+}
+
+// marksWindows says whether a label or annotation marks a Windows guest.
+func marksWindows(k, val string) bool {
+	switch {
+	case k == "vm.kubevirt.io/os" || k == "kubevirt.io/os":
+		return hasPrefixFold(val, "win")
+	case k == "vm.kubevirt.io/template":
+		return hasPrefixFold(val, "windows")
+	case hasPrefixFold(k, "os.template.kubevirt.io/win"):
+		return val != "false"
 	}
 	return false
+}
+
+// guestOSKey says whether a label or annotation named k is one that
+// marksWindows reads.
+func guestOSKey(k string) bool {
+	return k == "vm.kubevirt.io/os" || k == "kubevirt.io/os" || k == "vm.kubevirt.io/template" ||
+		hasPrefixFold(k, "os.template.kubevirt.io/win")
 }
 
 func hasPrefixFold(s, prefix string) bool {

@@ -72,6 +72,10 @@ func (o *Object) Len() int {
 	return len(o.members)
 }
 
+// At returns the i-th member in the input's order, for a caller that reads
+// every member, 0 <= i < Len().
+func (o *Object) At(i int) Member { return o.members[i] }
+
 // Members returns the members, sorted by name, for a caller that reads them
 // all in an order that does not depend on the input's.
 func (o *Object) Members() []Member {

@@ -13,7 +13,9 @@ var Whole Fields
 
 // Schema is Fields made ready for Decode, once: see Compile.
 type Schema struct {
-	members map[string]member
+	// members are searched in turn: schemas name a handful of members, and
+	// comparing a few names costs less than hashing one.
+	members []member
 }
 
 type member struct {
@@ -29,9 +31,9 @@ func Compile(want Fields) *Schema {
 	if want == nil {
 		return nil
 	}
-	s := &Schema{members: make(map[string]member, len(want))}
+	s := &Schema{members: make([]member, 0, len(want))}
 	for name, f := range want {
-		s.members[name] = member{name: name, schema: Compile(f)}
+		s.members = append(s.members, member{name: name, schema: Compile(f)})
 	}
 	return s
 }
@@ -40,7 +42,7 @@ func Compile(want Fields) *Schema {
 // is kept, under which key, and with which Schema.
 func lookup(name jsontext.Value, want *Schema) (key string, child *Schema, keep bool) {
 	raw := name[1 : len(name)-1]
-	if !plain(raw) {
+	if !Plain(raw) {
 		// Escapes or non-ASCII; invalid UTF-8 comes back as U+FFFD.
 		unquoted, _ := jsontext.AppendUnquote(nil, name)
 		raw = unquoted
@@ -48,14 +50,19 @@ func lookup(name jsontext.Value, want *Schema) (key string, child *Schema, keep 
 	if want == nil {
 		return string(raw), nil, true
 	}
-	// Looked up without converting raw to a string first: no allocation
+	// Compared without converting raw to a string first: no allocation
 	// for the names that are skipped, nor for those kept.
-	m, keep := want.members[string(raw)]
-	return m.name, m.schema, keep
+	for _, m := range want.members {
+		if len(m.name) == len(raw) && m.name == string(raw) {
+			return m.name, m.schema, true
+		}
+	}
+	return "", nil, false
 }
 
-// plain says whether a name's raw bytes are its value: ASCII, no escapes.
-func plain(raw []byte) bool {
+// Plain says whether the raw bytes of a JSON string, quotes aside, are its
+// value: ASCII, no escapes.
+func Plain(raw []byte) bool {
 	for _, c := range raw {
 		if c == '\\' || c >= 0x80 {
 			return false
