@@ -130,11 +130,29 @@ func ipv6CloudInit(m *mutation) {
 	}
 	name := freeName("cloudinitdisk", vols, devices.Get("disks"))
 	addIdentity()
-	m.push(spec, o.specPtr, "volumes", map[string]any{
-		"name":             name,
-		"cloudInitNoCloud": map[string]any{"networkData": networkData},
-	})
-	m.pushDevice(domain, devices, "disks", map[string]any{"name": name, "disk": map[string]any{"bus": "virtio"}})
+	m.push(spec, o.specPtr, "volumes", noCloudVolume{Name: name, CloudInitNoCloud: networkDataOnly{networkData}})
+	m.pushDevice(domain, devices, "disks", virtioDisk{Name: name, Disk: diskBus{"virtio"}})
+}
+
+// The volume and disk ipv6CloudInit adds, as structs: cheaper to build and
+// to encode than maps. Their fields are in name order, as encoding/json
+// writes a map's, so that the patch reads the same either way.
+type noCloudVolume struct {
+	CloudInitNoCloud networkDataOnly `json:"cloudInitNoCloud"`
+	Name             string          `json:"name"`
+}
+
+type networkDataOnly struct {
+	NetworkData string `json:"networkData"`
+}
+
+type virtioDisk struct {
+	Disk diskBus `json:"disk"`
+	Name string  `json:"name"`
+}
+
+type diskBus struct {
+	Bus string `json:"bus"`
 }
 
 // podMasquerade finds the pod network and the interface bound to it by

@@ -129,3 +129,18 @@ func TestDecodeDuplicates(t *testing.T) {
 		}
 	}
 }
+
+// TestFromMapsStruct: a struct a rule builds is copied as encoding/json
+// writes and reads it.
+func TestFromMapsStruct(t *testing.T) {
+	type disk struct {
+		Name string            `json:"name"`
+		Bus  map[string]string `json:"disk"`
+		Size int               `json:"size,omitempty"`
+	}
+	got := vmspectest.ToMaps(vmspec.FromMaps([]any{disk{Name: "d", Bus: map[string]string{"bus": "virtio"}, Size: 2}}))
+	want := []any{map[string]any{"name": "d", "disk": map[string]any{"bus": "virtio"}, "size": json.Number("2")}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %#v, want %#v", got, want)
+	}
+}

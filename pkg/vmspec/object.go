@@ -1,6 +1,11 @@
 package vmspec
 
-import "slices"
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+)
 
 // Object is a decoded JSON object: its members, each name once. It stands
 // where encoding/json would build a map[string]any: a few members in a
@@ -19,7 +24,8 @@ type Member struct {
 // FromMaps copies a value made of maps, arrays and scalars (as
 // encoding/json or a rule builds one) into the decoded form, every
 // map[string]any an *Object. Arrays are copied too: the copy shares nothing
-// that can change with v.
+// that can change with v. Any other value, such as a struct a rule builds,
+// is copied as encoding/json writes it and reads it back.
 func FromMaps(v any) any {
 	switch t := v.(type) {
 	case map[string]any:
@@ -34,8 +40,20 @@ func FromMaps(v any) any {
 			c[i] = FromMaps(e)
 		}
 		return c
+	case nil, string, bool, json.Number:
+		return v
 	}
-	return v
+	raw, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("vmspec.FromMaps: %T is not JSON: %v", v, err))
+	}
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var decoded any
+	if err := d.Decode(&decoded); err != nil {
+		panic(fmt.Sprintf("vmspec.FromMaps: %T: %v", v, err))
+	}
+	return FromMaps(decoded)
 }
 
 // Get returns the value of the member name, nil when there is none (as for
