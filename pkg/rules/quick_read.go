@@ -22,7 +22,7 @@ import (
 func quickRead(data []byte, shape vmspec.Shape) (*object, *specView, bool) {
 	q := quickReaders.Get().(*quickReader)
 	defer q.put()
-	q.d.Reset(bytes.NewBuffer(data), decodeOptions...)
+	q.d.Reset(bytes.NewBuffer(data), vmspec.Options()...)
 	q.o = &object{
 		shape:    shape,
 		specPtr:  pointersByKind[shape.Kind].spec,
@@ -45,12 +45,6 @@ func quickReadIf(quick bool, data []byte, shape vmspec.Shape) (*object, *specVie
 		return nil, nil, false
 	}
 	return quickRead(data, shape)
-}
-
-// decodeOptions are vmspec.Decode's: encoding/json's leniency.
-var decodeOptions = []jsontext.Options{
-	jsontext.AllowDuplicateNames(true),
-	jsontext.AllowInvalidUTF8(true),
 }
 
 type quickReader struct {

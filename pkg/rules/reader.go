@@ -124,8 +124,8 @@ func (r *reader) boolean(v any, path func() *field.Path) (b, ok bool) {
 }
 
 // stringMap reads labels or annotations: an object whose values are all
-// strings. A value that is not one is reported, and skipped by whoever
-// reads the object (stringAt).
+// strings. A value that is not one is reported; whoever reads the object
+// skips it.
 func (r *reader) stringMap(v any, path func() *field.Path) *vmspec.Object {
 	m := r.object(v, path)
 	if r == nil {

@@ -47,6 +47,10 @@ func Decode(data []byte, want *Schema) (*Object, error) {
 	return root, nil
 }
 
+// Options are the tokenizer options Decode reads with, for other readers of
+// objects (the rules' quick reader) to read alike.
+func Options() []jsontext.Options { return decodeOptions }
+
 // The leniency of encoding/json, whose Decode this replaces: the API
 // server reads objects with it too.
 var decodeOptions = []jsontext.Options{

@@ -131,7 +131,8 @@ func TestDecodeDuplicates(t *testing.T) {
 }
 
 // TestFromMapsStruct: a struct a rule builds is copied as encoding/json
-// writes and reads it.
+// writes it and Decode reads it; a value that is no JSON object is a
+// programming error, and panics saying which type.
 func TestFromMapsStruct(t *testing.T) {
 	type disk struct {
 		Name string            `json:"name"`
@@ -143,4 +144,10 @@ func TestFromMapsStruct(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %#v, want %#v", got, want)
 	}
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "[]string") {
+			t.Errorf("FromMaps([]string) recovered %v, want a panic naming []string", r)
+		}
+	}()
+	vmspec.FromMaps([]string{"not", "an", "object"})
 }

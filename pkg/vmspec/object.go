@@ -1,7 +1,6 @@
 package vmspec
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -25,7 +24,8 @@ type Member struct {
 // encoding/json or a rule builds one) into the decoded form, every
 // map[string]any an *Object. Arrays are copied too: the copy shares nothing
 // that can change with v. Any other value, such as a struct a rule builds,
-// is copied as encoding/json writes it and reads it back.
+// must encode as a JSON object: it is copied as encoding/json writes it and
+// Decode reads it back.
 func FromMaps(v any) any {
 	switch t := v.(type) {
 	case map[string]any:
@@ -47,13 +47,11 @@ func FromMaps(v any) any {
 	if err != nil {
 		panic(fmt.Sprintf("vmspec.FromMaps: %T is not JSON: %v", v, err))
 	}
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.UseNumber()
-	var decoded any
-	if err := d.Decode(&decoded); err != nil {
+	o, err := Decode(raw, nil)
+	if err != nil {
 		panic(fmt.Sprintf("vmspec.FromMaps: %T: %v", v, err))
 	}
-	return FromMaps(decoded)
+	return o
 }
 
 // Get returns the value of the member name, nil when there is none (as for

@@ -53,7 +53,7 @@ func lookup(name jsontext.Value, want *Schema) (key string, child *Schema, keep 
 	// Compared without converting raw to a string first: no allocation
 	// for the names that are skipped, nor for those kept.
 	for _, m := range want.members {
-		if len(m.name) == len(raw) && m.name == string(raw) {
+		if m.name == string(raw) {
 			return m.name, m.schema, true
 		}
 	}
