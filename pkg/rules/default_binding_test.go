@@ -22,7 +22,9 @@ func TestDefaultBinding(t *testing.T) {
 		{name: "slirp sriov macvtap passt", ifaces: `[{name: default, slirp: {}}, {name: default, sriov: {}}, {name: default, macvtap: {}}, {name: default, passt: {}}]`},
 		{name: "ill-typed binding is left alone", ifaces: `[{name: default, masquerade: "yes"}]`},
 		{name: "other network", ifaces: `[{name: blue}]`},
-		{name: "ill-typed entries skipped", ifaces: `["x", 1, {name: default}]`, want: []string{`add ` + ifaces + `/2/masquerade {}`}},
+		{name: "an ill-typed entry leaves the object alone", ifaces: `["x", 1, {name: default}]`},
+		{name: "a null entry leaves the object alone", ifaces: `[null, {name: default}]`},
+		{name: "after an entry it does not patch", ifaces: `[{name: blue}, {name: default}]`, want: []string{`add ` + ifaces + `/1/masquerade {}`}},
 		{name: "interfaces ill-typed", ifaces: `{name: default}`},
 	}
 	for _, tt := range tests {

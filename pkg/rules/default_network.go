@@ -5,26 +5,28 @@ package rules
 // interface, but bound by masquerade rather than the cluster's default
 // binding, so that it is reachable through the pod IP.
 func defaultNetwork(m *mutation) {
-	if m.obj.controllerOwned {
+	s := m.spec
+	if m.obj.controllerOwned || !s.hasDomain || s.autoattachOff || len(s.ifaces) > 0 || len(s.nets) > 0 {
 		return
 	}
-	spec := m.obj.spec
-	domain, devices, ok := devicesOf(spec)
-	if !ok {
-		return
-	}
-	if devices != nil {
-		if v := devices.Get("autoattachPodInterface"); v != nil && v != true {
-			return
-		}
-		if !emptyOrAbsent(devices.Get("interfaces")) {
-			return
-		}
-	}
-	if !emptyOrAbsent(spec.Get("networks")) {
-		return
-	}
-	iface := map[string]any{"name": "default", "masquerade": map[string]any{}}
-	m.pushDevice(domain, devices, "interfaces", iface)
-	m.push(spec, m.obj.specPtr, "networks", map[string]any{"name": "default", "pod": map[string]any{}})
+	m.pushDevice("interfaces", s.hasIfaceList, 0, defaultInterface{Name: "default"})
+	m.push(m.obj.ptrs.networks, s.hasNetList, 0, defaultPodNetwork{Name: "default"})
+	s.ifaces = append(s.ifaces, ifaceView{name: "default", binding: "masquerade"})
+	s.nets = append(s.nets, netView{name: "default", pod: true})
+	s.podNet, s.hasPodNet = "default", true
+	s.hasIfaceList, s.hasNetList = true, true
+}
+
+// The interface and network defaultNetwork adds, as structs: cheaper to
+// build and to encode than maps. Their fields are in name order, as
+// encoding/json writes a map's, so that the patch reads the same either
+// way.
+type defaultInterface struct {
+	Masquerade struct{} `json:"masquerade"`
+	Name       string   `json:"name"`
+}
+
+type defaultPodNetwork struct {
+	Name string   `json:"name"`
+	Pod  struct{} `json:"pod"`
 }

@@ -81,7 +81,7 @@ func FuzzPrunedEqualsWhole(f *testing.F) {
 			for _, op := range []Operation{Create, Update} {
 				req := Request{Kind: k, Operation: op, Object: data, OldObject: data, UID: testUID}
 				for _, cfg := range []config.Config{defaults(), warn} {
-					assertSameResult(t, "Mutate", mutate(cfg, req, vmspec.Decode), mutate(cfg, req, whole), valid)
+					assertSameResult(t, "Mutate", mutate(cfg, req, vmspec.Decode, true), mutate(cfg, req, whole, false), valid)
 					assertSameResult(t, "Validate", validate(cfg, req, vmspec.Decode, true), validate(cfg, req, whole, false), valid)
 				}
 			}

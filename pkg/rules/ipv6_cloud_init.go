@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/config"
-	"github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec"
 )
 
 // IPv6 cloud-init: virt-launcher's DHCPv6 hands the guest an address but no
@@ -23,12 +23,11 @@ import (
 // by sysprep, not cloud-init. The templates of replica sets and pools get
 // nothing: each replica gets its own MAC and config when it is created.
 func ipv6CloudInit(m *mutation) {
-	o := m.obj
+	o, s := m.obj, m.spec
 	if o.ownerKind == "VirtualMachine" {
 		return // a VMI a VM started: its template had its turn
 	}
-	view := readSpec(o, nil)
-	nv, iv, ok := podMasquerade(view)
+	nv, iv, ok := podMasquerade(s)
 	if !ok || !m.cfg.IPv6.Injects(nv.hasCIDR6) {
 		return
 	}
@@ -43,7 +42,6 @@ func ipv6CloudInit(m *mutation) {
 			"Windows: set IPv6 %s/%d, gateway %s in the guest", gw.Next(), prefix.Bits(), gw)))
 		return
 	}
-	spec := o.spec
 	var mac net.HardwareAddr
 	if iv.hasMAC {
 		var ok bool
@@ -58,80 +56,52 @@ func ipv6CloudInit(m *mutation) {
 	}
 	networkData := guestNetworkConfig(guestNICName(m.cfg.IPv6.GuestInterface, iv.idx), mac, prefix)
 	// The changes, made once the target is known, and only where the guest
-	// boots from (templates of replicas still get the warnings). readSpec
-	// found the interface and the network, so each step to them is there.
+	// boots from (templates of replicas still get the warnings).
 	canInject := o.bootsGuest()
 	addIdentity := func() {
 		if !iv.hasMAC {
-			ifacePtr := o.ptrs.interfaces.Index(iv.idx)
-			iface := spec.Get("domain").(*vmspec.Object).Get("devices").(*vmspec.Object).Get("interfaces").([]any)[iv.idx].(*vmspec.Object)
-			m.set(iface, ifacePtr, "macAddress", mac.String())
+			m.add(o.ptrs.interfaces.Index(iv.idx).Key("macAddress"), mac.String())
 		}
 		if addCIDR {
-			pod := spec.Get("networks").([]any)[nv.idx].(*vmspec.Object).Get("pod").(*vmspec.Object)
-			m.set(pod, o.ptrs.networks.Index(nv.idx).Key("pod"), "vmIPv6NetworkCIDR", prefix.String())
+			m.add(o.ptrs.networks.Index(nv.idx).Key("pod").Key("vmIPv6NetworkCIDR"), prefix.String())
 		}
 	}
-	if spec.Get("volumes") != nil {
-		if _, ok := spec.Get("volumes").([]any); !ok {
-			return
+	// The first volume with cloud-init decides.
+	for _, vv := range s.vols {
+		if len(vv.cloudInits) != 1 {
+			if len(vv.cloudInits) > 1 {
+				return // both NoCloud and ConfigDrive: not ours to choose
+			}
+			continue
 		}
-	}
-	vols, _ := spec.Get("volumes").([]any)
-	for i, raw := range vols {
-		vol, ok := raw.(*vmspec.Object)
-		if !ok {
-			return
-		}
-		noCloud, configDrive := vol.Get("cloudInitNoCloud"), vol.Get("cloudInitConfigDrive")
+		ci := vv.cloudInits[0]
+		ciPtr := o.ptrs.volumes.Index(vv.idx).Key(ci.key)
 		switch {
-		case noCloud != nil && configDrive != nil:
-			return
-		case configDrive != nil:
-			cd, ok := configDrive.(*vmspec.Object)
-			if ok && !hasNetworkData(cd) {
-				volPath := o.specPath.Child("volumes").Index(i).Child("cloudInitConfigDrive").String()
-				m.warnings = append(m.warnings, fit(o.specPath.String(), volPath,
+		case ci.key == "cloudInitConfigDrive":
+			if len(ci.sources) == 0 {
+				m.warnings = append(m.warnings, fit(o.specPath.String(), o.specPath.Child("volumes").Index(vv.idx).Child(ci.key).String(),
 					"IPv6 networkData not injected (ConfigDrive is not netplan)"))
 			}
-			return
-		case noCloud != nil:
-			nc, ok := noCloud.(*vmspec.Object)
-			if !ok {
-				return
-			}
-			ncPtr := o.ptrs.volumes.Index(i).Key("cloudInitNoCloud")
-			if !canInject {
-				return
-			}
-			if !hasNetworkData(nc) {
-				addIdentity()
-				m.set(nc, ncPtr, "networkData", networkData)
-				return
-			}
+		case !canInject:
+		case len(ci.sources) == 0:
+			addIdentity()
+			m.add(ciPtr.Key("networkData"), networkData)
+		case strings.HasPrefix(ci.networkData, guestNetworkMarker) && ci.networkData != networkData:
 			// Ours, written for another MAC: another webhook (a MAC pool)
 			// has set the MAC since, and we are called again.
-			if old, _ := nc.Get("networkData").(string); strings.HasPrefix(old, guestNetworkMarker) && old != networkData {
-				addIdentity()
-				m.replace(nc, ncPtr, "networkData", networkData)
-			}
-			return
+			addIdentity()
+			m.replace(ciPtr.Key("networkData"), networkData)
 		}
-	}
-	// No cloud-init volume: add one, and its disk.
-	domain, devices, ok := devicesOf(spec)
-	if !ok || !canInject {
 		return
 	}
-	if disks := devices.Get("disks"); disks != nil {
-		if _, ok := disks.([]any); !ok {
-			return
-		}
+	// No cloud-init volume: add one, and its disk.
+	if !s.hasDomain || !canInject {
+		return
 	}
-	name := freeName("cloudinitdisk", vols, devices.Get("disks"))
+	name := freeName("cloudinitdisk", s)
 	addIdentity()
-	m.push(spec, o.specPtr, "volumes", noCloudVolume{Name: name, CloudInitNoCloud: networkDataOnly{networkData}})
-	m.pushDevice(domain, devices, "disks", virtioDisk{Name: name, Disk: diskBus{"virtio"}})
+	m.push(o.ptrs.volumes, s.hasVolList, len(s.vols), noCloudVolume{Name: name, CloudInitNoCloud: networkDataOnly{networkData}})
+	m.pushDevice("disks", s.hasDiskList, len(s.disks), virtioDisk{Name: name, Disk: diskBus{"virtio"}})
 }
 
 // The volume and disk ipv6CloudInit adds, as structs: cheaper to build and
@@ -190,30 +160,18 @@ func guestPrefix(nv netView, cfg config.Config) (p netip.Prefix, addCIDR, ok boo
 	return netip.MustParsePrefix(nv.cidr6), false, true
 }
 
-func hasNetworkData(ci *vmspec.Object) bool {
-	for _, k := range networkDataSources {
-		if ci.Get(k) != nil {
-			return true
-		}
-	}
-	return false
-}
-
 // freeName returns base, or base-N, whichever no volume or disk uses.
-func freeName(base string, lists ...any) string {
-	taken := map[string]bool{}
-	for _, l := range lists {
-		items, _ := l.([]any)
-		for _, it := range items {
-			if m, ok := it.(*vmspec.Object); ok {
-				if n, ok := m.Get("name").(string); ok {
-					taken[n] = true
-				}
+func freeName(base string, s *specView) string {
+	taken := func(name string) bool {
+		for _, vv := range s.vols {
+			if vv.name == name {
+				return true
 			}
 		}
+		return slices.Contains(s.disks, name)
 	}
 	name := base
-	for i := 1; taken[name]; i++ {
+	for i := 1; taken(name); i++ {
 		name = base + "-" + strconv.Itoa(i)
 	}
 	return name

@@ -183,6 +183,9 @@ func TestIPv6CloudInit(t *testing.T) {
 		{name: "volumes ill-typed", devices: `{interfaces: [{name: default, masquerade: {}}]}`, volumes: `{a: b}`},
 		{name: "volume entry ill-typed", devices: `{interfaces: [{name: default, masquerade: {}}]}`, volumes: `[7]`},
 		{name: "disks ill-typed", devices: `{disks: 1, interfaces: [{name: default, masquerade: {}}]}`},
+		{name: "disk name ill-typed", devices: `{disks: [{name: 1}], interfaces: [{name: default, masquerade: {}}]}`},
+		{name: "a null disk", devices: `{disks: [null], interfaces: [{name: default, masquerade: {}}]}`},
+		{name: "a null volume", devices: `{interfaces: [{name: default, masquerade: {}}]}`, volumes: `[null]`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

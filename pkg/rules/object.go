@@ -37,10 +37,6 @@ type object struct {
 	namespace, name string
 }
 
-// mutable says whether Mutate gives this object the default network and
-// binding.
-func (o *object) mutable() bool { return !o.optedOut && !o.controllerOwned }
-
 // readObject finds the spec and reads the metadata. rd may be nil
 // (lenient).
 func readObject(root *vmspec.Object, shape vmspec.Shape, rd *reader) *object {
@@ -89,7 +85,7 @@ func readObject(root *vmspec.Object, shape vmspec.Shape, rd *reader) *object {
 // mutation writes under, made once per kind rather than step by step for
 // each request.
 type specPointers struct {
-	spec, domain, devices, interfaces, networks, volumes vmspec.Pointer
+	spec, domain, devices, interfaces, disks, networks, volumes vmspec.Pointer
 }
 
 // The JSON pointers and field path to each kind's VM spec, made once (a
@@ -103,6 +99,7 @@ var pointersByKind, specPaths = func() (map[string]*specPointers, map[string]*fi
 			domain:     spec.Key("domain"),
 			devices:    spec.Key("domain").Key("devices"),
 			interfaces: spec.Key("domain").Key("devices").Key("interfaces"),
+			disks:      spec.Key("domain").Key("devices").Key("disks"),
 			networks:   spec.Key("networks"),
 			volumes:    spec.Key("volumes"),
 		}

@@ -10,14 +10,14 @@ import (
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec"
 )
 
-// quickRead reads what validation reads of an object, its metadata and its
+// quickRead reads what the rules read of an object, its metadata and its
 // spec view, straight from JSON v2's tokens: no tree is built, the rest is
 // checked and skipped. It takes only the common case, an object whose
 // every field read has the type wanted and is named once. On anything else
 // (a syntax error, a wrong type, a name given twice or written with
-// escapes, a number that is not a plain integer) it gives up, and the
-// caller reads the decoded tree (readObject, readSpec), which also says
-// what is wrong. Given the same object, both give the same object fields
+// escapes, a number that is not a plain integer, a null list entry) it
+// gives up, and the caller reads the decoded tree (readObject, readSpec),
+// which also says what is wrong. Given the same object, both give the same object fields
 // and view: FuzzPrunedEqualsWhole holds them to it.
 func quickRead(data []byte, shape vmspec.Shape) (*object, *specView, bool) {
 	q := quickReaders.Get().(*quickReader)
@@ -128,7 +128,7 @@ func indexOf(names []string, name string) int {
 // reads; absent (null) is fine.
 func (q *quickReader) node(n *quickNode) bool {
 	var seen uint64
-	return q.members(func(name []byte) bool {
+	present, ok := q.object(func(name []byte) bool {
 		if i := indexOf(n.names, string(name)); i >= 0 {
 			return once(&seen, i) && q.node(n.children[i])
 		}
@@ -152,6 +152,10 @@ func (q *quickReader) node(n *quickNode) bool {
 		}
 		return q.skip()
 	})
+	if n.role == roleSpec {
+		q.s.present = present
+	}
+	return ok
 }
 
 // once marks member bit i of an object as read, and says whether it was
@@ -222,7 +226,7 @@ func (q *quickReader) labels(ownAnnotations bool) bool {
 }
 
 func (q *quickReader) ownerReferences() bool {
-	return q.list(func(int) bool {
+	return q.elements(func(int) bool {
 		var controller, present bool
 		var apiVersion, kind string
 		var seen uint64

@@ -7,8 +7,8 @@ import (
 
 // quickReadCases are objects at the edges of what quickRead takes: names
 // given twice (also with a null), escaped names, numbers that are integers
-// only to vmspec.Int, wrong types where validation reads, nulls where it
-// reads, and data after the object. Each is checked against the tree (and
+// only to vmspec.Int, wrong types where the rules read, nulls where they
+// read, and data after the object. Each is checked against the tree (and
 // added to FuzzPrunedEqualsWhole's seeds).
 var quickReadCases = []string{
 	`{"spec":{"template":{"spec":{"domain":{"devices":{"interfaces":[{"name":"default","masquerade":{},"ports":[{"port":49152}]}]}},"networks":[{"name":"default","pod":{}}]}}}}`,
@@ -38,6 +38,16 @@ var quickReadCases = []string{
 	`{"spec":{}} {}`,
 	`{"spec":{"template":{"spec":{"networks":[{"name":"default","pod":{}}]}}}`,
 	`{"spec":{"template":{"spec":{"networks":[{"name":"a","pod":{}},{"name":"b","pod":{}}]}}}, "status":{"x":[1,2,{"y":null}]}}`,
+	// What mutation reads to place its patches.
+	`{"spec":{"template":{"spec":{"domain":null}}}}`,
+	`{"spec":{"template":{"spec":{"domain":{"devices":null}}}}}`,
+	`{"spec":{"template":{"spec":{"domain":{"devices":{"autoattachPodInterface":false,"interfaces":[]}},"networks":[]}}}}`,
+	`{"spec":{"template":{"spec":{"domain":{"devices":{"autoattachPodInterface":true,"autoattachPodInterface":false}}}}}}`,
+	`{"spec":{"template":{"spec":{"domain":{"devices":{"autoattachPodInterface":"false"}}}}}}`,
+	`{"spec":{"template":{"spec":{"domain":{"devices":{"interfaces":[null]}},"networks":[null]}}}}`,
+	`{"spec":{"template":{"spec":{"domain":{"devices":{"disks":[{"name":"cloudinitdisk"},{"name":null},{}],"interfaces":[{"name":"default"}]}},"networks":[{"name":"default","pod":{}}],"volumes":[{"name":"cloudinitdisk-1","containerDisk":{}},{"name":7}]}}}}`,
+	`{"spec":{"template":{"spec":{"domain":{"devices":{"disks":[{"name":"a","name":"b"}],"interfaces":[{"name":"default"}]}},"networks":[{"name":"default","pod":{}}]}}}}`,
+	`{"spec":{"template":{"spec":{"domain":{"devices":{"disks":[null],"interfaces":[{"name":"default"}]}},"networks":[{"name":"default","pod":{}}],"volumes":{}}}}}`,
 }
 
 func TestQuickReadEqualsTree(t *testing.T) {
@@ -48,6 +58,7 @@ func TestQuickReadEqualsTree(t *testing.T) {
 			for _, op := range []Operation{Create, Update} {
 				req := Request{Kind: k, Operation: op, Object: data, OldObject: data, UID: testUID}
 				assertSameResult(t, "Validate", validate(defaults(), req, whole, true), validate(defaults(), req, whole, false), json.Valid(data))
+				assertSameResult(t, "Mutate", mutate(defaults(), req, whole, true), mutate(defaults(), req, whole, false), json.Valid(data))
 			}
 		}
 	}

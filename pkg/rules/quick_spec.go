@@ -1,60 +1,92 @@
 package rules
 
-// What quickRead reads of a VM spec: the view validation checks
-// (specView), filled as readSpec fills it from the tree.
+// What quickRead reads of a VM spec: the view the rules read (specView),
+// filled as readSpec fills it from the tree.
 
 func (q *quickReader) spec(name []byte, seen *uint64) bool {
 	s := q.s
 	switch string(name) {
 	case "domain":
 		var seenDomain uint64
-		return once(seen, 50) && q.members(func(name []byte) bool {
+		var ok bool
+		s.hasDomain, ok = q.object(func(name []byte) bool {
 			if string(name) != "devices" {
 				return q.skip()
 			}
-			var seenDevices uint64
-			return once(&seenDomain, 0) && q.members(func(name []byte) bool {
-				if string(name) != "interfaces" {
-					return q.skip()
-				}
-				return once(&seenDevices, 0) && q.list(func(i int) bool {
-					iv := ifaceView{idx: i}
-					present, ok := q.iface(&iv)
-					if present {
-						s.ifaces = append(s.ifaces, iv)
-					}
-					return ok
-				})
-			})
+			var ok bool
+			s.hasDevices, ok = q.object(q.devices())
+			return ok && once(&seenDomain, 0)
 		})
+		return ok && once(seen, 50)
 	case "networks":
-		return once(seen, 51) && q.list(func(i int) bool {
+		var ok bool
+		s.hasNetList, ok = q.list(func(i int) bool {
 			nv := netView{idx: i}
-			present, ok := q.network(&nv)
-			if present {
-				s.nets = append(s.nets, nv)
-				if nv.pod && !s.hasPodNet {
-					s.podNet, s.hasPodNet = nv.name, true
-				}
+			ok := q.network(&nv)
+			s.nets = append(s.nets, nv)
+			if nv.pod && !s.hasPodNet {
+				s.podNet, s.hasPodNet = nv.name, true
 			}
 			return ok
 		})
+		return ok && once(seen, 51)
 	case "volumes":
-		return once(seen, 52) && q.list(func(i int) bool {
+		var ok bool
+		s.hasVolList, ok = q.list(func(i int) bool {
 			vv := volView{idx: i}
-			present, ok := q.volume(&vv)
-			if present {
-				s.vols = append(s.vols, vv)
-			}
+			ok := q.volume(&vv)
+			s.vols = append(s.vols, vv)
 			return ok
 		})
+		return ok && once(seen, 52)
 	}
 	return q.skip()
 }
 
-func (q *quickReader) iface(iv *ifaceView) (present, ok bool) {
+// devices reads the members of domain.devices.
+func (q *quickReader) devices() func(name []byte) bool {
+	s := q.s
+	var seen uint64
+	return func(name []byte) bool {
+		var ok bool
+		switch string(name) {
+		case "autoattachPodInterface":
+			var auto, present bool
+			auto, present, ok = q.boolean()
+			s.autoattachOff = present && !auto
+			return ok && once(&seen, 0)
+		case "interfaces":
+			s.hasIfaceList, ok = q.list(func(i int) bool {
+				iv := ifaceView{idx: i}
+				ok := q.iface(&iv)
+				s.ifaces = append(s.ifaces, iv)
+				return ok
+			})
+			return ok && once(&seen, 1)
+		case "disks":
+			s.hasDiskList, ok = q.list(func(int) bool {
+				var name string
+				var seenDisk uint64
+				ok := q.members(func(member []byte) bool {
+					if string(member) != "name" {
+						return q.skip()
+					}
+					var ok bool
+					name, _, ok = q.str()
+					return ok && once(&seenDisk, 0)
+				})
+				s.disks = append(s.disks, name)
+				return ok
+			})
+			return ok && once(&seen, 2)
+		}
+		return q.skip()
+	}
+}
+
+func (q *quickReader) iface(iv *ifaceView) bool {
 	var seen, bound uint64
-	present, ok = q.object(func(name []byte) bool {
+	ok := q.members(func(name []byte) bool {
 		var ok bool
 		switch string(name) {
 		case "name":
@@ -67,7 +99,7 @@ func (q *quickReader) iface(iv *ifaceView) (present, ok bool) {
 			iv.mac, iv.hasMAC, ok = q.str()
 			return ok && once(&seen, 2)
 		case "ports":
-			return once(&seen, 3) && q.list(func(j int) bool {
+			return once(&seen, 3) && q.elements(func(j int) bool {
 				var seenPort uint64
 				return q.members(func(name []byte) bool {
 					if string(name) != "port" {
@@ -81,7 +113,7 @@ func (q *quickReader) iface(iv *ifaceView) (present, ok bool) {
 				})
 			})
 		case "portRanges":
-			return once(&seen, 4) && q.list(func(j int) bool {
+			return once(&seen, 4) && q.elements(func(j int) bool {
 				r := rangeView{idx: j}
 				var seenRange uint64
 				var hasStart, hasEnd bool
@@ -122,12 +154,12 @@ func (q *quickReader) iface(iv *ifaceView) (present, ok bool) {
 			}
 		}
 	}
-	return present, ok
+	return ok
 }
 
-func (q *quickReader) network(nv *netView) (present, ok bool) {
+func (q *quickReader) network(nv *netView) bool {
 	var seen uint64
-	return q.object(func(name []byte) bool {
+	return q.members(func(name []byte) bool {
 		switch string(name) {
 		case "name":
 			var ok bool
@@ -156,10 +188,15 @@ func (q *quickReader) network(nv *netView) (present, ok bool) {
 
 // volume reads a volume's cloud-init sources, in readVol's order whatever
 // the input's.
-func (q *quickReader) volume(vv *volView) (present, ok bool) {
+func (q *quickReader) volume(vv *volView) bool {
 	var seen uint64
 	var sources [2]*cloudInitView
-	present, ok = q.object(func(name []byte) bool {
+	ok := q.members(func(name []byte) bool {
+		if string(name) == "name" {
+			var ok bool
+			vv.name, _, ok = q.str()
+			return ok && once(&seen, 2)
+		}
 		i := indexOf(cloudInitKeys, string(name))
 		if i < 0 {
 			return q.skip()
@@ -197,5 +234,5 @@ func (q *quickReader) volume(vv *volView) (present, ok bool) {
 			vv.cloudInits = append(vv.cloudInits, *cv)
 		}
 	}
-	return present, ok
+	return ok
 }

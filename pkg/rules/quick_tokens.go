@@ -43,33 +43,34 @@ func (q *quickReader) object(member func(name []byte) bool) (present, ok bool) {
 	return true, err == nil
 }
 
-// list reads an array, or a null, calling elem with each element's index;
-// a null element is skipped, as the tree's readers skip it.
-func (q *quickReader) list(elem func(i int) bool) bool {
+// elements reads an array, or a null, as list does.
+func (q *quickReader) elements(elem func(i int) bool) bool {
+	_, ok := q.list(elem)
+	return ok
+}
+
+// list reads an array, or a null, calling elem with each element's index.
+// A null element is left to the tree (mutation leaves such an object
+// alone, see specView.nullEntry).
+func (q *quickReader) list(elem func(i int) bool) (present, ok bool) {
 	switch q.d.PeekKind() {
 	case 'n':
 		_, err := q.d.ReadToken()
-		return err == nil
+		return false, err == nil
 	case '[':
 	default:
-		return false
+		return false, false
 	}
 	if _, err := q.d.ReadToken(); err != nil {
-		return false
+		return true, false
 	}
 	for i := 0; q.d.PeekKind() != ']'; i++ {
-		if q.d.PeekKind() == 'n' {
-			if _, err := q.d.ReadToken(); err != nil {
-				return false
-			}
-			continue
-		}
-		if !elem(i) {
-			return false
+		if q.d.PeekKind() == 'n' || !elem(i) {
+			return true, false
 		}
 	}
 	_, err := q.d.ReadToken()
-	return err == nil
+	return true, err == nil
 }
 
 func (q *quickReader) str() (s string, present, ok bool) {

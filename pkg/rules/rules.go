@@ -97,31 +97,41 @@ var validators = []struct {
 	{RuleWindowsMTU, windowsMTU},
 }
 
-// Mutate runs the mutating rules (on CREATE) over the object. It is
-// lenient: a part it cannot interpret is left alone, for the API server's
-// schema validation (which runs after mutating admission) to report.
+// Mutate runs the mutating rules (on CREATE) over the object. It reads the
+// object as validation does; where a field it reads has the wrong type, or
+// a list it reads has a null entry, it leaves the object alone: validation,
+// this webhook's and the API server's schema, says what is wrong.
 func Mutate(cfg config.Config, req Request) Result {
-	return mutate(cfg, req, vmspec.Decode)
+	return mutate(cfg, req, vmspec.Decode, true)
 }
 
-func mutate(cfg config.Config, req Request, decode decodeFunc) Result {
+// mutate reads the object with quickRead when quick is set and the object
+// is one it takes, else with decode and the tree's readers.
+func mutate(cfg config.Config, req Request, decode decodeFunc, quick bool) Result {
 	shape, ok := vmspec.ShapeOf(req.Kind.GroupKind())
 	if !ok || req.Operation != Create {
 		return Result{}
 	}
-	root, ferr := decodeObject(req.Object, decode)
-	if ferr != nil {
-		return malformed(ferr)
+	o, s, ok := quickReadIf(quick, req.Object, shape)
+	if !ok {
+		root, ferr := decodeObject(req.Object, decode)
+		if ferr != nil {
+			return malformed(ferr)
+		}
+		rd := &reader{}
+		o = readObject(root, shape, rd)
+		s = readSpec(o, rd)
+		if len(rd.findings) > 0 || s.nullEntry {
+			return Result{}
+		}
 	}
-	o := readObject(root, shape, nil)
-	if o.optedOut || o.spec == nil {
+	if o.optedOut || !s.present {
 		return Result{}
 	}
-	m := &mutation{cfg: cfg, obj: o, uid: req.UID}
+	m := &mutation{cfg: cfg, obj: o, spec: s, uid: req.UID}
 	var fired []string
-	for i, r := range mutators {
+	for _, r := range mutators {
 		ops, warns := len(m.ops), len(m.warnings)
-		m.last = i == len(mutators)-1
 		r.run(m)
 		if len(m.ops) > ops || len(m.warnings) > warns {
 			fired = append(fired, r.name)
@@ -165,6 +175,7 @@ func validate(cfg config.Config, req Request, decode decodeFunc, quick bool) Res
 		v.spec = readSpec(v.obj, rd)
 		v.findings = rd.findings
 	}
+	v.mutable = !v.obj.optedOut && !v.obj.controllerOwned && len(v.findings) == 0 && !v.spec.nullEntry
 	var fired []string
 	if len(v.findings) > 0 {
 		fired = append(fired, RuleMalformed)

@@ -10,15 +10,30 @@ import (
 // bindings are the interface fields that name a binding method.
 var bindings = []string{"bridge", "masquerade", "sriov", "slirp", "macvtap", "passt", "passtBinding", "binding"}
 
-// specView is what validation reads of a VM spec, read once, with the
+// specView is what the rules read of a VM spec, read once, with the
 // position of every entry so that paths are built only for messages.
+// Mutation changes it as it patches, so that each mutator sees the spec as
+// patched so far.
 type specView struct {
-	ifaces []ifaceView
-	nets   []netView
-	vols   []volView
+	// present is false when the object has no spec.
+	present bool
+	ifaces  []ifaceView
+	nets    []netView
+	vols    []volView
+	// disks are the disks' names, "" for a disk without one.
+	disks []string
 	// podNet names the pod network; hasPodNet is false without one.
 	podNet    string
 	hasPodNet bool
+	// Where mutation's patches go: whether domain and domain.devices are
+	// objects, and whether each list is there (else absent or null).
+	hasDomain, hasDevices                             bool
+	hasIfaceList, hasNetList, hasVolList, hasDiskList bool
+	// autoattachOff is set by devices.autoattachPodInterface: false.
+	autoattachOff bool
+	// nullEntry is set when a list read has a null entry: mutation leaves
+	// such an object alone.
+	nullEntry bool
 }
 
 type ifaceView struct {
@@ -61,6 +76,7 @@ type cloudInitView struct {
 
 type volView struct {
 	idx        int
+	name       string
 	cloudInits []cloudInitView
 }
 
@@ -76,24 +92,43 @@ func readSpec(o *object, rd *reader) *specView {
 	if o.spec == nil {
 		return s
 	}
+	s.present = true
 	sp := o.specPath
 	devPath := func() *field.Path { return sp.Child("domain", "devices") }
 	if domain := rd.object(o.spec.Get("domain"), func() *field.Path { return sp.Child("domain") }); domain != nil {
+		s.hasDomain = true
 		if devices := rd.object(domain.Get("devices"), devPath); devices != nil {
+			s.hasDevices = true
+			auto, ok := rd.boolean(devices.Get("autoattachPodInterface"), func() *field.Path { return devPath().Child("autoattachPodInterface") })
+			s.autoattachOff = ok && !auto
 			ifacesPath := func() *field.Path { return devPath().Child("interfaces") }
 			list := rd.list(devices.Get("interfaces"), ifacesPath)
+			s.hasIfaceList = list != nil
 			s.ifaces = make([]ifaceView, 0, len(list))
 			for i, raw := range list {
+				s.nullEntry = s.nullEntry || raw == nil
 				if iv, ok := readIface(raw, i, func() *field.Path { return ifacesPath().Index(i) }, rd); ok {
 					s.ifaces = append(s.ifaces, iv)
+				}
+			}
+			disksPath := func() *field.Path { return devPath().Child("disks") }
+			disks := rd.list(devices.Get("disks"), disksPath)
+			s.hasDiskList = disks != nil
+			for i, raw := range disks {
+				s.nullEntry = s.nullEntry || raw == nil
+				if d := rd.object(raw, func() *field.Path { return disksPath().Index(i) }); d != nil {
+					name, _ := rd.str(d.Get("name"), func() *field.Path { return disksPath().Index(i).Child("name") })
+					s.disks = append(s.disks, name)
 				}
 			}
 		}
 	}
 	netsPath := func() *field.Path { return sp.Child("networks") }
 	nets := rd.list(o.spec.Get("networks"), netsPath)
+	s.hasNetList = nets != nil
 	s.nets = make([]netView, 0, len(nets))
 	for i, raw := range nets {
+		s.nullEntry = s.nullEntry || raw == nil
 		if nv, ok := readNet(raw, i, func() *field.Path { return netsPath().Index(i) }, rd); ok {
 			s.nets = append(s.nets, nv)
 			if nv.pod && !s.hasPodNet {
@@ -102,7 +137,10 @@ func readSpec(o *object, rd *reader) *specView {
 		}
 	}
 	volsPath := func() *field.Path { return sp.Child("volumes") }
-	for i, raw := range rd.list(o.spec.Get("volumes"), volsPath) {
+	vols := rd.list(o.spec.Get("volumes"), volsPath)
+	s.hasVolList = vols != nil
+	for i, raw := range vols {
+		s.nullEntry = s.nullEntry || raw == nil
 		if vv, ok := readVol(raw, i, func() *field.Path { return volsPath().Index(i) }, rd); ok {
 			s.vols = append(s.vols, vv)
 		}
@@ -173,6 +211,7 @@ func readVol(raw any, i int, path func() *field.Path, rd *reader) (volView, bool
 		return volView{}, false
 	}
 	vv := volView{idx: i}
+	vv.name, _ = rd.str(m.Get("name"), func() *field.Path { return path().Child("name") })
 	for _, key := range cloudInitKeys {
 		ciPath := func() *field.Path { return path().Child(key) }
 		ci := rd.object(m.Get(key), ciPath)
@@ -221,6 +260,10 @@ type validation struct {
 	hasOld   bool
 	old      *specView
 	findings []finding
+	// mutable says whether Mutate patches this object: it is neither opted
+	// out nor controller-owned, and reads without a finding or a null
+	// list entry.
+	mutable  bool
 	warnings []string
 	// ratcheted is set by a rule that warned only for ratcheted ports.
 	ratcheted bool
@@ -228,13 +271,12 @@ type validation struct {
 
 // masquerade says whether an interface is, or will be, bound by
 // masquerade: it says so, or it is on the pod network with no binding and
-// Mutate would have given it masquerade (the object is neither opted out
-// nor controller-owned).
+// Mutate would have given it masquerade (see mutable).
 func (v *validation) masquerade(iv ifaceView) bool {
 	if iv.binding == "masquerade" {
 		return true
 	}
-	return iv.binding == "" && v.onPod(iv) && v.obj.mutable()
+	return iv.binding == "" && v.onPod(iv) && v.mutable
 }
 
 func (v *validation) onPod(iv ifaceView) bool {
