@@ -21,6 +21,9 @@ type mutation struct {
 
 // add adds the member at ptr, or replaces a null there.
 func (m *mutation) add(ptr vmspec.Pointer, value any) {
+	if m.ops == nil {
+		m.ops = make([]jsonpatch.Operation, 0, 6) // room for a bare VM's patch
+	}
 	m.ops = append(m.ops, jsonpatch.Operation{Operation: "add", Path: ptr.String(), Value: value})
 }
 

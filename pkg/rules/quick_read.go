@@ -17,19 +17,25 @@ import (
 // (a syntax error, a wrong type, a name given twice or written with
 // escapes, a number that is not a plain integer, a null list entry) it
 // gives up, and the caller reads the decoded tree (readObject, readSpec),
-// which also says what is wrong. Given the same object, both give the same object fields
-// and view: FuzzPrunedEqualsWhole holds them to it.
+// which also says what is wrong. Given the same object, both give the same
+// object fields and view: FuzzPrunedEqualsWhole holds them to it.
 func quickRead(data []byte, shape vmspec.Shape) (*object, *specView, bool) {
 	q := quickReaders.Get().(*quickReader)
 	defer q.put()
-	q.d.Reset(bytes.NewBuffer(data), vmspec.Options()...)
-	q.o = &object{
+	// A bytes.Buffer is read in place, without a copy; this one lives in the
+	// pooled reader, so that it costs no allocation either.
+	q.buf = *bytes.NewBuffer(data)
+	q.d.Reset(&q.buf, vmspec.Options()...)
+	read := &struct { // one allocation for both
+		o object
+		s specView
+	}{o: object{
 		shape:    shape,
 		specPtr:  pointersByKind[shape.Kind].spec,
 		specPath: specPaths[shape.Kind],
 		ptrs:     pointersByKind[shape.Kind],
-	}
-	q.s = &specView{}
+	}}
+	q.o, q.s = &read.o, &read.s
 	if q.d.PeekKind() != '{' || !q.node(quickPlans[shape.Kind]) {
 		return nil, nil, false
 	}
@@ -48,15 +54,21 @@ func quickReadIf(quick bool, data []byte, shape vmspec.Shape) (*object, *specVie
 }
 
 type quickReader struct {
-	d *jsontext.Decoder
-	o *object
-	s *specView
+	d   *jsontext.Decoder
+	buf bytes.Buffer
+	o   *object
+	s   *specView
 }
 
-var quickReaders = sync.Pool{New: func() any { return &quickReader{d: jsontext.NewDecoder(bytes.NewReader(nil))} }}
+var quickReaders = sync.Pool{New: func() any { return &quickReader{d: jsontext.NewDecoder(noInput)} }}
+
+// noInput is what a pooled decoder holds between reads, so that it keeps
+// no request alive; it is never read (each read resets the decoder first).
+var noInput = bytes.NewReader(nil)
 
 func (q *quickReader) put() {
-	q.d.Reset(bytes.NewReader(nil))
+	q.d.Reset(noInput)
+	q.buf = bytes.Buffer{}
 	q.o, q.s = nil, nil
 	quickReaders.Put(q)
 }
