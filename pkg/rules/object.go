@@ -19,7 +19,6 @@ type object struct {
 	shape vmspec.Shape
 	// spec is the VM spec (domain, networks, volumes); nil if absent.
 	spec     *vmspec.Object
-	specPtr  vmspec.Pointer
 	specPath *field.Path
 	// ptrs are the JSON pointers into the spec that mutation writes under.
 	ptrs *specPointers
@@ -43,7 +42,6 @@ func readObject(root *vmspec.Object, shape vmspec.Shape, rd *reader) *object {
 	o := &object{
 		root:     root,
 		shape:    shape,
-		specPtr:  pointersByKind[shape.Kind].spec,
 		specPath: specPaths[shape.Kind],
 		ptrs:     pointersByKind[shape.Kind],
 	}
@@ -81,25 +79,22 @@ func readObject(root *vmspec.Object, shape vmspec.Shape, rd *reader) *object {
 	return o
 }
 
-// specPointers are the JSON pointers to a VM spec and to the members
+// specPointers are the JSON pointers to the members of a VM spec that
 // mutation writes under, made once per kind rather than step by step for
 // each request.
 type specPointers struct {
-	spec, domain, devices, interfaces, disks, networks, volumes vmspec.Pointer
+	devices, interfaces, networks, volumes vmspec.Pointer
 }
 
-// The JSON pointers and field path to each kind's VM spec, made once (a
-// field.Path is never changed, only extended into new ones).
+// The JSON pointers into each kind's VM spec and the field path to it, made
+// once (a field.Path is never changed, only extended into new ones).
 var pointersByKind, specPaths = func() (map[string]*specPointers, map[string]*field.Path) {
 	ptrs, paths := map[string]*specPointers{}, map[string]*field.Path{}
 	for _, shape := range vmspec.Shapes() {
 		spec := vmspec.PointerTo(shape.Spec...)
 		ptrs[shape.Kind] = &specPointers{
-			spec:       spec,
-			domain:     spec.Key("domain"),
 			devices:    spec.Key("domain").Key("devices"),
 			interfaces: spec.Key("domain").Key("devices").Key("interfaces"),
-			disks:      spec.Key("domain").Key("devices").Key("disks"),
 			networks:   spec.Key("networks"),
 			volumes:    spec.Key("volumes"),
 		}

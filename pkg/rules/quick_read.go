@@ -31,7 +31,6 @@ func quickRead(data []byte, shape vmspec.Shape) (*object, *specView, bool) {
 		s specView
 	}{o: object{
 		shape:    shape,
-		specPtr:  pointersByKind[shape.Kind].spec,
 		specPath: specPaths[shape.Kind],
 		ptrs:     pointersByKind[shape.Kind],
 	}}
