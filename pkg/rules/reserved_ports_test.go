@@ -95,6 +95,17 @@ func TestReservedPorts(t *testing.T) {
 			want: []string{path + "[0].ports[0].port: Forbidden: port 49152 is reserved by libvirt, which drops other incoming traffic to it; use a port other than 49152 and 49153"},
 		},
 		{
+			name: "pod interface with no binding, in an object mutation leaves alone for a wrong type: both errors at once",
+			ifaces: `
+          - name: default
+            model: 7
+            ports: [{port: 49152}]`,
+			want: []string{
+				path + `[0].model: Invalid value: "7": must be a string, not a number`,
+				path + "[0].ports[0].port: Forbidden: port 49152 is reserved by libvirt, which drops other incoming traffic to it; use a port other than 49152 and 49153",
+			},
+		},
+		{
 			name: "configured ports are listed",
 			cfg:  func(c *config.Config) { c.ReservedPorts = []int32{22, 49152, 49153} },
 			ifaces: `

@@ -175,7 +175,6 @@ func validate(cfg config.Config, req Request, decode decodeFunc, quick bool) Res
 		v.spec = readSpec(v.obj, rd)
 		v.findings = rd.findings
 	}
-	v.mutable = !v.obj.optedOut && !v.obj.controllerOwned && len(v.findings) == 0 && !v.spec.nullEntry
 	var fired []string
 	if len(v.findings) > 0 {
 		fired = append(fired, RuleMalformed)

@@ -260,10 +260,6 @@ type validation struct {
 	hasOld   bool
 	old      *specView
 	findings []finding
-	// mutable says whether Mutate patches this object: it is neither opted
-	// out nor controller-owned, and reads without a finding or a null
-	// list entry.
-	mutable  bool
 	warnings []string
 	// ratcheted is set by a rule that warned only for ratcheted ports.
 	ratcheted bool
@@ -271,12 +267,15 @@ type validation struct {
 
 // masquerade says whether an interface is, or will be, bound by
 // masquerade: it says so, or it is on the pod network with no binding and
-// Mutate would have given it masquerade (see mutable).
+// Mutate gives it masquerade (the object is neither opted out nor
+// controller-owned). An object Mutate leaves alone for a wrong type or a
+// null list entry counts too: it is refused as it stands, and once mended
+// it is patched, so its port errors are reported with the type errors.
 func (v *validation) masquerade(iv ifaceView) bool {
 	if iv.binding == "masquerade" {
 		return true
 	}
-	return iv.binding == "" && v.onPod(iv) && v.mutable
+	return iv.binding == "" && v.onPod(iv) && !v.obj.optedOut && !v.obj.controllerOwned
 }
 
 func (v *validation) onPod(iv ifaceView) bool {
