@@ -15,18 +15,24 @@ const maxNetworkData = 2048
 // network data source per cloud-init volume, and inline data within the
 // limit. Checked here so the user reads it before the VM fails to start.
 func cloudInitLimits(v *validation) {
-	for _, vv := range v.spec.vols {
-		for _, ci := range vv.cloudInits {
-			ciPath := func() *field.Path { return v.obj.specPath.Child("volumes").Index(vv.idx).Child(ci.key) }
-			if len(ci.sources) > 1 {
+	if v.spec == nil {
+		return
+	}
+	for i, vol := range v.spec.Volumes {
+		if vol == nil {
+			continue
+		}
+		for _, ci := range cloudInits(vol) {
+			ciPath := func() *field.Path { return v.obj.specPath.Child("volumes").Index(i).Child(ci.key) }
+			if sources := ci.networkDataSources(); len(sources) > 1 {
 				const short = "must set at most one of networkData, networkDataBase64 and networkDataSecretRef"
-				v.deny(field.Forbidden(ciPath(), short+"; it sets "+strings.Join(ci.sources, " and ")), short)
+				v.deny(field.Forbidden(ciPath(), short+"; it sets "+strings.Join(sources, " and ")), short)
 			}
-			if len(ci.networkData) > maxNetworkData {
+			if len(ci.NetworkData) > maxNetworkData {
 				v.deny(field.TooLong(ciPath().Child("networkData"), nil, maxNetworkData), "must be at most 2048 bytes")
 			}
-			if ci.networkData64 != "" {
-				decoded, err := base64.StdEncoding.DecodeString(ci.networkData64)
+			if ci.NetworkDataBase64 != "" {
+				decoded, err := base64.StdEncoding.DecodeString(ci.NetworkDataBase64)
 				switch {
 				case err != nil:
 					const short = "must be base64-encoded"

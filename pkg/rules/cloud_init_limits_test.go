@@ -42,8 +42,12 @@ func TestCloudInitLimits(t *testing.T) {
 			volume: `{name: c, cloudInitNoCloud: {networkData: [1], networkDataSecretRef: "s"}}`,
 			want: []string{
 				vol + "cloudInitNoCloud.networkData: Invalid value: must be a string, not an array",
-				vol + `cloudInitNoCloud.networkDataSecretRef: Invalid value: "s": must be an object`,
 			},
+		},
+		{
+			name:   "a secret reference a string",
+			volume: `{name: c, cloudInitNoCloud: {networkDataSecretRef: "s"}}`,
+			want:   []string{vol + `cloudInitNoCloud.networkDataSecretRef: Invalid value: "s": must be an object`},
 		},
 	}
 	for _, tt := range tests {

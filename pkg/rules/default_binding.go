@@ -1,20 +1,21 @@
 package rules
 
+import "github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec"
+
 // Default binding: an interface on the pod network that names no binding
 // at all would get the cluster's default (bridge, unless the KubeVirt CR
 // says otherwise); give it masquerade, which keeps the pod IP reachable and
 // live migration possible.
 func defaultBinding(m *mutation) {
-	s := m.spec
-	if m.obj.controllerOwned || !s.hasPodNet {
+	pod, _ := podNetwork(m.spec)
+	if m.obj.controllerOwned() || pod == nil {
 		return
 	}
-	for i := range s.ifaces {
-		iv := &s.ifaces[i]
-		if iv.name != s.podNet || iv.binding != "" {
+	for i, iface := range interfaces(m.spec) {
+		if iface.Name != pod.Name || iface.BindingName() != "" {
 			continue
 		}
-		m.add(m.obj.ptrs.interfaces.Index(iv.idx).Key("masquerade"), struct{}{})
-		iv.binding = "masquerade"
+		m.add(m.obj.ptrs.interfaces.Index(i).Key("masquerade"), struct{}{})
+		iface.Masquerade = &vmspec.Empty{}
 	}
 }

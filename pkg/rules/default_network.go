@@ -1,20 +1,23 @@
 package rules
 
+import "github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec"
+
 // Default interface and network: a VM with neither interfaces nor networks
 // (and autoattachPodInterface not false) gets KubeVirt's own default pod
 // interface, but bound by masquerade rather than the cluster's default
 // binding, so that it is reachable through the pod IP.
 func defaultNetwork(m *mutation) {
 	s := m.spec
-	if m.obj.controllerOwned || !s.hasDomain || s.autoattachOff || len(s.ifaces) > 0 || len(s.nets) > 0 {
+	d := devices(s)
+	autoattachOff := d != nil && d.AutoattachPodInterface != nil && !*d.AutoattachPodInterface
+	if m.obj.controllerOwned() || s.Domain == nil || autoattachOff || len(interfaces(s)) > 0 || len(s.Networks) > 0 {
 		return
 	}
-	m.pushDevice("interfaces", s.hasIfaceList, 0, defaultInterface{Name: "default"})
-	m.push(m.obj.ptrs.networks, s.hasNetList, 0, defaultPodNetwork{Name: "default"})
-	s.ifaces = append(s.ifaces, ifaceView{name: "default", binding: "masquerade"})
-	s.nets = append(s.nets, netView{name: "default", pod: true})
-	s.podNet, s.hasPodNet = "default", true
-	s.hasIfaceList, s.hasNetList = true, true
+	m.pushDevice("interfaces", interfaces(s) != nil, 0, defaultInterface{Name: "default"})
+	m.push(m.obj.ptrs.networks, s.Networks != nil, 0, defaultPodNetwork{Name: "default"})
+	d = devices(s)
+	d.Interfaces = append(d.Interfaces, &vmspec.Interface{Name: "default", Masquerade: &vmspec.Empty{}})
+	s.Networks = append(s.Networks, &vmspec.Network{Name: "default", Pod: &vmspec.PodNetwork{}})
 }
 
 // The interface and network defaultNetwork adds, as structs: cheaper to

@@ -4,8 +4,6 @@ import (
 	"testing"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
-
-	"github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec/vmspectest"
 )
 
 var fuzzKinds = []schema.GroupVersionKind{
@@ -27,7 +25,7 @@ func addSeeds(f *testing.F) {
 func FuzzNoPanic(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		_, decodeErr := vmspectest.Decode(data)
+		_, decodeErr := decodeWhole(data)
 		for _, k := range fuzzKinds {
 			for _, op := range []Operation{Create, Update} {
 				req := Request{Kind: k, Operation: op, Object: data, OldObject: data}

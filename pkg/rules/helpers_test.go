@@ -1,7 +1,10 @@
 package rules
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
 	"strings"
 	"testing"
 
@@ -34,6 +37,24 @@ func kindOf(t testing.TB, obj []byte) schema.GroupVersionKind {
 		t.Fatalf("fixture: %v", err)
 	}
 	return gv.WithKind(tm.Kind)
+}
+
+// decodeWhole reads one JSON object whole with encoding/json, numbers as
+// json.Number: the reference the tests compare objects with.
+func decodeWhole(data []byte) (map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil, err
+	}
+	if m == nil {
+		return nil, errors.New("not an object")
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("data after the object")
+	}
+	return m, nil
 }
 
 func createReq(t testing.TB, obj []byte) Request {

@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/config"
+	"github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec"
 )
 
 // IPv6 cloud-init: virt-launcher's DHCPv6 hands the guest an address but no
@@ -27,26 +27,26 @@ func ipv6CloudInit(m *mutation) {
 	if o.ownerKind == "VirtualMachine" {
 		return // a VMI a VM started: its template had its turn
 	}
-	nv, iv, ok := podMasquerade(s)
-	if !ok || !m.cfg.IPv6.Injects(nv.hasCIDR6) {
+	pod, podIdx, iface, ifaceIdx := podMasquerade(s)
+	if pod == nil || !m.cfg.IPv6.Injects(pod.Pod.VMIPv6NetworkCIDR != "") {
 		return
 	}
-	prefix, addCIDR, ok := guestPrefix(nv, m.cfg)
+	prefix, addCIDR, ok := guestPrefix(pod.Pod, m.cfg)
 	if !ok {
 		return
 	}
-	if o.windows() {
-		podPath := o.specPath.Child("networks").Index(nv.idx).Child("pod").String()
+	if o.windows {
+		podPath := o.specPath.Child("networks").Index(podIdx).Child("pod").String()
 		gw := prefix.Masked().Addr().Next()
 		m.warnings = append(m.warnings, fit(o.specPath.String(), podPath, fmt.Sprintf(
 			"Windows: set IPv6 %s/%d, gateway %s in the guest", gw.Next(), prefix.Bits(), gw)))
 		return
 	}
 	var mac net.HardwareAddr
-	if iv.hasMAC {
+	if iface.MacAddress != "" {
 		var ok bool
-		if mac, ok = parseMAC(iv.mac); !ok || macProblem(mac) != "" {
-			ifacePath := o.specPath.Child("domain", "devices", "interfaces").Index(iv.idx)
+		if mac, ok = parseMAC(iface.MacAddress); !ok || macProblem(mac) != "" {
+			ifacePath := o.specPath.Child("domain", "devices", "interfaces").Index(ifaceIdx)
 			m.warnings = append(m.warnings, fit(o.specPath.String(), ifacePath.Child("macAddress").String(),
 				"IPv6 networkData not injected: no NIC can take this MAC"))
 			return
@@ -54,39 +54,41 @@ func ipv6CloudInit(m *mutation) {
 	} else {
 		mac = assignedMAC(macSeed(o, m.uid))
 	}
-	networkData := guestNetworkConfig(guestNICName(m.cfg.IPv6.GuestInterface, iv.idx), mac, prefix)
+	networkData := guestNetworkConfig(guestNICName(m.cfg.IPv6.GuestInterface, ifaceIdx), mac, prefix)
 	// The changes, made once the target is known, and only where the guest
 	// boots from (templates of replicas still get the warnings).
 	canInject := o.bootsGuest()
 	addIdentity := func() {
-		if !iv.hasMAC {
-			m.add(o.ptrs.interfaces.Index(iv.idx).Key("macAddress"), mac.String())
+		if iface.MacAddress == "" {
+			m.add(o.ptrs.interfaces.Index(ifaceIdx).Key("macAddress"), mac.String())
 		}
 		if addCIDR {
-			m.add(o.ptrs.networks.Index(nv.idx).Key("pod").Key("vmIPv6NetworkCIDR"), prefix.String())
+			m.add(o.ptrs.networks.Index(podIdx).Key("pod").Key("vmIPv6NetworkCIDR"), prefix.String())
 		}
 	}
 	// The first volume with cloud-init decides.
-	for _, vv := range s.vols {
-		if len(vv.cloudInits) != 1 {
-			if len(vv.cloudInits) > 1 {
+	for i, vol := range s.Volumes {
+		cis := cloudInits(vol)
+		if len(cis) != 1 {
+			if len(cis) > 1 {
 				return // both NoCloud and ConfigDrive: not ours to choose
 			}
 			continue
 		}
-		ci := vv.cloudInits[0]
-		ciPtr := o.ptrs.volumes.Index(vv.idx).Key(ci.key)
+		ci := cis[0]
+		ciPtr := o.ptrs.volumes.Index(i).Key(ci.key)
+		sources := ci.networkDataSources()
 		switch {
 		case ci.key == "cloudInitConfigDrive":
-			if len(ci.sources) == 0 {
-				m.warnings = append(m.warnings, fit(o.specPath.String(), o.specPath.Child("volumes").Index(vv.idx).Child(ci.key).String(),
+			if len(sources) == 0 {
+				m.warnings = append(m.warnings, fit(o.specPath.String(), o.specPath.Child("volumes").Index(i).Child(ci.key).String(),
 					"IPv6 networkData not injected (ConfigDrive is not netplan)"))
 			}
 		case !canInject:
-		case len(ci.sources) == 0:
+		case len(sources) == 0:
 			addIdentity()
 			m.add(ciPtr.Key("networkData"), networkData)
-		case strings.HasPrefix(ci.networkData, guestNetworkMarker) && ci.networkData != networkData:
+		case strings.HasPrefix(ci.NetworkData, guestNetworkMarker) && ci.NetworkData != networkData:
 			// Ours, written for another MAC: another webhook (a MAC pool)
 			// has set the MAC since, and we are called again.
 			addIdentity()
@@ -95,13 +97,13 @@ func ipv6CloudInit(m *mutation) {
 		return
 	}
 	// No cloud-init volume: add one, and its disk.
-	if !s.hasDomain || !canInject {
+	if s.Domain == nil || !canInject {
 		return
 	}
 	name := freeName("cloudinitdisk", s)
 	addIdentity()
-	m.push(o.ptrs.volumes, s.hasVolList, len(s.vols), noCloudVolume{Name: name, CloudInitNoCloud: networkDataOnly{networkData}})
-	m.pushDevice("disks", s.hasDiskList, len(s.disks), virtioDisk{Name: name, Disk: diskBus{"virtio"}})
+	m.push(o.ptrs.volumes, s.Volumes != nil, len(s.Volumes), noCloudVolume{Name: name, CloudInitNoCloud: networkDataOnly{networkData}})
+	m.pushDevice("disks", disks(s) != nil, len(disks(s)), virtioDisk{Name: name, Disk: diskBus{"virtio"}})
 }
 
 // The volume and disk ipv6CloudInit adds, as structs: cheaper to build and
@@ -126,49 +128,50 @@ type diskBus struct {
 }
 
 // podMasquerade finds the pod network and the interface bound to it by
-// masquerade (as written, or as defaulted earlier in this pass).
-func podMasquerade(s *specView) (netView, ifaceView, bool) {
-	if !s.hasPodNet {
-		return netView{}, ifaceView{}, false
+// masquerade (as written, or as defaulted earlier in this pass), with their
+// positions; pod is nil when there are none.
+func podMasquerade(s *vmspec.Spec) (pod *vmspec.Network, podIdx int, iface *vmspec.Interface, ifaceIdx int) {
+	pod, podIdx = podNetwork(s)
+	if pod == nil {
+		return nil, -1, nil, -1
 	}
-	for _, nv := range s.nets {
-		if !nv.pod || nv.name != s.podNet {
-			continue
+	for i, iface := range interfaces(s) {
+		if iface.Name == pod.Name && iface.BindingName() == "masquerade" {
+			return pod, podIdx, iface, i
 		}
-		for _, iv := range s.ifaces {
-			if iv.name == nv.name && iv.binding == "masquerade" {
-				return nv, iv, true
-			}
-		}
-		break
 	}
-	return netView{}, ifaceView{}, false
+	return nil, -1, nil, -1
 }
 
 // guestPrefix is the network the launcher uses for the guest's IPv6: the
 // pod network's own, or the configured default. addCIDR asks to write the
 // default into the network when it is not KubeVirt's, so that guest and
 // launcher agree. ok is false for a CIDR that validation will refuse.
-func guestPrefix(nv netView, cfg config.Config) (p netip.Prefix, addCIDR, ok bool) {
-	if !nv.hasCIDR6 {
+func guestPrefix(pod *vmspec.PodNetwork, cfg config.Config) (p netip.Prefix, addCIDR, ok bool) {
+	if pod.VMIPv6NetworkCIDR == "" {
 		p = cfg.IPv6.DefaultCIDR
 		return p, p != config.KubeVirtDefaultIPv6CIDR, p.IsValid()
 	}
-	if !validPodCIDR(nv.cidr6, true) {
+	if !validPodCIDR(pod.VMIPv6NetworkCIDR, true) {
 		return netip.Prefix{}, false, false
 	}
-	return netip.MustParsePrefix(nv.cidr6), false, true
+	return netip.MustParsePrefix(pod.VMIPv6NetworkCIDR), false, true
 }
 
 // freeName returns base, or base-N, whichever no volume or disk uses.
-func freeName(base string, s *specView) string {
+func freeName(base string, s *vmspec.Spec) string {
 	taken := func(name string) bool {
-		for _, vv := range s.vols {
-			if vv.name == name {
+		for _, vol := range s.Volumes {
+			if vol.Name == name {
 				return true
 			}
 		}
-		return slices.Contains(s.disks, name)
+		for _, d := range disks(s) {
+			if d.Name == name {
+				return true
+			}
+		}
+		return false
 	}
 	name := base
 	for i := 1; taken(name); i++ {

@@ -40,8 +40,8 @@ func assignedMAC(seed string) net.HardwareAddr {
 // the name is still to be generated (a replica set's VMIs), so that each
 // replica gets its own.
 func macSeed(o *object, uid string) string {
-	if o.name == "" {
+	if o.Meta.Name == "" {
 		return "uid:" + uid
 	}
-	return o.namespace + "/" + o.name
+	return o.Meta.Namespace + "/" + o.Meta.Name
 }

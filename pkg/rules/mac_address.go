@@ -1,6 +1,10 @@
 package rules
 
-import "k8s.io/apimachinery/pkg/util/validation/field"
+import (
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec"
+)
 
 // MAC address: the guest's network config is matched by the MAC of the pod
 // network's NIC, and KubeVirt's own admission takes a multicast or
@@ -8,23 +12,24 @@ import "k8s.io/apimachinery/pkg/util/validation/field"
 // object already had on the same interface only warns, so that existing
 // VMs stay editable.
 func macAddress(v *validation) {
-	for _, iv := range v.spec.ifaces {
-		if !iv.hasMAC || !v.onPod(iv) || !v.masquerade(iv) {
+	for i, iface := range interfaces(v.spec) {
+		if iface == nil || iface.MacAddress == "" || !v.onPod(iface) || !v.masquerade(iface) {
 			continue
 		}
-		path := v.ifacePath(iv).Child("macAddress")
-		mac, ok := parseMAC(iv.mac)
+		given := iface.MacAddress
+		path := v.ifacePath(i).Child("macAddress")
+		mac, ok := parseMAC(given)
 		problem := "is not a MAC address of 6 bytes"
 		if ok {
 			if problem = macProblem(mac); problem == "" {
 				continue
 			}
 		}
-		if v.hadMAC(iv.name, iv.mac) {
+		if v.hadMAC(iface.Name, given) {
 			v.warn(path, problem+"; no NIC can take it")
 			continue
 		}
-		v.deny(field.Invalid(path, clip(iv.mac), problem+
+		v.deny(field.Invalid(path, vmspec.Clip(given), problem+
 			", which no NIC can take; use a unicast address such as 02:00:00:00:00:01 (even first byte), or remove macAddress"),
 			problem+"; no NIC can take it")
 	}
@@ -33,12 +38,8 @@ func macAddress(v *validation) {
 // hadMAC says whether the stored object (on UPDATE) gave the interface of
 // that name the same macAddress.
 func (v *validation) hadMAC(iface, mac string) bool {
-	old := v.oldSpec()
-	if old == nil {
-		return false
-	}
-	for _, iv := range old.ifaces {
-		if iv.name == iface && iv.hasMAC && iv.mac == mac {
+	for _, old := range v.oldInterfaces() {
+		if old != nil && old.Name == iface && old.MacAddress == mac {
 			return true
 		}
 	}

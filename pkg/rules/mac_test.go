@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec"
+
 	"fmt"
 	"testing"
 )
@@ -38,7 +40,7 @@ func TestMACSeed(t *testing.T) {
 		{"ns", "", "u1", "uid:u1"},
 		{"ns", "", "u2", "uid:u2"},
 	} {
-		o := &object{namespace: tt.namespace, name: tt.name}
+		o := &object{VM: &vmspec.VM{Meta: vmspec.Meta{Namespace: tt.namespace, Name: tt.name}}}
 		if got := macSeed(o, tt.uid); got != tt.want {
 			t.Errorf("macSeed(%s/%s, %s) = %q, want %q", tt.namespace, tt.name, tt.uid, got, tt.want)
 		}

@@ -13,7 +13,7 @@ import (
 type mutation struct {
 	cfg      config.Config
 	obj      *object
-	spec     *specView
+	spec     *vmspec.Spec
 	uid      string
 	ops      []jsonpatch.Operation
 	warnings []string
@@ -43,13 +43,14 @@ func (m *mutation) push(ptr vmspec.Pointer, present bool, n int, value any) {
 }
 
 // pushDevice appends value to domain.devices[list], which has n entries,
-// adding devices itself when it is absent. The caller has checked that
-// domain is there.
+// adding devices itself when it is absent (and to the spec read, so that
+// later rules see it). The caller has checked that domain is there.
 func (m *mutation) pushDevice(list string, present bool, n int, value any) {
 	ptrs := m.obj.ptrs
-	if !m.spec.hasDevices {
+	d := m.spec.Domain.Devices
+	if d == nil {
 		m.add(ptrs.devices, map[string]any{list: []any{value}})
-		m.spec.hasDevices = true
+		m.spec.Domain.Devices = &vmspec.Devices{}
 		return
 	}
 	m.push(ptrs.devices.Key(list), present, n, value)

@@ -12,72 +12,40 @@ import (
 // never works, so there is nothing to gain.
 const MutateAnnotation = "vmnet.kubevirt.io/mutate"
 
-// object is one decoded request object and what the rules need of its
-// metadata; decoded once per call.
+// object is what the rules know of a request's object: what was read of
+// it, and the facts they derive from its metadata.
 type object struct {
-	root  *vmspec.Object
-	shape vmspec.Shape
-	// spec is the VM spec (domain, networks, volumes); nil if absent.
-	spec     *vmspec.Object
+	*vmspec.VM
 	specPath *field.Path
 	// ptrs are the JSON pointers into the spec that mutation writes under.
 	ptrs *specPointers
-	// windowsMeta is set when a label or annotation of the object or its
-	// templates marks a Windows guest (marksWindows).
-	windowsMeta bool
-	// preference is the VM's spec.preference.name, if the kind has one.
-	preference      string
-	optedOut        bool
-	controllerOwned bool
-	// ownerKind is the kind of the controller that owns the object, if any.
+	// windows is set when the object's or its templates' metadata or its
+	// preference mark a Windows guest.
+	windows  bool
+	optedOut bool
+	// ownerKind is the kind of the controller that owns the object, if it
+	// is one whose objects are made from a template (MadeFromTemplate).
 	ownerKind string
-	// namespace and name are the object's own; name is "" while the API
-	// server is still to generate it.
-	namespace, name string
 }
 
-// readObject finds the spec and reads the metadata. rd may be nil
-// (lenient).
-func readObject(root *vmspec.Object, shape vmspec.Shape, rd *reader) *object {
+func newObject(vm *vmspec.VM) *object {
 	o := &object{
-		root:     root,
-		shape:    shape,
-		specPath: specPaths[shape.Kind],
-		ptrs:     pointersByKind[shape.Kind],
+		VM:        vm,
+		specPath:  specPaths[vm.Kind],
+		ptrs:      pointersByKind[vm.Kind],
+		optedOut:  vm.Meta.Annotations[MutateAnnotation] == "false",
+		ownerKind: controllerOf(vm.Kind, vm.Meta.OwnerReferences),
+		windows:   hasPrefixFold(vm.Preference, "windows") || marksWindows(&vm.Meta),
 	}
-	o.spec = walk(root, shape.Spec, rd)
-	for i, keys := range shape.Metadata {
-		md := walk(root, keys, rd)
-		if md == nil {
-			continue
-		}
-		mdPath := func() *field.Path { return vmspec.FieldPath(keys...) }
-		labels := rd.stringMap(md.Get("labels"), func() *field.Path { return mdPath().Child("labels") })
-		annotations := rd.stringMap(md.Get("annotations"), func() *field.Path { return mdPath().Child("annotations") })
-		for _, set := range []*vmspec.Object{labels, annotations} {
-			for j := range set.Len() {
-				val, ok := set.At(j).Value.(string)
-				o.windowsMeta = o.windowsMeta || ok && marksWindows(set.At(j).Name, val)
-			}
-		}
-		if i == 0 {
-			o.namespace, _ = rd.str(md.Get("namespace"), func() *field.Path { return mdPath().Child("namespace") })
-			o.name, _ = rd.str(md.Get("name"), func() *field.Path { return mdPath().Child("name") })
-			o.optedOut = annotations.Get(MutateAnnotation) == "false"
-			o.ownerKind = controllerOf(md, shape, rd)
-			o.controllerOwned = o.ownerKind != ""
-		}
-	}
-	if shape.VM != nil {
-		if vm := walk(root, shape.VM, rd); vm != nil {
-			prefPath := func() *field.Path { return vmspec.FieldPath(shape.VM...).Child("preference") }
-			if pref := rd.object(vm.Get("preference"), prefPath); pref != nil {
-				o.preference, _ = rd.str(pref.Get("name"), func() *field.Path { return prefPath().Child("name") })
-			}
-		}
+	for _, md := range vm.TemplateMeta {
+		o.windows = o.windows || md != nil && marksWindows(md)
 	}
 	return o
 }
+
+// controllerOwned says whether the object was made from a template by its
+// controller: it gets no defaults.
+func (o *object) controllerOwned() bool { return o.ownerKind != "" }
 
 // specPointers are the JSON pointers to the members of a VM spec that
 // mutation writes under, made once per kind rather than step by step for
@@ -102,18 +70,6 @@ var pointersByKind, specPaths = func() (map[string]*specPointers, map[string]*fi
 	}
 	return ptrs, paths
 }()
-
-// walk follows keys from root; nil if a step is absent or not an object.
-func walk(root *vmspec.Object, keys []string, rd *reader) *vmspec.Object {
-	m := root
-	for i, k := range keys {
-		m = rd.object(m.Get(k), func() *field.Path { return vmspec.FieldPath(keys[:i+1]...) })
-		if m == nil {
-			return nil
-		}
-	}
-	return m
-}
 
 // controllerOwners says which controllers' objects get no defaults, by the
 // owned kind: their template got them (or opted out) when it was created,
@@ -145,7 +101,7 @@ func MadeFromTemplate(kind string, controller schema.GroupKind) bool {
 // sets and pools: each of their replicas gets its own when it is created,
 // so that no two share a MAC.
 func (o *object) bootsGuest() bool {
-	switch o.shape.Kind {
+	switch o.Kind {
 	case "VirtualMachine":
 		return true
 	case "VirtualMachineInstance":
@@ -155,31 +111,16 @@ func (o *object) bootsGuest() bool {
 }
 
 // controllerOf names the kind of the object's controller when it is one
-// whose objects are not mutated, else "".
-func controllerOf(md *vmspec.Object, shape vmspec.Shape, rd *reader) string {
-	refsPath := func() *field.Path { return field.NewPath("metadata", "ownerReferences") }
-	refs := rd.list(md.Get("ownerReferences"), refsPath)
+// whose objects are made from a template, else "".
+func controllerOf(kind string, refs []*vmspec.OwnerReference) string {
 	owner := ""
-	for i, r := range refs {
-		refPath := func() *field.Path { return refsPath().Index(i) }
-		ref := rd.object(r, refPath)
-		if ref == nil {
+	for _, ref := range refs {
+		if ref == nil || !ref.Controller {
 			continue
 		}
-		controller, _ := rd.boolean(ref.Get("controller"), func() *field.Path { return refPath().Child("controller") })
-		apiVersion, _ := rd.str(ref.Get("apiVersion"), func() *field.Path { return refPath().Child("apiVersion") })
-		refKind, _ := rd.str(ref.Get("kind"), func() *field.Path { return refPath().Child("kind") })
-		if controller && controlsFromTemplate(shape.Kind, apiVersion, refKind) {
-			owner = refKind
+		if gv, err := schema.ParseGroupVersion(ref.APIVersion); err == nil && MadeFromTemplate(kind, gv.WithKind(ref.Kind).GroupKind()) {
+			owner = ref.Kind
 		}
 	}
 	return owner
-}
-
-// controlsFromTemplate says whether a controller reference to apiVersion
-// and refKind makes an object of kind one made from a template (see
-// MadeFromTemplate).
-func controlsFromTemplate(kind, apiVersion, refKind string) bool {
-	gv, err := schema.ParseGroupVersion(apiVersion)
-	return err == nil && MadeFromTemplate(kind, schema.GroupKind{Group: gv.Group, Kind: refKind})
 }

@@ -4,25 +4,27 @@ import (
 	"net/netip"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec"
 )
 
 // Pod network CIDRs: virt-launcher gives the gateway network+1 and the VM
 // network+2, so each CIDR must leave at least 4 addresses. KubeVirt checks
 // neither at admission; a bad one only fails when the VM starts.
 func podCIDRs(v *validation) {
-	for _, nv := range v.spec.nets {
-		if !nv.pod {
+	for i, n := range networks(v.spec) {
+		if n == nil || n.Pod == nil {
 			continue
 		}
-		podPath := func() *field.Path { return v.obj.specPath.Child("networks").Index(nv.idx).Child("pod") }
-		if nv.hasCIDR4 && !validPodCIDR(nv.cidr4, false) {
+		podPath := func() *field.Path { return v.obj.specPath.Child("networks").Index(i).Child("pod") }
+		if c := n.Pod.VMNetworkCIDR; c != "" && !validPodCIDR(c, false) {
 			const short = "must be an IPv4 CIDR with prefix /30 or shorter"
-			v.deny(field.Invalid(podPath().Child("vmNetworkCIDR"), clip(nv.cidr4),
+			v.deny(field.Invalid(podPath().Child("vmNetworkCIDR"), vmspec.Clip(c),
 				short+" (at least 4 addresses), e.g. 10.0.2.0/24"), short)
 		}
-		if nv.hasCIDR6 && !validPodCIDR(nv.cidr6, true) {
+		if c := n.Pod.VMIPv6NetworkCIDR; c != "" && !validPodCIDR(c, true) {
 			const short = "must be an IPv6 CIDR with prefix /126 or shorter"
-			v.deny(field.Invalid(podPath().Child("vmIPv6NetworkCIDR"), clip(nv.cidr6),
+			v.deny(field.Invalid(podPath().Child("vmIPv6NetworkCIDR"), vmspec.Clip(c),
 				short+" (at least 4 addresses), e.g. fd10:0:2::/120"), short)
 		}
 	}

@@ -39,11 +39,13 @@ func TestPodCIDRs(t *testing.T) {
 		},
 		{
 			name: "ill-typed",
-			pod:  `{vmNetworkCIDR: 24, vmIPv6NetworkCIDR: {a: b}}`,
-			want: []string{
-				pod + `vmNetworkCIDR: Invalid value: "24": must be a string, not a number`,
-				pod + `vmIPv6NetworkCIDR: Invalid value: must be a string, not an object`,
-			},
+			pod:  `{vmNetworkCIDR: 24}`,
+			want: []string{pod + `vmNetworkCIDR: Invalid value: "24": must be a string, not a number`},
+		},
+		{
+			name: "ill-typed IPv6",
+			pod:  `{vmIPv6NetworkCIDR: {a: b}}`,
+			want: []string{pod + `vmIPv6NetworkCIDR: Invalid value: must be a string, not an object`},
 		},
 		{
 			name: "pod as a string",

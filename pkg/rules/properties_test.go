@@ -8,9 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"testing"
-
-	"github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec"
-	"github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec/vmspectest"
 )
 
 // checkProperties asserts what must hold for any CREATE: the patch applies,
@@ -50,11 +47,11 @@ func checkProperties(t *testing.T, obj []byte) {
 // (numbers compared as written).
 func assertSurvives(t *testing.T, before, after []byte) {
 	t.Helper()
-	b, err := vmspectest.Decode(before)
+	b, err := decodeWhole(before)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := vmspectest.Decode(after)
+	a, err := decodeWhole(after)
 	if err != nil {
 		t.Fatalf("patched object: %v", err)
 	}
@@ -64,7 +61,7 @@ func assertSurvives(t *testing.T, before, after []byte) {
 		case map[string]any:
 			at, ok := av.(map[string]any)
 			if !ok {
-				t.Errorf("%s: was an object, now %s", path, vmspec.TypeName(av))
+				t.Errorf("%s: was an object, now %T", path, av)
 				return
 			}
 			for k, v := range bt {

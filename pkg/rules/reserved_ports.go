@@ -17,41 +17,46 @@ func reservedPorts(v *validation) {
 	if len(v.cfg.ReservedPorts) == 0 {
 		return
 	}
-	for _, iv := range v.spec.ifaces {
-		if !v.masquerade(iv) {
+	for i, iface := range interfaces(v.spec) {
+		if iface == nil || !v.masquerade(iface) {
 			continue
 		}
-		for _, p := range iv.ports {
-			if !v.cfg.IsReserved(p.port) {
+		for j, p := range iface.Ports {
+			port := int64(p.Port)
+			if !v.cfg.IsReserved(port) {
 				continue
 			}
-			path := v.ifacePath(iv).Child("ports").Index(p.idx).Child("port")
-			if v.wasThere(iv.name, p.port) {
-				v.warn(path, fmt.Sprintf("port %d is reserved by libvirt; move it", p.port))
+			path := v.ifacePath(i).Child("ports").Index(j).Child("port")
+			if v.wasThere(iface.Name, port) {
+				v.warn(path, fmt.Sprintf("port %d is reserved by libvirt; move it", port))
 				v.ratcheted = true
 				continue
 			}
 			v.deny(field.Forbidden(path, fmt.Sprintf(
 				"port %d is reserved by libvirt, which drops other incoming traffic to it; use a port other than %s",
-				p.port, portList(v.cfg.ReservedPorts))),
-				fmt.Sprintf("port %d is reserved by libvirt; use another port", p.port))
+				port, portList(v.cfg.ReservedPorts))),
+				fmt.Sprintf("port %d is reserved by libvirt; use another port", port))
 		}
-		for _, r := range iv.ranges {
+		for j, r := range iface.PortRanges {
+			if r == nil || r.Start == nil || r.End == nil {
+				continue
+			}
+			start, end := int64(*r.Start), int64(*r.End)
 			for _, rp := range v.cfg.ReservedPorts {
 				port := int64(rp)
-				if port < r.start || port > r.end {
+				if port < start || port > end {
 					continue
 				}
-				path := v.ifacePath(iv).Child("portRanges").Index(r.idx)
-				if v.wasThere(iv.name, port) {
+				path := v.ifacePath(i).Child("portRanges").Index(j)
+				if v.wasThere(iface.Name, port) {
 					v.warn(path, fmt.Sprintf("range covers reserved port %d; move the range", port))
 					v.ratcheted = true
 					continue
 				}
 				v.deny(field.Forbidden(path, fmt.Sprintf(
 					"the range %d-%d covers reserved port %d, and libvirt drops other incoming traffic to it; use ports other than %s",
-					r.start, r.end, port, portList(v.cfg.ReservedPorts))),
-					fmt.Sprintf("range %d-%d covers port %d, reserved by libvirt", r.start, r.end, port))
+					start, end, port, portList(v.cfg.ReservedPorts))),
+					fmt.Sprintf("range %d-%d covers port %d, reserved by libvirt", start, end, port))
 			}
 		}
 	}
@@ -60,21 +65,17 @@ func reservedPorts(v *validation) {
 // wasThere says whether the stored object (on UPDATE) listed port on the
 // interface of that name, as a port or inside a range, on any binding.
 func (v *validation) wasThere(iface string, port int64) bool {
-	old := v.oldSpec()
-	if old == nil {
-		return false
-	}
-	for _, iv := range old.ifaces {
-		if iv.name != iface {
+	for _, old := range v.oldInterfaces() {
+		if old == nil || old.Name != iface {
 			continue
 		}
-		for _, p := range iv.ports {
-			if p.port == port {
+		for _, p := range old.Ports {
+			if int64(p.Port) == port {
 				return true
 			}
 		}
-		for _, r := range iv.ranges {
-			if r.start <= port && port <= r.end {
+		for _, r := range old.PortRanges {
+			if r != nil && r.Start != nil && r.End != nil && int64(*r.Start) <= port && port <= int64(*r.End) {
 				return true
 			}
 		}

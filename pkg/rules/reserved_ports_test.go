@@ -95,15 +95,12 @@ func TestReservedPorts(t *testing.T) {
 			want: []string{path + "[0].ports[0].port: Forbidden: port 49152 is reserved by libvirt, which drops other incoming traffic to it; use a port other than 49152 and 49153"},
 		},
 		{
-			name: "pod interface with no binding, in an object mutation leaves alone for a wrong type: both errors at once",
+			name: "an object with a member of the wrong type gets that error; the port's comes once it is mended",
 			ifaces: `
           - name: default
             model: 7
             ports: [{port: 49152}]`,
-			want: []string{
-				path + `[0].model: Invalid value: "7": must be a string, not a number`,
-				path + "[0].ports[0].port: Forbidden: port 49152 is reserved by libvirt, which drops other incoming traffic to it; use a port other than 49152 and 49153",
-			},
+			want: []string{path + `[0].model: Invalid value: "7": must be a string, not a number`},
 		},
 		{
 			name: "configured ports are listed",
@@ -127,11 +124,34 @@ func TestReservedPorts(t *testing.T) {
 			ifaces: `
           - name: default
             masquerade: {}
-            ports: [{port: "49152"}, {port: 1.5}, {port: [1]}, {port: null}]`,
+            ports: [{port: "49152"}, {port: 1.5}]`,
+			want: []string{path + `[0].ports[0].port: Invalid value: "49152": must be an integer`},
+		},
+		{
+			name: "a port with a fraction is an error at the field",
+			ifaces: `
+          - name: default
+            masquerade: {}
+            ports: [{port: null}, {port: 1.5}]`,
+			want: []string{path + `[0].ports[1].port: Invalid value: "1.5": must be an integer`},
+		},
+		{
+			name: "a port given as an array is an error at the field",
+			ifaces: `
+          - name: default
+            masquerade: {}
+            ports: [{port: [1]}]`,
+			want: []string{path + `[0].ports[0].port: Invalid value: must be an integer, not an array`},
+		},
+		{
+			name: "a port written 49152.0 or 4.9152e4 is the integer 49152, as the API server reads it",
+			ifaces: `
+          - name: default
+            masquerade: {}
+            ports: [{port: 49152.0}, {port: 4.9153e4}]`,
 			want: []string{
-				path + `[0].ports[0].port: Invalid value: "49152": must be an integer`,
-				path + `[0].ports[1].port: Invalid value: "1.5": must be an integer`,
-				path + `[0].ports[2].port: Invalid value: must be an integer, not an array`,
+				path + "[0].ports[0].port: Forbidden: port 49152 is reserved by libvirt, which drops other incoming traffic to it; use a port other than 49152 and 49153",
+				path + "[0].ports[1].port: Forbidden: port 49153 is reserved by libvirt, which drops other incoming traffic to it; use a port other than 49152 and 49153",
 			},
 		},
 		{

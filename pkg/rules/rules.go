@@ -5,8 +5,6 @@
 package rules
 
 import (
-	"bytes"
-
 	"gomodules.xyz/jsonpatch/v2"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -97,38 +95,26 @@ var validators = []struct {
 	{RuleWindowsMTU, windowsMTU},
 }
 
-// Mutate runs the mutating rules (on CREATE) over the object. It reads the
-// object as validation does; where a field it reads has the wrong type, or
-// a list it reads has a null entry, it leaves the object alone: validation,
+// Mutate runs the mutating rules (on CREATE) over the object. Where the
+// object cannot be read (a member the rules read has the wrong type), or a
+// list it patches has a null entry, it leaves the object alone: validation,
 // this webhook's and the API server's schema, says what is wrong.
 func Mutate(cfg config.Config, req Request) Result {
-	return mutate(cfg, req, vmspec.Decode, true)
-}
-
-// mutate reads the object with quickRead when quick is set and the object
-// is one it takes, else with decode and the tree's readers.
-func mutate(cfg config.Config, req Request, decode decodeFunc, quick bool) Result {
-	shape, ok := vmspec.ShapeOf(req.Kind.GroupKind())
-	if !ok || req.Operation != Create {
+	if !known(req.Kind) || req.Operation != Create {
 		return Result{}
 	}
-	o, s, ok := quickReadIf(quick, req.Object, shape)
-	if !ok {
-		root, ferr := decodeObject(req.Object, decode)
-		if ferr != nil {
-			return malformed(ferr)
+	vm, err := vmspec.Read(req.Kind.GroupKind(), req.Object)
+	if err != nil {
+		if err.Field == vmspec.Whole {
+			return malformed(err)
 		}
-		rd := &reader{}
-		o = readObject(root, shape, rd)
-		s = readSpec(o, rd)
-		if len(rd.findings) > 0 || s.nullEntry {
-			return Result{}
-		}
-	}
-	if o.optedOut || !s.present {
 		return Result{}
 	}
-	m := &mutation{cfg: cfg, obj: o, spec: s, uid: req.UID}
+	o := newObject(vm)
+	if o.optedOut || vm.Spec == nil || hasNullEntry(vm.Spec) {
+		return Result{}
+	}
+	m := &mutation{cfg: cfg, obj: o, spec: vm.Spec, uid: req.UID}
 	var fired []string
 	for _, r := range mutators {
 		ops, warns := len(m.ops), len(m.warnings)
@@ -141,44 +127,28 @@ func mutate(cfg config.Config, req Request, decode decodeFunc, quick bool) Resul
 }
 
 // Validate runs the validating rules (on CREATE and UPDATE) over the
-// object, as it stands after mutation. It is strict: every field it reads
-// that has the wrong type is an error at that field.
+// object, as it stands after mutation. An object it cannot read gets one
+// error naming the first member of the wrong type; the API server's schema
+// names the rest.
 func Validate(cfg config.Config, req Request) Result {
-	return validate(cfg, req, vmspec.Decode, true)
-}
-
-// validate reads the object with quickRead when quick is set and the
-// object is one it takes, else with decode and the tree's readers.
-func validate(cfg config.Config, req Request, decode decodeFunc, quick bool) Result {
-	shape, ok := vmspec.ShapeOf(req.Kind.GroupKind())
-	if !ok || (req.Operation != Create && req.Operation != Update) {
+	if !known(req.Kind) || (req.Operation != Create && req.Operation != Update) {
 		return Result{}
 	}
-	v := &validation{cfg: cfg, decode: decode, quick: quick}
+	vm, err := vmspec.Read(req.Kind.GroupKind(), req.Object)
+	if err != nil {
+		res := malformed(err)
+		if cfg.Enforcement == config.Warn {
+			e := res.Errors[0]
+			res.Warnings = []string{fit("", e.Field, e.Detail)}
+			res.Errors = nil
+		}
+		return res
+	}
+	v := &validation{cfg: cfg, gk: req.Kind.GroupKind(), obj: newObject(vm), spec: vm.Spec}
 	if req.Operation == Update {
 		v.oldRaw, v.hasOld = req.OldObject, true
 	}
-	if o, s, ok := quickReadIf(quick, req.Object, shape); ok {
-		v.obj, v.spec = o, s
-	} else {
-		root, ferr := decodeObject(req.Object, decode)
-		if ferr != nil {
-			res := malformed(ferr)
-			if cfg.Enforcement == config.Warn {
-				res.Warnings = []string{fit("", res.Errors[0].Field, res.Errors[0].Detail)}
-				res.Errors = nil
-			}
-			return res
-		}
-		rd := &reader{}
-		v.obj = readObject(root, shape, rd)
-		v.spec = readSpec(v.obj, rd)
-		v.findings = rd.findings
-	}
 	var fired []string
-	if len(v.findings) > 0 {
-		fired = append(fired, RuleMalformed)
-	}
 	for _, r := range validators {
 		n, warns := len(v.findings), len(v.warnings)
 		r.run(v)
@@ -202,23 +172,14 @@ func validate(cfg config.Config, req Request, decode decodeFunc, quick bool) Res
 	return res
 }
 
-// decodeObject reads what the rules read of the request's object, or says
-// why it cannot. A
-// request without an object and one with "object": null both arrive as no
-// bytes (the admission request's raw extension drops a null): that is a
-// missing object, not broken JSON.
-func decodeObject(raw []byte, decode decodeFunc) (*vmspec.Object, *field.Error) {
-	if t := bytes.TrimSpace(raw); len(t) == 0 || bytes.Equal(t, []byte("null")) {
-		return nil, field.Required(field.NewPath("object"), "the request carries no object")
-	}
-	root, err := decode(raw, objectSchema)
-	if err != nil {
-		return nil, field.Invalid(field.NewPath("object"), field.OmitValueType{}, err.Error())
-	}
-	return root, nil
+// known says whether the rules read objects of the kind.
+func known(gvk schema.GroupVersionKind) bool {
+	_, ok := vmspec.ShapeOf(gvk.GroupKind())
+	return ok
 }
 
-// malformed answers an object that is missing or not a JSON object at all.
+// malformed answers an object that cannot be read, with the error a user
+// reads.
 func malformed(err *field.Error) Result {
 	return Result{
 		Errors: field.ErrorList{err},

@@ -1,52 +1,27 @@
-// Package vmspec knows where the VM spec sits in each KubeVirt kind and
-// offers small helpers over objects decoded into map[string]any: decoding
-// with json.Number, JSON Pointer and field path building.
+// Package vmspec reads what the rules read of a KubeVirt object: Read
+// decodes it once, with JSON v2, into small structs that name only those
+// fields (vm.go), for each kind from where that kind keeps its VM spec
+// (kinds.go). It also builds the JSON Pointers and field paths the rules
+// write and name.
 package vmspec
 
 import "k8s.io/apimachinery/pkg/runtime/schema"
 
-// Shape is where the parts the rules read sit in one kind, as keys from the
-// object root.
+// Shape is where one kind keeps its VM spec.
 type Shape struct {
 	// Kind is the kind's name.
 	Kind string
-	// Spec leads to the VirtualMachineInstance spec (domain, networks, volumes).
+	// Spec leads to the VirtualMachineInstance spec (domain, networks,
+	// volumes), as keys from the object's root.
 	Spec []string
-	// VM leads to the VirtualMachine spec (preference, template), if the
-	// kind carries one.
-	VM []string
-	// Metadata lists every metadata block whose labels and annotations
-	// describe the guest: the object's own and its templates'.
-	Metadata [][]string
 }
 
 var shapes = map[schema.GroupKind]Shape{
-	{Group: "kubevirt.io", Kind: "VirtualMachine"}: {
-		Kind:     "VirtualMachine",
-		Spec:     []string{"spec", "template", "spec"},
-		VM:       []string{"spec"},
-		Metadata: [][]string{{"metadata"}, {"spec", "template", "metadata"}},
-	},
-	{Group: "kubevirt.io", Kind: "VirtualMachineInstance"}: {
-		Kind:     "VirtualMachineInstance",
-		Spec:     []string{"spec"},
-		Metadata: [][]string{{"metadata"}},
-	},
-	{Group: "kubevirt.io", Kind: "VirtualMachineInstanceReplicaSet"}: {
-		Kind:     "VirtualMachineInstanceReplicaSet",
-		Spec:     []string{"spec", "template", "spec"},
-		Metadata: [][]string{{"metadata"}, {"spec", "template", "metadata"}},
-	},
-	{Group: "pool.kubevirt.io", Kind: "VirtualMachinePool"}: {
-		Kind: "VirtualMachinePool",
-		Spec: []string{"spec", "virtualMachineTemplate", "spec", "template", "spec"},
-		VM:   []string{"spec", "virtualMachineTemplate", "spec"},
-		Metadata: [][]string{
-			{"metadata"},
-			{"spec", "virtualMachineTemplate", "metadata"},
-			{"spec", "virtualMachineTemplate", "spec", "template", "metadata"},
-		},
-	},
+	{Group: "kubevirt.io", Kind: "VirtualMachine"}:                   {"VirtualMachine", []string{"spec", "template", "spec"}},
+	{Group: "kubevirt.io", Kind: "VirtualMachineInstance"}:           {"VirtualMachineInstance", []string{"spec"}},
+	{Group: "kubevirt.io", Kind: "VirtualMachineInstanceReplicaSet"}: {"VirtualMachineInstanceReplicaSet", []string{"spec", "template", "spec"}},
+	{Group: "pool.kubevirt.io", Kind: "VirtualMachinePool"}: {"VirtualMachinePool",
+		[]string{"spec", "virtualMachineTemplate", "spec", "template", "spec"}},
 }
 
 // ShapeOf returns the shape of a kind, ignoring its version; ok is false

@@ -34,19 +34,17 @@ func TestFieldPath(t *testing.T) {
 	}
 }
 
-func TestInt(t *testing.T) {
-	m, err := Decode([]byte(`{"a":80,"b":80.0,"c":8e1,"d":80.5,"e":"80","f":99999999999999999999,"g":-1,"h":null}`), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]struct {
+func TestParseInt(t *testing.T) {
+	for in, want := range map[string]struct {
 		n  int64
 		ok bool
-	}{"a": {80, true}, "b": {80, true}, "c": {80, true}, "d": {0, false}, "e": {0, false}, "f": {0, false}, "g": {-1, true}, "h": {0, false}}
-	for k, w := range want {
-		n, ok := Int(m.Get(k))
-		if n != w.n || ok != w.ok {
-			t.Errorf("Int(%s) = %d, %v; want %d, %v", k, n, ok, w.n, w.ok)
+	}{
+		"80": {80, true}, "80.0": {80, true}, "8e1": {80, true}, "-1": {-1, true}, "9007199254740993": {9007199254740993, true},
+		"80.5": {0, false}, `"80"`: {0, false}, "99999999999999999999": {0, false}, "1e400": {0, false}, "true": {0, false},
+	} {
+		n, ok := parseInt(in)
+		if n != want.n || ok != want.ok {
+			t.Errorf("parseInt(%s) = %d, %v; want %d, %v", in, n, ok, want.n, want.ok)
 		}
 	}
 }

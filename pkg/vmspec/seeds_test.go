@@ -1,16 +1,19 @@
-package rules
+package vmspec
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
+
+	"sigs.k8s.io/yaml"
 )
 
-// quickReadCases are objects at the edges of what quickRead takes: names
-// given twice (also with a null), escaped names, numbers that are integers
-// only to vmspec.Int, wrong types where the rules read, nulls where they
-// read, and data after the object. Each is checked against the tree (and
-// added to FuzzPrunedEqualsWhole's seeds).
-var quickReadCases = []string{
+// edgeCases are objects at the edges of reading: names given twice (also
+// with a null), escaped names, numbers that are integers only as the API
+// server's schema reads them, wrong types and nulls where the rules read,
+// and data after the object.
+var edgeCases = []string{
 	`{"spec":{"template":{"spec":{"domain":{"devices":{"interfaces":[{"name":"default","masquerade":{},"ports":[{"port":49152}]}]}},"networks":[{"name":"default","pod":{}}]}}}}`,
 	`{"spec":{"template":{"spec":{"domain":{"devices":{"interfaces":[{"name":"default","masquerade":{},"portRanges":[{"start":1,"end":2,"start":null}]}]}},"networks":[{"name":"default","pod":{}}]}}}}`,
 	`{"spec":{"template":{"spec":{"domain":{"devices":{"interfaces":[{"name":"default","masquerade":{},"ports":[{"port":80.0},{"port":8e1},{"port":1e400}]}]}},"networks":[{"name":"default","pod":{}}]}}}}`,
@@ -38,7 +41,6 @@ var quickReadCases = []string{
 	`{"spec":{}} {}`,
 	`{"spec":{"template":{"spec":{"networks":[{"name":"default","pod":{}}]}}}`,
 	`{"spec":{"template":{"spec":{"networks":[{"name":"a","pod":{}},{"name":"b","pod":{}}]}}}, "status":{"x":[1,2,{"y":null}]}}`,
-	// What mutation reads to place its patches.
 	`{"spec":{"template":{"spec":{"domain":null}}}}`,
 	`{"spec":{"template":{"spec":{"domain":{"devices":null}}}}}`,
 	`{"spec":{"template":{"spec":{"domain":{"devices":{"autoattachPodInterface":false,"interfaces":[]}},"networks":[]}}}}`,
@@ -46,20 +48,46 @@ var quickReadCases = []string{
 	`{"spec":{"template":{"spec":{"domain":{"devices":{"autoattachPodInterface":"false"}}}}}}`,
 	`{"spec":{"template":{"spec":{"domain":{"devices":{"interfaces":[null]}},"networks":[null]}}}}`,
 	`{"spec":{"template":{"spec":{"domain":{"devices":{"disks":[{"name":"cloudinitdisk"},{"name":null},{}],"interfaces":[{"name":"default"}]}},"networks":[{"name":"default","pod":{}}],"volumes":[{"name":"cloudinitdisk-1","containerDisk":{}},{"name":7}]}}}}`,
-	`{"spec":{"template":{"spec":{"domain":{"devices":{"disks":[{"name":"a","name":"b"}],"interfaces":[{"name":"default"}]}},"networks":[{"name":"default","pod":{}}]}}}}`,
-	`{"spec":{"template":{"spec":{"domain":{"devices":{"disks":[null],"interfaces":[{"name":"default"}]}},"networks":[{"name":"default","pod":{}}],"volumes":{}}}}}`,
 }
 
-func TestQuickReadEqualsTree(t *testing.T) {
-	for _, c := range quickReadCases {
-		data := []byte(c)
-		for _, k := range fuzzKinds {
-			assertQuickReadEqualsTree(t, data, k)
-			for _, op := range []Operation{Create, Update} {
-				req := Request{Kind: k, Operation: op, Object: data, OldObject: data, UID: testUID}
-				assertSameResult(t, "Validate", validate(defaults(), req, whole, true), validate(defaults(), req, whole, false), json.Valid(data))
-				assertSameResult(t, "Mutate", mutate(defaults(), req, whole, true), mutate(defaults(), req, whole, false), json.Valid(data))
-			}
+// seeds are the objects the differential tests start from: the edge cases,
+// the rules' fixtures, the examples, and the hostile corpus's requests (the
+// reviews themselves, and their objects).
+func seeds(tb testing.TB) [][]byte {
+	tb.Helper()
+	var out [][]byte
+	for _, c := range edgeCases {
+		out = append(out, []byte(c))
+	}
+	fixtures, _ := filepath.Glob("../rules/testdata/*.yaml")
+	examples, _ := filepath.Glob("../../examples/*.yaml")
+	hostile, _ := filepath.Glob("../../webhook/testdata/hostile/*.json")
+	if len(fixtures) == 0 || len(examples) == 0 || len(hostile) == 0 {
+		tb.Fatal("no fixtures, examples or hostile corpus")
+	}
+	for _, file := range append(fixtures, examples...) {
+		y, err := os.ReadFile(file)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if data, err := yaml.YAMLToJSON(y); err == nil {
+			out = append(out, data)
 		}
 	}
+	for _, file := range hostile {
+		body, err := os.ReadFile(file)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, body)
+		var review struct {
+			Request struct {
+				Object json.RawMessage `json:"object"`
+			} `json:"request"`
+		}
+		if json.Unmarshal(body, &review) == nil && len(review.Request.Object) > 0 {
+			out = append(out, []byte(review.Request.Object))
+		}
+	}
+	return out
 }

@@ -1,0 +1,95 @@
+package rules
+
+import "github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec"
+
+// Small readings of a VM spec that several rules share; each is nil-safe.
+// A nil entry in a list is a JSON null, skipped by the rules that read the
+// list.
+
+func devices(s *vmspec.Spec) *vmspec.Devices {
+	if s == nil || s.Domain == nil {
+		return nil
+	}
+	return s.Domain.Devices
+}
+
+func interfaces(s *vmspec.Spec) []*vmspec.Interface {
+	if d := devices(s); d != nil {
+		return d.Interfaces
+	}
+	return nil
+}
+
+func disks(s *vmspec.Spec) []*vmspec.Disk {
+	if d := devices(s); d != nil {
+		return d.Disks
+	}
+	return nil
+}
+
+func networks(s *vmspec.Spec) []*vmspec.Network {
+	if s == nil {
+		return nil
+	}
+	return s.Networks
+}
+
+// podNetwork returns the first network on the pod network, with its
+// position; nil when there is none.
+func podNetwork(s *vmspec.Spec) (*vmspec.Network, int) {
+	for i, n := range networks(s) {
+		if n != nil && n.Pod != nil {
+			return n, i
+		}
+	}
+	return nil, -1
+}
+
+// hasNullEntry says whether a list mutation patches has a null entry:
+// mutation leaves such an object alone, as the API server will refuse it.
+func hasNullEntry(s *vmspec.Spec) bool {
+	return hasNil(interfaces(s)) || hasNil(networks(s)) || hasNil(s.Volumes) || hasNil(disks(s))
+}
+
+func hasNil[T any](list []*T) bool {
+	for _, e := range list {
+		if e == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// cloudInitSource is one cloud-init source of a volume, under its key.
+type cloudInitSource struct {
+	key string // cloudInitNoCloud or cloudInitConfigDrive
+	*vmspec.CloudInit
+}
+
+// cloudInits lists a volume's cloud-init sources, NoCloud first.
+func cloudInits(vol *vmspec.Volume) []cloudInitSource {
+	var out []cloudInitSource
+	if vol.CloudInitNoCloud != nil {
+		out = append(out, cloudInitSource{"cloudInitNoCloud", vol.CloudInitNoCloud})
+	}
+	if vol.CloudInitConfigDrive != nil {
+		out = append(out, cloudInitSource{"cloudInitConfigDrive", vol.CloudInitConfigDrive})
+	}
+	return out
+}
+
+// networkDataSources names the network data fields a source sets, in field
+// order.
+func (c cloudInitSource) networkDataSources() []string {
+	var out []string
+	if c.NetworkData != "" {
+		out = append(out, "networkData")
+	}
+	if c.NetworkDataBase64 != "" {
+		out = append(out, "networkDataBase64")
+	}
+	if c.NetworkDataSecretRef != nil {
+		out = append(out, "networkDataSecretRef")
+	}
+	return out
+}

@@ -1,0 +1,105 @@
+package rules
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/vmnet-webhook/vmnet-webhook/pkg/config"
+	"github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec"
+)
+
+// validation is one Validate call's state.
+type validation struct {
+	cfg  config.Config
+	gk   schema.GroupKind
+	obj  *object
+	spec *vmspec.Spec // nil when the object has none
+	// The stored object of an UPDATE, read only when a rule needs it.
+	oldRaw   []byte
+	hasOld   bool
+	old      *vmspec.Spec
+	oldRead  bool
+	findings []finding
+	warnings []string
+	// ratcheted is set by a rule that warned only for ratcheted ports.
+	ratcheted bool
+}
+
+// finding is one violation: the field error that denies, and the short
+// text that stands in for it as a warning when enforcement is warn.
+type finding struct {
+	err   *field.Error
+	short string
+}
+
+// masquerade says whether an interface is, or will be, bound by
+// masquerade: it says so, or it is on the pod network with no binding and
+// Mutate gives it masquerade (the object is neither opted out nor
+// controller-owned).
+func (v *validation) masquerade(iface *vmspec.Interface) bool {
+	switch iface.BindingName() {
+	case "masquerade":
+		return true
+	case "":
+		return v.onPod(iface) && !v.obj.optedOut && !v.obj.controllerOwned()
+	}
+	return false
+}
+
+func (v *validation) onPod(iface *vmspec.Interface) bool {
+	n, _ := podNetwork(v.spec)
+	return n != nil && iface.Name == n.Name
+}
+
+func (v *validation) ifacePath(i int) *field.Path {
+	return v.obj.specPath.Child("domain", "devices", "interfaces").Index(i)
+}
+
+func (v *validation) deny(err *field.Error, short string) {
+	v.findings = append(v.findings, finding{err: err, short: short})
+}
+
+func (v *validation) warn(path *field.Path, msg string) {
+	v.warnings = append(v.warnings, v.fit(path.String(), msg))
+}
+
+func (v *validation) fit(path, msg string) string {
+	return fit(v.obj.specPath.String(), path, msg)
+}
+
+// oldInterfaces returns the interfaces of the stored object on UPDATE, nil
+// otherwise. The stored object was admitted before: one that cannot be
+// read counts as having none, and its flaws are not this request's.
+func (v *validation) oldInterfaces() []*vmspec.Interface {
+	if v.hasOld && !v.oldRead {
+		v.oldRead = true
+		if vm, err := vmspec.Read(v.gk, v.oldRaw); err == nil {
+			v.old = vm.Spec
+		}
+	}
+	return interfaces(v.old)
+}
+
+// fit shapes a warning under 120 characters naming the field: the full path
+// if it fits, else the path from the VM spec, else the tail of the line.
+func fit(specPrefix, path, msg string) string {
+	const limit = 119
+	s := path + ": " + msg
+	if len(s) <= limit {
+		return s
+	}
+	if rel, ok := strings.CutPrefix(path, specPrefix+"."); ok {
+		s = rel + ": " + msg
+		if len(s) <= limit {
+			return s
+		}
+	}
+	s = s[len(s)-(limit-3):]
+	for !utf8.RuneStart(s[0]) {
+		s = s[1:]
+	}
+	return "..." + s
+}

@@ -1,0 +1,125 @@
+package vmspec
+
+import (
+	"bytes"
+	"errors"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// Whole is the field path of an error about the object as a whole: missing,
+// not JSON, or not an object.
+const Whole = "object"
+
+var wholePath = field.NewPath(Whole)
+
+// readError turns the decoder's error into the field error a user reads:
+// about the bytes as a whole, or about the first member the rules read that
+// has the wrong type, by its field path and value, as the API server would
+// name them (spec.template.spec.domain.devices.interfaces[0].ports[0].port).
+func readError(raw []byte, err error) *field.Error {
+	var se *json.SemanticError
+	if !errors.As(err, &se) {
+		return field.Invalid(wholePath, field.OmitValueType{}, "not valid JSON: "+strings.TrimPrefix(err.Error(), "jsontext: "))
+	}
+	value := badValue(raw, se)
+	if se.JSONPointer == "" {
+		return field.Invalid(wholePath, field.OmitValueType{}, "must be a JSON object, not "+kindName(value))
+	}
+	want := "an object"
+	switch t := se.GoType; {
+	case t == reflect.TypeFor[Int]():
+		want = "an integer"
+	case t == nil:
+	case t.Kind() == reflect.String:
+		want = "a string"
+	case t.Kind() == reflect.Bool:
+		want = "a boolean"
+	case t.Kind() == reflect.Slice:
+		want = "an array"
+	}
+	detail := "must be " + want
+	var bad any = field.OmitValueType{}
+	switch kind := kindName(value); kind {
+	case "a string":
+		s, _ := strconv.Unquote(string(value))
+		bad = Clip(s)
+	case "a number", "a boolean":
+		bad = Clip(string(value))
+		if kind == "a number" && want != "an integer" {
+			detail += ", not a number"
+		}
+		if kind == "a boolean" {
+			bad = value[0] == 't'
+		}
+	default:
+		detail += ", not " + kind
+	}
+	return field.Invalid(pathOf(se.JSONPointer), bad, detail)
+}
+
+// badValue is the JSON text of the value the decoder refused: an Int says
+// what it was given; otherwise it starts where the error is.
+func badValue(raw []byte, se *json.SemanticError) jsontext.Value {
+	var ie *intError
+	if errors.As(se.Err, &ie) {
+		return ie.value
+	}
+	if se.ByteOffset < 0 || se.ByteOffset > int64(len(raw)) {
+		return nil
+	}
+	v, _ := jsontext.NewDecoder(bytes.NewReader(raw[se.ByteOffset:])).ReadValue()
+	return v
+}
+
+func kindName(v jsontext.Value) string {
+	switch v.Kind() {
+	case '"':
+		return "a string"
+	case '0':
+		return "a number"
+	case 't', 'f':
+		return "a boolean"
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	}
+	return "null"
+}
+
+// pathOf turns a JSON pointer into a field path; the members of labels and
+// annotations are keys (labels[vm.kubevirt.io/os]).
+func pathOf(ptr jsontext.Pointer) *field.Path {
+	var p *field.Path
+	keys := false
+	for tok := range ptr.Tokens() {
+		i, err := strconv.Atoi(tok)
+		switch {
+		case p == nil:
+			p = field.NewPath(tok)
+		case keys:
+			p = p.Key(tok)
+		case err == nil:
+			p = p.Index(i)
+		default:
+			p = p.Child(tok)
+		}
+		keys = tok == "labels" || tok == "annotations"
+	}
+	return p
+}
+
+// Clip keeps a bad value short enough to quote in a message.
+func Clip(s string) string {
+	const max = 64
+	if len(s) <= max {
+		return s
+	}
+	return strings.ToValidUTF8(s[:max], "") + "..."
+}

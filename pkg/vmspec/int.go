@@ -1,0 +1,57 @@
+package vmspec
+
+import (
+	"bytes"
+	"math"
+	"strconv"
+
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+// Int is an integer as the API server's schema reads one: 80, 80.0 and 8e1
+// alike. JSON null leaves it 0.
+type Int int64
+
+// intError is what decoding anything else into an Int fails with; it
+// keeps the value for the message.
+type intError struct{ value []byte }
+
+func (e *intError) Error() string { return "must be an integer" }
+
+// UnmarshalJSONFrom reads an Int with JSON v2, the product's decoder.
+func (n *Int) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	v, err := dec.ReadValue()
+	if err != nil {
+		return err
+	}
+	return n.set(v)
+}
+
+// UnmarshalJSON reads an Int with encoding/json's kin, the API server's
+// decoder, which the tests hold the product's to.
+func (n *Int) UnmarshalJSON(b []byte) error { return n.set(bytes.Clone(b)) }
+
+func (n *Int) set(v []byte) error {
+	if bytes.Equal(v, []byte("null")) {
+		return nil
+	}
+	i, ok := parseInt(string(v))
+	if !ok {
+		return &intError{value: v}
+	}
+	*n = Int(i)
+	return nil
+}
+
+// parseInt reads a JSON number that is an integer: not one with a fraction,
+// nor one beyond int64, nor one a float64 cannot hold exactly.
+func parseInt(s string) (int64, bool) {
+	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return i, true
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+		return 0, false
+	}
+	return int64(f), true
+}
