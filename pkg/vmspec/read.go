@@ -2,7 +2,9 @@ package vmspec
 
 import (
 	"bytes"
+	stdjson "encoding/json"
 	"errors"
+	"io"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -51,32 +53,30 @@ type (
 	}
 )
 
-// replace makes a JSON object decoded into a T replace what an earlier
-// member of the same name left there, rather than merge into it: the API
-// server keeps the last of duplicate names whole.
-func replace[T any]() *json.Unmarshalers {
-	return json.UnmarshalFromFunc(func(_ *jsontext.Decoder, v *T) error {
-		var zero T
-		*v = zero
-		return errors.ErrUnsupported
-	})
-}
-
 // options read an object as the API server does: names matched case
-// sensitively, the last of duplicate names kept whole, invalid UTF-8 read
-// as U+FFFD; members the structs do not name are skipped unread.
-var options = json.JoinOptions(
-	jsontext.AllowDuplicateNames(true),
-	jsontext.AllowInvalidUTF8(true),
-	json.WithUnmarshalers(json.JoinUnmarshalers(
-		replace[Meta](), replace[map[string]string](), replace[OwnerReference](),
-		replace[Spec](), replace[Domain](), replace[Devices](), replace[Interface](), replace[Port](),
-		replace[PortRange](), replace[Network](), replace[PodNetwork](), replace[Disk](),
-		replace[Volume](), replace[CloudInit](),
-		replace[vmSpec](), replace[preference](), replace[template](), replace[replicaSetSpec](),
-		replace[poolSpec](), replace[vmTemplate](),
-	)),
-)
+// sensitively, invalid UTF-8 read as U+FFFD; members the structs do not name
+// are skipped unread. A name given twice is an error with them, and
+// canonical then reads the object again.
+var options = jsontext.AllowInvalidUTF8(true)
+
+// canonical is the object as the API server reads it when names repeat:
+// encoding/json into a map, where the last of duplicate names wins whole,
+// written out again. Rare, and dearer than reading, so only then.
+func canonical(raw []byte) ([]byte, error) {
+	var v any
+	dec := stdjson.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("data after the top-level value")
+	}
+	if _, ok := v.(map[string]any); !ok {
+		return nil, errors.New("not an object")
+	}
+	return stdjson.Marshal(v)
+}
 
 // Read reads what the rules read of an object of the kind gk, which
 // ShapeOf knows. What cannot be read gets the field error a user reads: at
@@ -90,7 +90,18 @@ func Read(gk schema.GroupKind, raw []byte) (*VM, *field.Error) {
 	if t := bytes.TrimSpace(raw); len(t) == 0 || bytes.Equal(t, []byte("null")) {
 		return nil, field.Required(wholePath, "the request carries no object")
 	}
-	vm, err := read(shape, raw, func(raw []byte, v any) error { return json.Unmarshal(raw, v, options) })
+	unmarshal := func(raw []byte, v any) error { return json.Unmarshal(raw, v, options) }
+	vm, err := read(shape, raw, unmarshal)
+	// An error may come of a value a later one of the same name replaces.
+	if err != nil && !jsontext.Value(raw).IsValid(options) {
+		switch c, cerr := canonical(raw); {
+		case cerr == nil:
+			raw = c
+			vm, err = read(shape, raw, unmarshal)
+		case errors.Is(err, jsontext.ErrDuplicateName):
+			err = cerr // what is wrong past the name given twice
+		}
+	}
 	if err != nil {
 		return nil, readError(raw, err)
 	}
