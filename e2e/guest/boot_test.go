@@ -1,14 +1,17 @@
 package guest
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -90,10 +93,11 @@ func (n *netns) run(argv ...string) error {
 
 // wire builds the launcher's side of the pod network in the namespace: a
 // bridge with 10.0.2.1/24 and the IPv6 gateway, the guest's tap on it, and
-// the off-link source on a dummy interface. No default route, no
-// forwarding: nothing can leave the namespace.
-func (n *netns) wire(v6 ipv6Plan) error {
-	for _, c := range [][]string{
+// the off-link source on a dummy interface; and a tap on no bridge for each
+// of the VM's other interfaces (a Multus network: nothing answers there).
+// No default route, no forwarding: nothing can leave the namespace.
+func (n *netns) wire(v6 ipv6Plan, others []string) error {
+	cmds := [][]string{
 		{"ip", "link", "set", "lo", "up"},
 		{"ip", "link", "add", "br0", "type", "bridge"},
 		{"ip", "addr", "add", fmt.Sprintf("%s/%d", launcherIPv4, ipv4Bits), "dev", "br0"},
@@ -103,7 +107,11 @@ func (n *netns) wire(v6 ipv6Plan) error {
 		{"ip", "link", "set", "tap0", "master", "br0"},
 		{"ip", "link", "set", "tap0", "up"},
 		{"ip", "-6", "addr", "add", offLinkIPv6 + "/128", "dev", "lo", "nodad"},
-	} {
+	}
+	for _, tap := range others {
+		cmds = append(cmds, []string{"ip", "tuntap", "add", "dev", tap, "mode", "tap"}, []string{"ip", "link", "set", tap, "up"})
+	}
+	for _, c := range cmds {
 		if err := n.run(c...); err != nil {
 			return err
 		}
@@ -142,16 +150,33 @@ func (n *netns) dnsmasq(t *testing.T, dir string, v6 ipv6Plan) string {
 type boot struct {
 	Image    string // folder with vmlinuz, initrd.img, root.img
 	IfNames0 bool   // net.ifnames=0: the NIC is eth0, not enp1s0
-	MAC      string
+	NICs     []nic  // in the VM's order of interfaces
 	Seed     string // ISO path; empty: no seed disk
-	Accel    accel
-	Timeout  time.Duration
+	// Disk is a root disk of the case's own, kept from boot to boot; empty:
+	// the image's root.img with snapshot=on (every boot a first boot).
+	Disk    string
+	QMP     string // the QMP socket, to power the guest off as a VM stop does
+	Accel   accel
+	Timeout time.Duration
 }
 
-// qemuArgs is q35 with the NIC (virtio-net-pci) behind a PCIe root port,
-// as KubeVirt's domain has it (the guest names it enp1s0), the root disk
-// with snapshot=on (every boot is a first boot) and the seed as a second
-// virtio disk.
+// nic is one of the guest's NICs: its MAC and the tap in the namespace.
+type nic struct{ MAC, Tap string }
+
+// bootNIC is the name the guest gives the i-th NIC at boot: each sits
+// behind a root port of its own, bus i+1 (enp<i+1>s0), or eth<i> with
+// net.ifnames=0.
+func bootNIC(ifnames0 bool, i int) string {
+	if ifnames0 {
+		return fmt.Sprintf("eth%d", i)
+	}
+	return fmt.Sprintf("enp%ds0", i+1)
+}
+
+// qemuArgs is q35 with each NIC (virtio-net-pci) behind a PCIe root port,
+// as KubeVirt's domain has it (the guest names the first enp1s0), the root
+// disk (with snapshot=on unless the case has a disk of its own) and the
+// seed as another virtio disk.
 func (b boot) qemuArgs(serial string) []string {
 	cmdline := "root=/dev/vda rw console=ttyS0"
 	if b.IfNames0 {
@@ -165,12 +190,27 @@ func (b boot) qemuArgs(serial string) []string {
 		"-monitor", "none", "-serial", "file:"+serial,
 		"-kernel", filepath.Join(b.Image, "vmlinuz"), "-initrd", filepath.Join(b.Image, "initrd.img"),
 		"-append", cmdline,
-		"-device", "pcie-root-port,id=rp1,bus=pcie.0,chassis=1,addr=0x2",
-		"-netdev", "tap,id=net0,ifname=tap0,script=no,downscript=no",
-		"-device", "virtio-net-pci,netdev=net0,mac="+b.MAC+",bus=rp1,romfile=",
-		"-drive", "file="+filepath.Join(b.Image, "root.img")+",if=none,id=root,format=raw,snapshot=on",
-		"-device", "virtio-blk-pci,drive=root,bus=pcie.0,addr=0x3",
 	)
+	// The root ports are enumerated in slot order: bus 1 for the first NIC,
+	// 2 for the second, whatever the disks between them.
+	for i, n := range b.NICs {
+		slot := 2
+		if i > 0 {
+			slot = 4 + i
+		}
+		args = append(args,
+			"-device", fmt.Sprintf("pcie-root-port,id=rp%d,bus=pcie.0,chassis=%d,addr=0x%x", i+1, i+1, slot),
+			"-netdev", fmt.Sprintf("tap,id=net%d,ifname=%s,script=no,downscript=no", i, n.Tap),
+			"-device", fmt.Sprintf("virtio-net-pci,netdev=net%d,mac=%s,bus=rp%d,romfile=", i, n.MAC, i+1))
+	}
+	root := "file=" + filepath.Join(b.Image, "root.img") + ",if=none,id=root,format=raw,snapshot=on"
+	if b.Disk != "" {
+		root = "file=" + b.Disk + ",if=none,id=root,format=raw"
+	}
+	args = append(args, "-drive", root, "-device", "virtio-blk-pci,drive=root,bus=pcie.0,addr=0x3")
+	if b.QMP != "" {
+		args = append(args, "-qmp", "unix:"+b.QMP+",server=on,wait=off")
+	}
 	if b.Seed != "" {
 		args = append(args,
 			"-drive", "file="+b.Seed+",if=none,id=seed,format=raw,readonly=on",
@@ -198,20 +238,27 @@ type observed struct {
 	Err                      string  // the boot did not get as far as the checks
 }
 
-// run boots b in n, waits for the diagnostic on the serial console, then
-// checks from inside the namespace.
-func (n *netns) boot(t *testing.T, dir string, b boot, v6 ipv6Plan, leases string) observed {
+// boot starts b in n, waits for the diagnostic on the serial console
+// (serial), then checks from inside the namespace; qemu is left running
+// for the caller to stop (a cleanup of t stops it in any case). The pod
+// network's NIC is b.NICs[pod].
+func (n *netns) boot(t *testing.T, dir, serial string, b boot, pod int, v6 ipv6Plan, leases string) (observed, *framework.Process) {
 	t.Helper()
-	serial := filepath.Join(dir, "serial.log")
 	began := time.Now()
 	q, err := start("qemu", filepath.Join(dir, "qemu.log"), n.cmd(append([]string{"nice", "-n", "10"}, b.qemuArgs(serial)...)...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { q.Stop(10 * time.Second) })
+	o := n.observe(serial, b.NICs[pod].MAC, q, began, b.Timeout, dir, v6, leases)
+	return o, q
+}
 
+// observe waits for the diagnostic of the boot that began at began, then
+// pings the guest.
+func (n *netns) observe(serial, mac string, q *framework.Process, began time.Time, limit time.Duration, dir string, v6 ipv6Plan, leases string) observed {
 	var o observed
-	ctx, cancel := context.WithTimeout(context.Background(), b.Timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	for {
 		text, _ := os.ReadFile(serial)
@@ -226,7 +273,8 @@ func (n *netns) boot(t *testing.T, dir string, b boot, v6 ipv6Plan, leases strin
 		}
 		select {
 		case <-ctx.Done():
-			o.Err = fmt.Sprintf("no diagnostic on the serial console after %s", b.Timeout)
+			o.Err = fmt.Sprintf("no diagnostic on the serial console after %s: qemu killed", limit)
+			q.Stop(5 * time.Second)
 			return o
 		case <-time.After(2 * time.Second):
 		}
@@ -235,7 +283,7 @@ func (n *netns) boot(t *testing.T, dir string, b boot, v6 ipv6Plan, leases strin
 	if l, err := os.ReadFile(leases); err == nil {
 		for _, line := range strings.Split(string(l), "\n") {
 			f := strings.Fields(line)
-			if len(f) >= 3 && strings.EqualFold(f[1], b.MAC) && f[2] == guestIPv4 {
+			if len(f) >= 3 && strings.EqualFold(f[1], mac) && f[2] == guestIPv4 {
 				o.Lease = true
 			}
 		}
@@ -244,6 +292,40 @@ func (n *netns) boot(t *testing.T, dir string, b boot, v6 ipv6Plan, leases strin
 	o.Ping6GW = n.ping(v6.Gateway.String(), v6.VM.String())
 	o.Ping6Off = n.ping(offLinkIPv6, v6.VM.String())
 	return o
+}
+
+// powerOff presses the guest's power button through QMP, as stopping a VM
+// does, and waits up to limit for qemu to exit (-no-reboot); after that,
+// or when QMP fails, it kills qemu. It says which.
+func powerOff(sock string, q *framework.Process, limit time.Duration) string {
+	defer q.Stop(5 * time.Second)
+	c, err := net.DialTimeout("unix", sock, 5*time.Second)
+	if err != nil {
+		return "killed (QMP: " + err.Error() + ")"
+	}
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	r := bufio.NewReader(c)
+	_, err = r.ReadString('\n') // the greeting
+	for _, cmd := range []string{"qmp_capabilities", "system_powerdown"} {
+		if err == nil {
+			_, err = fmt.Fprintf(c, "{\"execute\": %q}\n", cmd)
+		}
+		if err == nil {
+			_, err = r.ReadString('\n')
+		}
+	}
+	c.Close()
+	if err != nil {
+		return "killed (QMP: " + err.Error() + ")"
+	}
+	began := time.Now()
+	for time.Since(began) < limit {
+		if exited(q) {
+			return fmt.Sprintf("powered off in %.0f s", time.Since(began).Seconds())
+		}
+		time.Sleep(time.Second)
+	}
+	return fmt.Sprintf("killed: not off %s after the power button", limit)
 }
 
 // ping reports whether to answers an echo request from the local address
@@ -270,19 +352,44 @@ type diag struct {
 	IPv6     []string // global IPv6 addresses with prefix
 	Default6 string   // gateway of the IPv6 default route, if any
 	Failed   []string // systemd units that failed (networking.service, ...)
+	Links    [][2]string       // name, MAC of each Ethernet link
+	AddrDev  map[string]string // address with prefix -> its link
 	// Renames are the kernel's "renamed from" lines, in order: udev's
 	// (eth0 to enp1s0), then cloud-init's set-name, if any.
 	Renames [][2]string // from, to
 }
 
 // names is the NIC's names in order: the kernel's, udev's, cloud-init's.
-func (d diag) names() []string {
-	if len(d.Renames) == 0 {
-		return []string{d.NIC}
+func (d diag) names() []string { return d.namesOf(d.NIC) }
+
+// namesOf follows the renames back from a link's last name.
+func (d diag) namesOf(last string) []string {
+	out := []string{last}
+	for i := len(d.Renames) - 1; i >= 0; i-- {
+		if d.Renames[i][1] == out[0] {
+			out = append([]string{d.Renames[i][0]}, out...)
+		}
 	}
-	out := []string{d.Renames[0][0]}
-	for _, r := range d.Renames {
-		out = append(out, r[1])
+	return out
+}
+
+// linkOf is the name of the link with mac, "" when there is none.
+func (d diag) linkOf(mac string) string {
+	for _, l := range d.Links {
+		if strings.EqualFold(l[1], mac) {
+			return l[0]
+		}
+	}
+	return ""
+}
+
+// addrsOn lists the addresses (IPv4, global IPv6) on link.
+func (d diag) addrsOn(link string) []string {
+	var out []string
+	for _, a := range append(slices.Clone(d.IPv4), d.IPv6...) {
+		if d.AddrDev[a] == link {
+			out = append(out, a)
+		}
 	}
 	return out
 }
@@ -332,19 +439,33 @@ func parseDiag(console string) (d diag, ok bool) {
 			d.Renderer = strings.Trim(strings.Fields(rest + " ?")[0], "':")
 		case "link":
 			// "2: enp1s0: <...> ... link/ether 52:54:..."
-			if len(f) >= 2 && strings.Contains(rest, "link/ether") && d.NIC == "" {
-				d.NIC = strings.TrimSuffix(f[1], ":")
+			if len(f) >= 2 && strings.Contains(rest, "link/ether") {
+				name := strings.TrimSuffix(f[1], ":")
+				if d.NIC == "" {
+					d.NIC = name
+				}
+				for i := 2; i+1 < len(f); i++ {
+					if f[i] == "link/ether" || strings.HasSuffix(f[i], "link/ether") {
+						d.Links = append(d.Links, [2]string{name, f[i+1]})
+						break
+					}
+				}
 			}
 		case "addr":
 			// "2: enp1s0    inet 10.0.2.2/24 brd ... scope global ..."
 			if len(f) < 4 || f[1] == "lo" {
 				continue
 			}
+			if d.AddrDev == nil {
+				d.AddrDev = map[string]string{}
+			}
 			switch {
 			case f[2] == "inet":
 				d.IPv4 = append(d.IPv4, f[3])
+				d.AddrDev[f[3]] = f[1]
 			case f[2] == "inet6" && strings.Contains(rest, "scope global"):
 				d.IPv6 = append(d.IPv6, f[3])
+				d.AddrDev[f[3]] = f[1]
 			}
 		case "rename":
 			// "[    6.6] virtio_net virtio2 enp1s0: renamed from eth0"

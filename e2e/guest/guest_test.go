@@ -24,6 +24,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/vmnet-webhook/vmnet-webhook/e2e/framework"
+	"github.com/vmnet-webhook/vmnet-webhook/pkg/rules"
 )
 
 // guestCase is one boot: a VM of examples/ as the webhook stored it, in a
@@ -32,9 +33,22 @@ type guestCase struct {
 	Name     string // the VM's name and the subtest's
 	Example  string // file in examples/
 	OptOut   bool   // created with vmnet.kubevirt.io/mutate: "false"
+	Suite    string // Debian release of the image: bookworm (12, the default) or trixie (13)
 	Renderer string // image: eni, netplan, networkd or network-manager
 	IfNames0 bool   // net.ifnames=0: the NIC is eth0, not enp1s0
-	Want     outcome
+	// Fix: the VM is created as a user who read the webhook's warning on
+	// the example would write it: the pod interface's MAC pinned and the
+	// networkData the lint proposes (rules.LintNetworkData) in place of
+	// the example's.
+	Fix bool
+	// Reboot: after the first boot, the guest is powered off and booted
+	// again from the same disk, with the same seed (a VM restart), then
+	// with a new instance id (the VM recreated from its manifest).
+	Reboot bool
+	// Extra: only under make test-guest-all (GUEST_ALL=1), to keep CI's
+	// time in bounds.
+	Extra bool
+	Want  outcome
 }
 
 // outcome is what a guest must end up with.
@@ -56,17 +70,24 @@ func (o outcome) String() string {
 	return [...]string{"IPv4 + IPv6", "IPv4 only", "no network"}[o]
 }
 
-func (c guestCase) nic() string {
-	if c.IfNames0 {
-		return "eth0"
+func (c guestCase) suite() string {
+	if c.Suite == "" {
+		return "bookworm"
 	}
-	return "enp1s0"
+	return c.Suite
+}
+
+// debian names the case's release as the report does.
+func debian(suite string) string {
+	return map[string]string{"bookworm": "Debian 12", "trixie": "Debian 13"}[suite]
 }
 
 // cases: both NIC namings, four renderers, the examples whose cloud-init
 // the webhook writes or extends, the same guests without the injection
-// (IPv4 only: what they had before), and the guide's own network config,
-// which the webhook keeps, on a guest it does not fit (no network). Two boot at a time.
+// (IPv4 only: what they had before), the guide's own network config, which
+// the webhook keeps, on a guest it does not fit (no network), and the fix
+// the webhook's warning on it proposes; Debian 13's renderers, a VM booted
+// again, and a pod interface that is not the first. Two boot at a time.
 var cases = []guestCase{
 	{Name: "guide-enp1s0-eni", Example: "guide-vm.yaml", Renderer: "eni"},
 	{Name: "guide-eth0-eni", Example: "guide-vm.yaml", Renderer: "eni", IfNames0: true},
@@ -80,7 +101,23 @@ var cases = []guestCase{
 	{Name: "optout-enp1s0-eni", Example: "userdata-kept.yaml", OptOut: true, Renderer: "eni", Want: ipv4Only},
 	{Name: "optout-enp1s0-netplan", Example: "userdata-kept.yaml", OptOut: true, Renderer: "netplan", Want: ipv4Only},
 	{Name: "ownnd-enp1s0-eni", Example: "guide-dual-stack-vm.yaml", Renderer: "eni", Want: noNetwork},
+	{Name: "fix-enp1s0-eni", Example: "guide-dual-stack-vm.yaml", Fix: true, Renderer: "eni"},
+	{Name: "second-enp1s0-eni", Example: "pod-second-interface.yaml", Renderer: "eni"},
+	{Name: "d13-guide-enp1s0-netplan", Example: "guide-vm.yaml", Suite: "trixie", Renderer: "netplan", Reboot: true},
+	{Name: "d13-guide-enp1s0-nm", Example: "guide-vm.yaml", Suite: "trixie", Renderer: "network-manager"},
+	{Name: "d13-bare-enp1s0-networkd", Example: "bare-vm.yaml", Suite: "trixie", Renderer: "networkd"},
+	{Name: "d13-ownnd-enp1s0-netplan", Example: "guide-dual-stack-vm.yaml", Suite: "trixie", Renderer: "netplan", Want: noNetwork},
+	{Name: "d13-fix-enp1s0-netplan", Example: "guide-dual-stack-vm.yaml", Fix: true, Suite: "trixie", Renderer: "netplan"},
+	// Beyond CI's budget: make test-guest-all.
+	{Name: "reboot-enp1s0-eni", Example: "guide-vm.yaml", Renderer: "eni", Reboot: true, Extra: true},
+	{Name: "fix-enp1s0-nm", Example: "guide-dual-stack-vm.yaml", Fix: true, Renderer: "network-manager", Extra: true},
+	{Name: "d13-second-enp1s0-netplan", Example: "pod-second-interface.yaml", Suite: "trixie", Renderer: "netplan", Extra: true},
+	{Name: "d13-guide-eth0-netplan", Example: "guide-vm.yaml", Suite: "trixie", Renderer: "netplan", IfNames0: true, Extra: true},
 }
+
+// fixMAC is the MAC a user pins on the pod interface when the webhook's
+// warning on the guide's recipe asks for one.
+const fixMAC = "02:9a:0b:00:00:01"
 
 // parallel is how many guests boot at once: the machines this runs on have
 // two cores.
@@ -117,13 +154,32 @@ func TestGuests(t *testing.T) {
 	// Every process (control plane, qemu, dnsmasq, the namespaces'
 	// holders) is started through the harness, which stops them all on
 	// SIGINT or SIGTERM.
+	all := os.Getenv("GUEST_ALL") == "1"
+	var run []int // the cases of this run
+	suites := map[string]bool{"bookworm": true}
+	for i, c := range cases {
+		if c.Extra && !all {
+			continue
+		}
+		run = append(run, i)
+		suites[c.suite()] = true
+	}
 	imgStart := time.Now()
-	images, built := buildImages(t, root)
+	images := map[string]string{} // release -> folder of its images
+	pkgs := map[string][]string{}
+	built := false
+	for _, suite := range []string{"bookworm", "trixie"} {
+		if !suites[suite] {
+			continue
+		}
+		dir, b := buildImages(t, root, suite)
+		images[suite], pkgs[suite], built = dir, packages(dir), built || b
+		t.Logf("images of %s: %s (%s)", debian(suite), dir, map[bool]string{true: "built", false: "cached"}[b])
+	}
 	imgSeconds := time.Since(imgStart).Seconds()
-	t.Logf("images: %s in %.0fs (%s)", images, imgSeconds, map[bool]string{true: "built", false: "cached"}[built])
-	pkgs := packages(images)
+	t.Logf("images in %.0fs", imgSeconds)
 
-	acc, why := probeAccel(t, filepath.Join(images, "eni"), out)
+	acc, why := probeAccel(t, filepath.Join(images["bookworm"], "eni"), out)
 	t.Logf("accelerator: %s (%s)", acc.Name, why)
 
 	// The control plane only stores the VMs; it is stopped before the
@@ -148,22 +204,25 @@ func TestGuests(t *testing.T) {
 		t.Fatalf("create namespace: %v: %s", err, stderr)
 	}
 	specs := make([]vmSpec, len(cases))
-	for i, c := range cases {
-		specs[i] = storeVM(t, cp, root, ns, c)
+	told := make([][]string, len(cases))
+	for _, i := range run {
+		specs[i], told[i] = storeVM(t, cp, root, ns, cases[i])
 	}
 	cp.Stop()
-	t.Logf("control plane: %d VMs stored and read back in %.0fs", len(cases), time.Since(cpStart).Seconds())
+	t.Logf("control plane: %d VMs stored and read back in %.0fs", len(run), time.Since(cpStart).Seconds())
 
 	results := make([]result, len(cases))
 	bootStart := time.Now()
 	sem := make(chan struct{}, parallel)
 	t.Run("boot", func(t *testing.T) {
-		for i, c := range cases {
+		for _, i := range run {
+			c := cases[i]
 			t.Run(c.Name, func(t *testing.T) {
 				t.Parallel()
 				sem <- struct{}{}
 				defer func() { <-sem }()
-				runCase(t, &results[i], c, specs[i], images, acc, filepath.Join(out, c.Name))
+				runCase(t, &results[i], c, specs[i], images[c.suite()], acc, filepath.Join(out, c.Name))
+				results[i].Told = told[i]
 			})
 		}
 	})
@@ -195,20 +254,21 @@ func TestGuests(t *testing.T) {
 	}
 }
 
-// buildImages runs images.sh, which prints the folder of the (cached)
-// images; built is whether it had to build them. GUEST_IMAGES names a
-// folder of images to use instead (while changing images.sh).
-func buildImages(t *testing.T, root string) (dir string, built bool) {
+// buildImages runs images.sh for a Debian release, which prints the folder
+// of the (cached) images; built is whether it had to build them.
+// GUEST_IMAGES_BOOKWORM or GUEST_IMAGES_TRIXIE name a folder of images to
+// use instead (while changing images.sh).
+func buildImages(t *testing.T, root, suite string) (dir string, built bool) {
 	t.Helper()
-	if dir := os.Getenv("GUEST_IMAGES"); dir != "" {
+	if dir := os.Getenv("GUEST_IMAGES_" + strings.ToUpper(suite)); dir != "" {
 		return dir, false
 	}
 	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(filepath.Join(root, "e2e", "guest", "images.sh"))
+	cmd := exec.Command(filepath.Join(root, "e2e", "guest", "images.sh"), suite)
 	cmd.Stdout = &stdout
 	cmd.Stderr = io.MultiWriter(&stderr, os.Stderr)
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("e2e/guest/images.sh: %v", err)
+		t.Fatalf("e2e/guest/images.sh %s: %v", suite, err)
 	}
 	return strings.TrimSpace(stdout.String()), stderr.Len() > 0
 }
@@ -233,8 +293,9 @@ func packages(images string) []string {
 }
 
 // storeVM creates the case's VM with kubectl, as a user would, and reads
-// back what the API server stored (the webhook's patch applied).
-func storeVM(t *testing.T, cp *framework.ControlPlane, root, ns string, c guestCase) vmSpec {
+// back what the API server stored (the webhook's patch applied); told is
+// the warnings kubectl printed.
+func storeVM(t *testing.T, cp *framework.ControlPlane, root, ns string, c guestCase) (stored vmSpec, told []string) {
 	t.Helper()
 	text, err := os.ReadFile(filepath.Join(root, "examples", c.Example))
 	if err != nil {
@@ -258,6 +319,9 @@ func storeVM(t *testing.T, cp *framework.ControlPlane, root, ns string, c guestC
 		}
 		ann["vmnet.kubevirt.io/mutate"] = "false"
 	}
+	if c.Fix {
+		applyFix(t, vm)
+	}
 	ctx := context.Background()
 	create := func(obj map[string]any) {
 		t.Helper()
@@ -265,8 +329,14 @@ func storeVM(t *testing.T, cp *framework.ControlPlane, root, ns string, c guestC
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, stderr, err := cp.Kubectl(ctx, string(doc), "create", "-n", ns, "-f", "-"); err != nil {
+		_, stderr, err := cp.Kubectl(ctx, string(doc), "create", "-n", ns, "-f", "-")
+		if err != nil {
 			t.Fatalf("kubectl create %s (examples/%s): %v: %s", c.Name, c.Example, err, stderr)
+		}
+		for _, l := range strings.Split(stderr, "\n") {
+			if w, ok := strings.CutPrefix(l, "Warning: "); ok {
+				told = append(told, w)
+			}
 		}
 	}
 	get := func(resource, name string) map[string]any {
@@ -281,11 +351,11 @@ func storeVM(t *testing.T, cp *framework.ControlPlane, root, ns string, c guestC
 		}
 		return obj
 	}
-	var stored map[string]any
+	var obj map[string]any
 	switch vm["kind"] {
 	case "VirtualMachine":
 		create(vm)
-		stored = get("virtualmachine", c.Name)
+		obj = get("virtualmachine", c.Name)
 	case "VirtualMachineInstanceReplicaSet":
 		// The replica set's controller does not run here: create two
 		// replicas as it would, from the stored template, each controlled
@@ -321,25 +391,58 @@ func storeVM(t *testing.T, cp *framework.ControlPlane, root, ns string, c guestC
 		if macs[0] == "" || macs[0] == macs[1] {
 			t.Errorf("%s: the replicas' stored MACs are %q: want two, different", c.Name, macs)
 		}
-		stored = get("virtualmachineinstance", c.Name)
+		obj = get("virtualmachineinstance", c.Name)
 	default:
 		t.Fatalf("examples/%s: kind %v: this test boots VirtualMachines and replicas of VirtualMachineInstanceReplicaSets", c.Example, vm["kind"])
 	}
-	s, err := specOf(stored)
+	s, err := specOf(obj)
 	if err != nil {
 		t.Fatalf("stored %s: %v", c.Name, err)
 	}
-	return s
+	return s, told
 }
 
-// result is one row of the report.
+// applyFix does to a VM what the webhook's warning on its networkData
+// asks: pin the pod interface's MAC, and put the networkData the lint
+// proposes in place of the VM's own.
+func applyFix(t *testing.T, vm map[string]any) {
+	t.Helper()
+	before, err := specOf(vm)
+	if err != nil || before.NetworkData == "" || before.Interfaces == 0 {
+		t.Fatalf("a fix needs a VM with networkData and interfaces (%v)", err)
+	}
+	spec, _ := dig(vm, "spec", "template", "spec").(map[string]any)
+	list(dig(spec, "domain", "devices", "interfaces"))[before.PodIndex]["macAddress"] = fixMAC
+	prefix, err := netip.ParsePrefix(before.IPv6CIDR)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lint := rules.LintNetworkData(before.NetworkData, rules.PodNIC{MAC: fixMAC, Index: before.PodIndex, IPv6: prefix}, false)
+	if lint.Fix == "" {
+		t.Fatalf("the lint proposes no fix for:\n%s\nwarnings: %q", before.NetworkData, lint.Warnings)
+	}
+	for _, v := range list(spec["volumes"]) {
+		if nc, ok := v["cloudInitNoCloud"].(map[string]any); ok {
+			delete(nc, "networkDataBase64")
+			nc["networkData"] = lint.Fix
+			return
+		}
+	}
+	t.Fatal("no cloudInitNoCloud volume to fix")
+}
+
+// result is one row of the report, and the rows of the same guest's
+// later boots.
 type result struct {
 	Case     guestCase
 	Spec     vmSpec
 	MAC      string
 	MACFrom  string // "stored" or "random" (none stored: KubeVirt's way)
+	Boot     string // which boot: "" for the first, else how it came about
 	Obs      observed
 	Failures []string
+	Told     []string // the warnings kubectl printed when the VM was created
+	Again    []result // the later boots of a Reboot case
 }
 
 // runCase boots one guest in a network namespace of its own and checks it,
@@ -391,38 +494,114 @@ func runCase(t *testing.T, r *result, c guestCase, s vmSpec, images string, acc 
 	if r.MAC == "" {
 		r.MAC, r.MACFrom = randomMAC(), "random"
 	}
-	seed := ""
-	if s.NoCloud {
-		if seed, err = writeSeed(dir, s); err != nil {
+	// One NIC per interface; the pod network's on the bridge, the others
+	// on taps of their own.
+	nics := make([]nic, max(s.Interfaces, 1))
+	var others []string
+	for i := range nics {
+		if i == s.PodIndex {
+			nics[i] = nic{MAC: r.MAC, Tap: "tap0"}
+			continue
+		}
+		nics[i] = nic{MAC: randomMAC(), Tap: fmt.Sprintf("tapo%d", i)}
+		others = append(others, nics[i].Tap)
+	}
+	seed := func(generation int) string {
+		if !s.NoCloud {
+			return ""
+		}
+		iso, err := writeSeed(dir, s, generation)
+		if err != nil {
 			fatal(err)
 		}
+		return iso
 	}
 	n := newNetns(t, dir)
-	if err := n.wire(v6); err != nil {
+	if err := n.wire(v6, others); err != nil {
 		fatal(err)
 	}
 	leases := n.dnsmasq(t, dir, v6)
-	t.Logf("booting %s: NIC %s, MAC %s (%s), IPv6 %s/%d via %s", c.Renderer, c.nic(), r.MAC, r.MACFrom, v6.VM, v6.Bits, v6.Gateway)
-	r.Obs = n.boot(t, dir, boot{
-		Image: filepath.Join(images, c.Renderer), IfNames0: c.IfNames0, MAC: r.MAC,
-		Seed: seed, Accel: acc, Timeout: bootTimeout(),
-	}, v6, leases)
-	o := r.Obs
-	if o.Err != "" {
-		fail("%s; serial console:\n%s", o.Err, readTail(filepath.Join(dir, "serial.log"), 3000))
+	b := boot{
+		Image: filepath.Join(images, c.Renderer), IfNames0: c.IfNames0, NICs: nics,
+		Seed: seed(0), Accel: acc, Timeout: bootTimeout(),
+	}
+	if c.Reboot {
+		// A disk of the VM's own, kept across its boots.
+		b.Disk, b.QMP = filepath.Join(dir, "root.img"), filepath.Join(dir, "qmp.sock")
+		if out, err := exec.Command("cp", "--sparse=always", filepath.Join(b.Image, "root.img"), b.Disk).CombinedOutput(); err != nil {
+			fatal(fmt.Errorf("copy the root disk: %v: %s", err, out))
+		}
+		t.Cleanup(func() { os.Remove(b.Disk) })
+	}
+	t.Logf("booting %s %s: NIC %s of %d, MAC %s (%s), IPv6 %s/%d via %s", debian(c.suite()), c.Renderer,
+		bootNIC(c.IfNames0, s.PodIndex), len(nics), r.MAC, r.MACFrom, v6.VM, v6.Bits, v6.Gateway)
+	var q *framework.Process
+	r.Obs, q = n.boot(t, dir, filepath.Join(dir, "serial.log"), b, s.PodIndex, v6, leases)
+	if r.Obs.Err != "" {
+		fail("%s; serial console:\n%s", r.Obs.Err, readTail(filepath.Join(dir, "serial.log"), 3000))
 		return
 	}
-	t.Logf("diagnostic after %.0fs: NIC %s, renderer %s, IPv4 %v, IPv6 %v, IPv6 default via %q, failed units %v, cloud-init %q; lease %v; pings %v %v %v",
-		o.Seconds, o.NIC, o.Renderer, o.IPv4, o.IPv6, o.Default6, o.Failed, o.Status, o.Lease, o.Ping4, o.Ping6GW, o.Ping6Off)
+	r.Obs.NIC = podLink(r.Obs, r.MAC)
+	for _, f := range checkBoot(c, s, r.Obs, v6, nics, true) {
+		fail("%s", f)
+	}
+	if !c.Reboot {
+		return
+	}
+	// The same VM started again: after a restart the seed is the same;
+	// after the VM was recreated from its manifest, the instance id is new.
+	for gen, how := range []string{"restart: same disk, same seed", "same disk, new instance id"} {
+		off := powerOff(b.QMP, q, 2*time.Minute)
+		t.Logf("boot %d: %s", gen+1, off)
+		again := result{Case: c, Spec: s, MAC: r.MAC, MACFrom: r.MACFrom, Boot: how + " (before it: " + off + ")"}
+		b.Seed = seed(gen)
+		serial := filepath.Join(dir, fmt.Sprintf("serial-%d.log", gen+2))
+		again.Obs, q = n.boot(t, dir, serial, b, s.PodIndex, v6, leases)
+		again.Obs.NIC = podLink(again.Obs, r.MAC)
+		if again.Obs.Err != "" {
+			again.Failures = append(again.Failures, again.Obs.Err)
+			t.Errorf("boot %d: %s; serial console:\n%s", gen+2, again.Obs.Err, readTail(serial, 3000))
+		} else {
+			for _, f := range checkBoot(c, s, again.Obs, v6, nics, false) {
+				again.Failures = append(again.Failures, f)
+				t.Errorf("boot %d: %s", gen+2, f)
+			}
+		}
+		r.Again = append(r.Again, again)
+		if again.Obs.Err != "" {
+			return
+		}
+	}
+}
 
+// podLink is the name of the guest's link with the pod NIC's MAC, or the
+// first link's when none has it (the check says so).
+func podLink(o observed, mac string) string {
+	if name := o.linkOf(mac); name != "" {
+		return name
+	}
+	return o.NIC
+}
+
+// checkBoot says what is wrong with what a guest did: nothing, when it
+// got what the case wants. first is false for a later boot of the same
+// disk, where the NIC may have its configured name from the start.
+func checkBoot(c guestCase, s vmSpec, o observed, v6 ipv6Plan, nics []nic, first bool) []string {
+	var bad []string
+	fail := func(format string, args ...any) { bad = append(bad, fmt.Sprintf(format, args...)) }
+	mac := nics[s.PodIndex].MAC
+	if o.linkOf(mac) == "" {
+		fail("no link with the pod NIC's MAC %s in the guest (links: %v)", mac, o.Links)
+	}
 	// The matrix is what it says: NIC naming and renderer as intended;
 	// then the NIC has the name the network config sets, if it sets one.
-	if o.bootName() != c.nic() {
-		fail("the guest booted with its NIC named %q, want %q (names: %v)", o.bootName(), c.nic(), o.names())
+	want := bootNIC(c.IfNames0, s.PodIndex)
+	if first && o.bootName() != want {
+		fail("the guest booted with its NIC named %q, want %q (names: %v)", o.bootName(), want, o.names())
 	}
 	wantName := setName(s.NetworkData)
 	if wantName == "" {
-		wantName = c.nic()
+		wantName = want
 	}
 	if o.NIC != wantName {
 		fail("the guest's NIC is named %q after cloud-init, want %q (names: %v)", o.NIC, wantName, o.names())
@@ -430,26 +609,39 @@ func runCase(t *testing.T, r *result, c guestCase, s vmSpec, images string, acc 
 	if o.Renderer != c.Renderer {
 		fail("cloud-init selected renderer %q, want %q", o.Renderer, c.Renderer)
 	}
+	// The VM's other NICs: left as the guest named them, with no address.
+	for i, other := range nics {
+		if i == s.PodIndex {
+			continue
+		}
+		name := o.linkOf(other.MAC)
+		if name != bootNIC(c.IfNames0, i) {
+			fail("the VM's interface %d is named %q in the guest, want %q untouched", i, name, bootNIC(c.IfNames0, i))
+		}
+		if a := o.addrsOn(name); len(a) > 0 {
+			fail("the VM's interface %d (%s) has addresses %v: the config touched a NIC not its own", i, name, a)
+		}
+	}
 	// IPv4 by DHCP, as without the webhook.
-	hasIPv4 := hasAddr(o.IPv4, netip.MustParseAddr(guestIPv4), ipv4Bits)
+	hasIPv4 := hasAddr(o.addrsOn(o.NIC), netip.MustParseAddr(guestIPv4), ipv4Bits)
 	if c.Want == noNetwork {
 		if hasIPv4 || o.Lease || o.Ping4 || len(o.IPv6) > 0 || o.Ping6GW || o.Ping6Off {
 			fail("want no network; IPv4 %v, lease %v, IPv6 %v, pings %v %v %v", o.IPv4, o.Lease, o.IPv6, o.Ping4, o.Ping6GW, o.Ping6Off)
 		}
-		return
+		return bad
 	}
 	if !hasIPv4 {
-		fail("no IPv4 %s/%d on the guest (has %v)", guestIPv4, ipv4Bits, o.IPv4)
+		fail("no IPv4 %s/%d on the guest's %s (has %v)", guestIPv4, ipv4Bits, o.NIC, o.IPv4)
 	}
 	if !o.Lease {
-		fail("dnsmasq leased no %s to %s", guestIPv4, r.MAC)
+		fail("dnsmasq leased no %s to %s", guestIPv4, mac)
 	}
 	if !o.Ping4 {
 		fail("no reply from %s to ping from %s", guestIPv4, launcherIPv4)
 	}
 	if c.Want == dualStack {
-		if !hasAddr(o.IPv6, v6.VM, v6.Bits) {
-			fail("no IPv6 %s/%d on the guest (has %v)", v6.VM, v6.Bits, o.IPv6)
+		if !hasAddr(o.addrsOn(o.NIC), v6.VM, v6.Bits) {
+			fail("no IPv6 %s/%d on the guest's %s (has %v)", v6.VM, v6.Bits, o.NIC, o.IPv6)
 		}
 		if o.Default6 != v6.Gateway.String() {
 			fail("IPv6 default route via %q, want via %s", o.Default6, v6.Gateway)
@@ -460,9 +652,8 @@ func runCase(t *testing.T, r *result, c guestCase, s vmSpec, images string, acc 
 		if !o.Ping6Off {
 			fail("no reply from %s to ping from the off-link %s (needs the default route)", v6.VM, offLinkIPv6)
 		}
-	} else {
-		if o.Default6 != "" || o.Ping6Off {
-			fail("IPv6 default route %q, off-link reply %v, without network config", o.Default6, o.Ping6Off)
-		}
+	} else if o.Default6 != "" || o.Ping6Off {
+		fail("IPv6 default route %q, off-link reply %v, without network config", o.Default6, o.Ping6Off)
 	}
+	return bad
 }

@@ -1,30 +1,48 @@
 #!/usr/bin/env bash
-# Builds the guest images for the guest test from Debian's packages only, and
-# prints the folder that holds them: one folder per cloud-init renderer, each
-# with root.img (ext4, made without a loop mount), vmlinuz and initrd.img.
+# Builds the guest images of one Debian release for the guest test from
+# Debian's packages only, and prints the folder that holds them: one folder
+# per cloud-init renderer, each with root.img (ext4, made without a loop
+# mount), vmlinuz and initrd.img.
+#
+#   e2e/guest/images.sh [bookworm|trixie]    (default bookworm: Debian 12)
 #
 # The images are cached outside the clone, under
 # ${XDG_CACHE_HOME:-$HOME/.cache}/vmnet-webhook/guest/<key>, where the key is
-# a hash of this script: changing the script builds anew, running it again
-# does not. A build happens in a temporary folder that is renamed into place
-# only when complete, so an interrupted build never leaves a bad cache.
+# a hash of this script and the release: changing the script builds anew,
+# running it again does not. A build happens in a temporary folder that is
+# renamed into place only when complete, so an interrupted build never
+# leaves a bad cache.
 #
-# Renderers: eni (ifupdown + isc-dhcp-client, Debian's default), netplan
-# (netplan.io, ifupdown removed), networkd (systemd-networkd alone),
-# network-manager (ifupdown removed). cloud-init picks its renderer by itself
-# from what is installed; each folder is named as cloud-init names it.
+# Renderers: eni (ifupdown + isc-dhcp-client, Debian 12's default), netplan
+# (netplan.io, ifupdown removed; Debian 13's cloud images use it), networkd
+# (systemd-networkd alone), network-manager (ifupdown removed). cloud-init
+# picks its renderer by itself from what is installed; each folder is named
+# as cloud-init names it.
 set -euo pipefail
 trap 'echo "images.sh: failed at line $LINENO" >&2' ERR
 
-SUITE=bookworm
+SUITE=${1:-bookworm}
 # Packages of every image. udev names the NIC (enp1s0); dbus lets cloud-init
 # set the host name through hostnamectl.
-BASE_PACKAGES=linux-image-amd64,systemd-sysv,udev,dbus,cloud-init,iproute2,iputils-ping,ifupdown,isc-dhcp-client
-RENDERERS="eni netplan networkd network-manager"
+BASE_PACKAGES=linux-image-amd64,systemd-sysv,udev,dbus,cloud-init,iproute2,iputils-ping
+case $SUITE in
+bookworm)
+	BASE_PACKAGES=$BASE_PACKAGES,ifupdown,isc-dhcp-client
+	RENDERERS="eni netplan networkd network-manager"
+	;;
+trixie)
+	# No eni: Debian 13 leaves ifupdown to those who ask for it.
+	RENDERERS="netplan networkd network-manager"
+	;;
+*)
+	echo "images.sh: unknown release $SUITE (bookworm or trixie)" >&2
+	exit 2
+	;;
+esac
 IMAGE_SIZE=2G
 
 self=$(readlink -f "$0")
-key=$(sha256sum "$self" | cut -c1-16)
+key=$({ cat "$self"; echo "$SUITE"; } | sha256sum | cut -c1-16)
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/vmnet-webhook/guest
 dest=$cache/$key
 
@@ -47,7 +65,7 @@ if [ -z "$mirror" ]; then
 	mirror=$(sed -n 's/^URIs:[[:space:]]*\([^[:space:]]*\/debian\)\/\{0,1\}$/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1)
 fi
 if [ -z "$mirror" ]; then
-	mirror=$(sed -n 's/^deb[[:space:]]\+\(\[[^]]*\][[:space:]]\+\)\{0,1\}\([^[:space:]]*\/debian\)\/\{0,1\}[[:space:]]\+'"$SUITE"'[[:space:]].*/\2/p' /etc/apt/sources.list 2>/dev/null | head -n1)
+	mirror=$(sed -n 's/^deb[[:space:]]\+\(\[[^]]*\][[:space:]]\+\)\{0,1\}\([^[:space:]]*\/debian\)\/\{0,1\}[[:space:]]\+[a-z]\+[[:space:]].*/\2/p' /etc/apt/sources.list 2>/dev/null | head -n1)
 fi
 if [ -z "$mirror" ]; then
 	echo "cannot find a Debian mirror in this host's apt sources; set GUEST_MIRROR" >&2
@@ -58,7 +76,7 @@ mkdir -p "$cache"
 tmp=$(mktemp -d "$cache/.build-$key.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 # The build's log stays beside the cache, for when a build fails.
-buildlog=$cache/build.log
+buildlog=$cache/build-$SUITE.log
 : >"$buildlog"
 log() { printf '%s images: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
@@ -139,6 +157,14 @@ WantedBy=multi-user.target
 UNIT
 ln -s /etc/systemd/system/vmnet-diag.service "$base/etc/systemd/system/multi-user.target.wants/vmnet-diag.service"
 
+# systemd-networkd is a package of its own from Debian 13 on, part of
+# systemd before: prints its name where it is one.
+networkd_package() {
+	if in_root "$1" apt-cache show systemd-networkd >/dev/null 2>&1; then
+		echo systemd-networkd
+	fi
+}
+
 # Turns a root folder into a renderer's image: kernel, initrd and an ext4
 # disk image filled from the folder (mke2fs -d: no loop mount).
 finish() {
@@ -148,7 +174,7 @@ finish() {
 	rm -rf "$root/var/cache/apt/archives/"*.deb "$root/var/lib/apt/lists/"*
 	cp "$(ls "$root"/boot/vmlinuz-* | sort -V | tail -n1)" "$out/vmlinuz"
 	cp "$(ls "$root"/boot/initrd.img-* | sort -V | tail -n1)" "$out/initrd.img"
-	chroot "$root" dpkg-query -W -f '${db:Status-Abbrev} ${Package} ${Version}\n' cloud-init linux-image-amd64 ifupdown netplan.io network-manager 2>/dev/null |
+	chroot "$root" dpkg-query -W -f '${db:Status-Abbrev} ${Package} ${Version}\n' cloud-init linux-image-amd64 ifupdown netplan.io network-manager systemd 2>/dev/null |
 		awk '$1 == "ii" { print $2, $3 }' >"$out/packages" || true # dpkg-query fails on the packages not installed
 	nice mke2fs -q -t ext4 -L root -d "$root" "$out/root.img" "$IMAGE_SIZE" >>"$buildlog" 2>&1
 	log "$name: $(tr '\n' ' ' <"$out/packages")"
@@ -164,14 +190,15 @@ for renderer in $RENDERERS; do
 	netplan)
 		log "netplan: netplan.io, ifupdown removed"
 		cp -a "$base" "$root"
-		in_root "$root" apt-get install -y -q --no-install-recommends netplan.io >>"$buildlog" 2>&1 ||
+		in_root "$root" apt-get install -y -q --no-install-recommends netplan.io $(networkd_package "$root") >>"$buildlog" 2>&1 ||
 			{ tail -n 30 "$buildlog" >&2; exit 1; }
 		in_root "$root" apt-get purge -y -q ifupdown >>"$buildlog" 2>&1
 		;;
 	networkd)
 		log "networkd: systemd-networkd alone, ifupdown removed"
 		cp -a "$base" "$root"
-		in_root "$root" apt-get purge -y -q ifupdown >>"$buildlog" 2>&1 ||
+		{ in_root "$root" apt-get install -y -q --no-install-recommends $(networkd_package "$root") &&
+			in_root "$root" apt-get purge -y -q ifupdown; } >>"$buildlog" 2>&1 ||
 			{ tail -n 30 "$buildlog" >&2; exit 1; }
 		in_root "$root" systemctl enable systemd-networkd.service >>"$buildlog" 2>&1
 		;;

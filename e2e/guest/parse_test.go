@@ -41,6 +41,8 @@ func TestParseDiag(t *testing.T) {
 		IPv4: []string{"10.0.2.2/24"}, IPv6: []string{"fd10:0:2::2/120"}, Default6: "fd10:0:2::1",
 		Failed:  []string{"networking.service"},
 		Renames: [][2]string{{"eth0", "enp1s0"}, {"enp1s0", "eth0"}},
+		Links:   [][2]string{{"eth0", "02:9a:00:00:00:01"}},
+		AddrDev: map[string]string{"10.0.2.2/24": "enp1s0", "fd10:0:2::2/120": "enp1s0"},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("parseDiag:\n got %+v\nwant %+v", got, want)
@@ -51,8 +53,46 @@ func TestParseDiag(t *testing.T) {
 	if b := (diag{NIC: "eth0"}).bootName(); b != "eth0" {
 		t.Errorf("no rename: boot name %q", b)
 	}
+	if l := got.linkOf("02:9A:00:00:00:01"); l != "eth0" {
+		t.Errorf("linkOf: %q", l)
+	}
 	if _, ok := parseDiag(strings.SplitAfter(console, "vmnet-diag: route4")[0]); ok {
 		t.Error("a diagnostic without its end marker was taken as complete")
+	}
+}
+
+// Two NICs, the pod network's second: each keeps its own chain of names
+// and its own addresses.
+func TestParseDiagTwoNICs(t *testing.T) {
+	console := strings.Join([]string{
+		"vmnet-diag: begin",
+		"vmnet-diag: rename [    6.1] virtio_net virtio1 enp1s0: renamed from eth0",
+		"vmnet-diag: rename [    6.2] virtio_net virtio2 enp2s0: renamed from eth1",
+		"vmnet-diag: rename [   26.4] virtio_net virtio2 eth1: renamed from enp2s0",
+		"vmnet-diag: link 2: enp1s0: <BROADCAST,MULTICAST> mtu 1500 qdisc noop state DOWN mode DEFAULT group default qlen 1000\\    link/ether 02:11:00:00:00:09 brd ff:ff:ff:ff:ff:ff",
+		"vmnet-diag: link 3: eth1: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc fq_codel state UP mode DEFAULT group default qlen 1000\\    link/ether 02:9a:00:00:00:01 brd ff:ff:ff:ff:ff:ff",
+		"vmnet-diag: addr 3: eth1    inet 10.0.2.2/24 brd 10.0.2.255 scope global dynamic eth1\\       valid_lft 3599sec preferred_lft 3599sec",
+		"vmnet-diag: end",
+	}, "\n")
+	d, ok := parseDiag(console)
+	if !ok {
+		t.Fatal("end marker not seen")
+	}
+	d.NIC = d.linkOf("02:9a:00:00:00:01")
+	if d.NIC != "eth1" || d.linkOf("02:11:00:00:00:09") != "enp1s0" {
+		t.Fatalf("links: %v", d.Links)
+	}
+	if n := d.names(); !reflect.DeepEqual(n, []string{"eth1", "enp2s0", "eth1"}) || d.bootName() != "enp2s0" {
+		t.Errorf("the pod NIC's names %v, boot name %q", n, d.bootName())
+	}
+	if n := d.namesOf("enp1s0"); !reflect.DeepEqual(n, []string{"eth0", "enp1s0"}) {
+		t.Errorf("the other NIC's names %v", n)
+	}
+	if a, b := d.addrsOn("eth1"), d.addrsOn("enp1s0"); !reflect.DeepEqual(a, []string{"10.0.2.2/24"}) || len(b) != 0 {
+		t.Errorf("addresses: eth1 %v, enp1s0 %v", a, b)
+	}
+	if bootNIC(false, 1) != "enp2s0" || bootNIC(true, 1) != "eth1" {
+		t.Errorf("bootNIC: %s %s", bootNIC(false, 1), bootNIC(true, 1))
 	}
 }
 
@@ -109,20 +149,23 @@ spec:
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := vmSpec{Name: "vm1", Namespace: "ns1", MAC: "02:00:00:00:00:01", IPv6CIDR: "fd20:0:5::/120",
+	want := vmSpec{Name: "vm1", Namespace: "ns1", MAC: "02:00:00:00:00:01", PodIndex: 1, Interfaces: 2, IPv6CIDR: "fd20:0:5::/120",
 		NoCloud: true, UserData: "#cloud-config\n", NetworkData: "version: 2\n"}
 	if s != want {
 		t.Errorf("specOf:\n got %+v\nwant %+v", s, want)
 	}
-	files := seedFiles(s)
+	files := seedFiles(s, 0)
 	if files["meta-data"] != "instance-id: vm1.ns1\nlocal-hostname: vm1\n" || files["user-data"] != "#cloud-config\n" || files["network-config"] != "version: 2\n" {
 		t.Errorf("seed files: %q", files)
 	}
 	if n := setName("version: 2\nethernets:\n  eth0:\n    match: {macaddress: \"02:00:00:00:00:01\"}\n    set-name: eth0\n"); n != "eth0" {
 		t.Errorf("setName: %q", n)
 	}
+	if iid := seedFiles(s, 2)["meta-data"]; iid != "instance-id: vm1.ns1-2\nlocal-hostname: vm1\n" {
+		t.Errorf("meta-data of a VM made anew: %q", iid)
+	}
 	s.NetworkData = ""
-	if _, ok := seedFiles(s)["network-config"]; ok {
+	if _, ok := seedFiles(s, 0)["network-config"]; ok {
 		t.Error("network-config written without networkData")
 	}
 }

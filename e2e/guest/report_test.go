@@ -12,7 +12,7 @@ type report struct {
 	Results                                 []result
 	Accel                                   accel
 	AccelWhy                                string
-	Packages                                []string // "name version" of the images' packages that matter
+	Packages                                map[string][]string // release -> "name version" of its images' packages that matter
 	ImageSeconds, BootSeconds, TotalSeconds float64
 	ImagesBuilt                             bool
 	Parallel                                int
@@ -22,10 +22,15 @@ type report struct {
 func (r report) markdown() string {
 	var b strings.Builder
 	passed, failed := 0, 0
+	var rows []result // every boot, a guest's later boots after its first
 	for _, x := range r.Results {
-		if x.Case.Name == "" { // not run (go test -run)
+		if x.Case.Name == "" { // not run (go test -run, or an extra case)
 			continue
 		}
+		rows = append(rows, x)
+		rows = append(rows, x.Again...)
+	}
+	for _, x := range rows {
 		if len(x.Failures) == 0 && x.Obs.Seconds > 0 {
 			passed++
 		} else {
@@ -43,20 +48,27 @@ func (r report) markdown() string {
 		"masquerade-like network in a network namespace of the test's own. How, and what is checked: " +
 		"[testing.md](testing.md#real-guests-make-test-guest).\n\n")
 	fmt.Fprintf(&b, "Last run %s: %d passed, %d failed.\n\n", r.When.Format("2006-01-02 15:04 MST"), passed, failed)
-	fmt.Fprintf(&b, "Debian 12 guests (%s), qemu with %s (%s), 1 vCPU and 1 GiB each, %d at a time. "+
+	for _, suite := range []string{"bookworm", "trixie"} {
+		if p := r.Packages[suite]; len(p) > 0 {
+			fmt.Fprintf(&b, "%s guests: %s.\n\n", debian(suite), strings.Join(p, ", "))
+		}
+	}
+	fmt.Fprintf(&b, "qemu with %s (%s), 1 vCPU and 1 GiB each, %d at a time. "+
 		"Images %s; boots %.0f s; whole test %.0f s.\n\n",
-		strings.Join(r.Packages, ", "),
 		strings.ToUpper(r.Accel.Name), r.AccelWhy, r.Parallel, images, r.BootSeconds, r.TotalSeconds)
 	b.WriteString("| guest | NIC naming | renderer | VM | seed from the stored VM | IPv4 (DHCP) | IPv6 address | IPv6 default route | ping from 10.0.2.1 / gateway / off-link | boot | result |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
-	for _, x := range r.Results {
-		if x.Case.Name == "" {
-			continue
-		}
+	for _, x := range rows {
 		c, o := x.Case, x.Obs
 		vm := "`" + c.Example + "`"
 		if c.OptOut {
 			vm += ", opted out"
+		}
+		if c.Fix {
+			vm += ", with the fix the warning proposes"
+		}
+		if x.Boot != "" {
+			vm += ", booted again: " + x.Boot
 		}
 		seed := "no seed"
 		if x.Spec.NoCloud {
@@ -77,7 +89,7 @@ func (r report) markdown() string {
 			}
 			naming += " (" + strings.Join(n, " → ") + ")"
 		}
-		guest := "Debian 12"
+		guest := debian(c.suite())
 		ipv4 := strings.Join(o.IPv4, " ")
 		if ipv4 == "" {
 			ipv4 = "none"
@@ -108,7 +120,7 @@ func (r report) markdown() string {
 			}
 		}
 		if o.Err != "" {
-			fmt.Fprintf(&b, "| Debian 12 | %s | %s | %s | %s | - | - | - | - | - | %s |\n", naming, c.Renderer, vm, seed, verdict)
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | - | - | - | - | - | %s |\n", guest, naming, c.Renderer, vm, seed, verdict)
 			continue
 		}
 		renderer := o.Renderer
@@ -118,6 +130,19 @@ func (r report) markdown() string {
 		want := c.Want.String()
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s (want %s) |\n",
 			guest, naming, renderer, vm, seed, ipv4, ipv6, def, pings, boot, verdict, want)
+	}
+	// What the VMs' owners were told: kubectl's warnings at create, for
+	// every VM that drew one and for the guide's recipe.
+	b.WriteString("\nWhat `kubectl create` printed (the webhook's warnings), for the VMs that drew any and for the guide's recipe:\n\n")
+	for _, x := range r.Results {
+		if x.Case.Name == "" || (len(x.Told) == 0 && x.Case.Want != noNetwork) {
+			continue
+		}
+		told := "no warning"
+		if len(x.Told) > 0 {
+			told = "`Warning: " + strings.Join(x.Told, "`<br>`Warning: ") + "`"
+		}
+		fmt.Fprintf(&b, "- %s (`%s`): %s\n", x.Case.Name, x.Case.Example, told)
 	}
 	return b.String()
 }

@@ -25,6 +25,9 @@ type vmSpec struct {
 	// MAC is the stored macAddress of the pod network's interface; empty
 	// when none is stored (KubeVirt then makes a new one at every start).
 	MAC string
+	// PodIndex is the pod network's interface's position among the VM's
+	// Interfaces: the guest gets one NIC per interface, in that order.
+	PodIndex, Interfaces int
 	// IPv6CIDR is the pod network's vmIPv6NetworkCIDR, or the default.
 	IPv6CIDR string
 	// NoCloud is false when the VM has no cloudInitNoCloud volume: the
@@ -59,9 +62,11 @@ func specOf(vm map[string]any) (vmSpec, error) {
 			break
 		}
 	}
-	for _, i := range list(dig(spec, "domain", "devices", "interfaces")) {
+	for idx, i := range list(dig(spec, "domain", "devices", "interfaces")) {
+		s.Interfaces++
 		if name, _ := i["name"].(string); podNet != "" && name == podNet {
 			s.MAC, _ = i["macAddress"].(string)
+			s.PodIndex = idx
 		}
 	}
 	// Only the first NoCloud or ConfigDrive volume counts, as in KubeVirt.
@@ -178,9 +183,15 @@ func setName(networkData string) string {
 // seedFiles are the files of the NoCloud seed as virt-launcher writes them:
 // meta-data with the instance id and host name, user-data (empty when the
 // volume has none), network-config only when the volume has networkData.
-func seedFiles(s vmSpec) map[string]string {
+// A VM recreated from its manifest gets a new instance id: generation
+// tells them apart (0 for the first).
+func seedFiles(s vmSpec, generation int) map[string]string {
+	iid := s.Name + "." + s.Namespace
+	if generation > 0 {
+		iid = fmt.Sprintf("%s-%d", iid, generation)
+	}
 	files := map[string]string{
-		"meta-data": fmt.Sprintf("instance-id: %s.%s\nlocal-hostname: %s\n", s.Name, s.Namespace, s.Name),
+		"meta-data": fmt.Sprintf("instance-id: %s\nlocal-hostname: %s\n", iid, s.Name),
 		"user-data": s.UserData,
 	}
 	if s.NetworkData != "" {
@@ -191,17 +202,17 @@ func seedFiles(s vmSpec) map[string]string {
 
 // writeSeed writes the seed's files into dir/seed and makes dir/seed.iso:
 // ISO9660 with Joliet and Rock Ridge, volume label cidata.
-func writeSeed(dir string, s vmSpec) (string, error) {
-	src := filepath.Join(dir, "seed")
+func writeSeed(dir string, s vmSpec, generation int) (string, error) {
+	src := filepath.Join(dir, fmt.Sprintf("seed-%d", generation))
 	if err := os.MkdirAll(src, 0o755); err != nil {
 		return "", err
 	}
-	for name, content := range seedFiles(s) {
+	for name, content := range seedFiles(s, generation) {
 		if err := os.WriteFile(filepath.Join(src, name), []byte(content), 0o644); err != nil {
 			return "", err
 		}
 	}
-	iso := filepath.Join(dir, "seed.iso")
+	iso := src + ".iso"
 	out, err := exec.Command("xorriso", "-as", "mkisofs", "-output", iso, "-volid", "cidata", "-joliet", "-rock", src).CombinedOutput()
 	if err != nil {
 		return "", fmt.Errorf("xorriso: %v\n%s", err, out)
