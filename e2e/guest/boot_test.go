@@ -345,13 +345,13 @@ func (n *netns) ping(from, to string) bool {
 
 // diag is what the image's vmnet-diag unit printed once cloud-init was done.
 type diag struct {
-	NIC      string   // the guest's name for its Ethernet link
-	Renderer string   // cloud-init's "Selected renderer"
-	Status   string   // first line of `cloud-init status --long`
-	IPv4     []string // addresses with prefix, on any link but lo
-	IPv6     []string // global IPv6 addresses with prefix
-	Default6 string   // gateway of the IPv6 default route, if any
-	Failed   []string // systemd units that failed (networking.service, ...)
+	NIC      string            // the guest's name for its Ethernet link
+	Renderer string            // cloud-init's "Selected renderer"
+	Status   string            // first line of `cloud-init status --long`
+	IPv4     []string          // addresses with prefix, on any link but lo
+	IPv6     []string          // global IPv6 addresses with prefix
+	Default6 string            // gateway of the IPv6 default route, if any
+	Failed   []string          // systemd units that failed (networking.service, ...)
 	Links    [][2]string       // name, MAC of each Ethernet link
 	AddrDev  map[string]string // address with prefix -> its link
 	// Renames are the kernel's "renamed from" lines, in order: udev's
