@@ -221,8 +221,8 @@ func TestGuests(t *testing.T) {
 				t.Parallel()
 				sem <- struct{}{}
 				defer func() { <-sem }()
+				defer func() { results[i].Told = told[i] }() // also after a t.Fatal
 				runCase(t, &results[i], c, specs[i], images[c.suite()], acc, filepath.Join(out, c.Name))
-				results[i].Told = told[i]
 			})
 		}
 	})
