@@ -47,6 +47,9 @@ type Result struct {
 	// Fired names each rule that patched, denied or warned, for metrics and
 	// logs, in the order they ran. The names are the Rule* constants.
 	Fired []string
+	// NotChecked names the fields the rules cannot read and so did not
+	// check (network data in a Secret), for audit to list.
+	NotChecked []string
 }
 
 // Rule names, the only values Result.Fired holds.
@@ -61,6 +64,7 @@ const (
 	RuleCloudInitLimits      = "cloud-init-limits"
 	RuleWindowsMTU           = "windows-mtu"
 	RuleMACAddress           = "mac-address"
+	RuleUserNetworkData      = "user-network-data"
 )
 
 // RuleNames lists every name Result.Fired can hold, e.g. to pre-create
@@ -69,7 +73,7 @@ func RuleNames() []string {
 	return []string{
 		RuleMalformed, RuleDefaultNetwork, RuleDefaultBinding, RuleIPv6CloudInit,
 		RuleReservedPorts, RuleReservedPortsRatchet, RulePodCIDRs, RuleCloudInitLimits, RuleWindowsMTU,
-		RuleMACAddress,
+		RuleMACAddress, RuleUserNetworkData,
 	}
 }
 
@@ -93,6 +97,7 @@ var validators = []struct {
 	{RuleMACAddress, macAddress},
 	{RuleCloudInitLimits, cloudInitLimits},
 	{RuleWindowsMTU, windowsMTU},
+	{RuleUserNetworkData, userNetworkData},
 }
 
 // Mutate runs the mutating rules (on CREATE) over the object. Where the
@@ -161,7 +166,7 @@ func Validate(cfg config.Config, req Request) Result {
 			v.ratcheted = false
 		}
 	}
-	res := Result{Warnings: v.warnings, Fired: fired}
+	res := Result{Warnings: v.warnings, Fired: fired, NotChecked: v.notChecked}
 	for _, f := range v.findings {
 		if cfg.Enforcement == config.Warn {
 			res.Warnings = append(res.Warnings, v.fit(f.err.Field, f.short))

@@ -24,6 +24,8 @@ type validation struct {
 	oldRead  bool
 	findings []finding
 	warnings []string
+	// notChecked lists the paths of fields the rules could not read.
+	notChecked []string
 	// ratcheted is set by a rule that warned only for ratcheted ports.
 	ratcheted bool
 }

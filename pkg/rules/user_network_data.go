@@ -1,0 +1,101 @@
+package rules
+
+import (
+	"encoding/base64"
+	"net/netip"
+	"strings"
+
+	"github.com/vmnet-webhook/vmnet-webhook/pkg/config"
+)
+
+// User network data: the network config a user wrote into the cloud-init
+// volume the guest boots from is never rewritten, but when cloud-init will
+// leave the pod network's NIC without the network it expects (the guide's
+// own recipe on a guest that names its NIC enp1s0), the user is told, with
+// the fix (LintNetworkData, network_data_lint.go). Warnings only: they
+// refuse nothing, whatever the enforcement. Objects that opted out get
+// none. A Secret's network data cannot be read here (NotChecked).
+func userNetworkData(v *validation) {
+	if v.spec == nil || v.obj.optedOut {
+		return
+	}
+	podNet, _ := podNetwork(v.spec)
+	if podNet == nil {
+		return
+	}
+	nic := PodNIC{Index: -1}
+	for i, iface := range interfaces(v.spec) {
+		if iface != nil && iface.Name == podNet.Name && v.masquerade(iface) {
+			nic.Index, nic.MAC = i, iface.MacAddress
+			break
+		}
+	}
+	if nic.Index < 0 {
+		return // no masquerade NIC on the pod network: the launcher's addressing does not apply
+	}
+	var ok bool
+	if nic.IPv6, ok = podPrefix(podNet.Pod.VMIPv6NetworkCIDR, config.KubeVirtDefaultIPv6CIDR); !ok {
+		return // validation refuses the CIDR
+	}
+	if nic.IPv4, ok = podPrefix(podNet.Pod.VMNetworkCIDR, netip.Prefix{}); !ok {
+		return
+	}
+	// Only the first cloud-init volume is used by KubeVirt.
+	for i, vol := range v.spec.Volumes {
+		if vol == nil {
+			continue
+		}
+		sources := cloudInits(vol)
+		if len(sources) == 0 {
+			continue
+		}
+		if len(sources) > 1 {
+			return // both kinds: refused by KubeVirt
+		}
+		ci := sources[0]
+		path := v.obj.specPath.Child("volumes").Index(i).Child(ci.key)
+		var text string
+		switch set := ci.networkDataSources(); {
+		case len(set) != 1:
+			return // none, or several (cloudInitLimits refuses those)
+		case set[0] == "networkDataSecretRef":
+			v.notChecked = append(v.notChecked, path.Child("networkDataSecretRef").String())
+			return
+		case set[0] == "networkData":
+			text, path = ci.NetworkData, path.Child("networkData")
+		default:
+			b, err := base64.StdEncoding.DecodeString(ci.NetworkDataBase64)
+			if err != nil {
+				return // cloudInitLimits refuses it
+			}
+			text, path = string(b), path.Child("networkDataBase64")
+		}
+		if strings.HasPrefix(text, guestNetworkMarker) {
+			return // the webhook's own
+		}
+		lines := LintNetworkData(text, nic, ci.key == "cloudInitConfigDrive").Warnings
+		// One problem may take several lines: all name the field alike,
+		// from the VM spec when the full path makes any line too long.
+		full := path.String()
+		for _, line := range lines {
+			if len(full)+2+len(line) > 119 {
+				full = strings.TrimPrefix(full, v.obj.specPath.String()+".")
+				break
+			}
+		}
+		for _, line := range lines {
+			v.warnings = append(v.warnings, full+": "+line)
+		}
+		return
+	}
+}
+
+// podPrefix is a pod network's CIDR, or def when it sets none; ok is false
+// for a CIDR that does not parse (podCIDRs refuses it).
+func podPrefix(cidr string, def netip.Prefix) (netip.Prefix, bool) {
+	if cidr == "" {
+		return def, true
+	}
+	p, err := netip.ParsePrefix(cidr)
+	return p, err == nil
+}
