@@ -235,6 +235,9 @@ func (a *auditor) judge(ctx context.Context, gvr schema.GroupVersionResource, ob
 		return it, fmt.Errorf("%s: %v", d.source, err)
 	}
 	it.Result, it.Warnings = resultAdmitted, r.warnings
+	// What the rules could not read (network data in a Secret), of the
+	// object as it would be stored.
+	it.NotChecked = rules.Validate(a.admission.cfg, rules.Request{Kind: r.gvk, Operation: rules.Create, Object: r.obj}).NotChecked
 	if it.Additions, err = additions(r.patch); err != nil {
 		return it, fmt.Errorf("%s: %v", d.source, err)
 	}

@@ -22,6 +22,9 @@ type auditItem struct {
 	Refusals  []refusal `json:"refusals,omitempty"`
 	Additions []string  `json:"additions,omitempty"`
 	Warnings  []string  `json:"warnings,omitempty"`
+	// NotChecked are fields the rules cannot read (network data in a
+	// Secret): nothing was said about them.
+	NotChecked []string `json:"notChecked,omitempty"`
 }
 
 // refusal is one field error of a denial, in the words kubectl prints.
@@ -197,6 +200,9 @@ func writeTable(w io.Writer, items []auditItem) error {
 		}
 		for _, warning := range it.Warnings {
 			row(it, "warning", warning)
+		}
+		for _, f := range it.NotChecked {
+			row(it, "not checked", f+": in a Secret, which audit does not read")
 		}
 	}
 	return tw.Flush()

@@ -143,6 +143,11 @@ func TestAuditorOnFakeCluster(t *testing.T) {
 				"networks": []any{map[string]any{"name": "default", "pod": map[string]any{}}}}}},
 		}}
 	}
+	// Network data in a Secret: audit cannot read it, and says so.
+	secret := vm("shop", "cfg", 8080)
+	_ = unstructured.SetNestedSlice(secret.Object, []any{map[string]any{"name": "ci",
+		"cloudInitNoCloud": map[string]any{"networkDataSecretRef": map[string]any{"name": "cfg-network"}}}},
+		"spec", "template", "spec", "volumes")
 	vmi := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachineInstance",
 		"metadata": map[string]any{"name": "web", "namespace": "shop", "ownerReferences": []any{map[string]any{
@@ -162,7 +167,7 @@ func TestAuditorOnFakeCluster(t *testing.T) {
 	},
 		ns("shop", map[string]any{"kubernetes.io/metadata.name": "shop"}),
 		ns("legacy", map[string]any{"kubernetes.io/metadata.name": "legacy", "vmnet.kubevirt.io/ignore": "true"}),
-		vm("shop", "web", 49152), vm("shop", "db", 5432), vm("legacy", "old", 49153), vmi)
+		vm("shop", "web", 49152), vm("shop", "db", 5432), vm("legacy", "old", 49153), secret, vmi)
 	disco := &discoveryfake.FakeDiscovery{Fake: &clienttesting.Fake{Resources: []*metav1.APIResourceList{{
 		GroupVersion: "kubevirt.io/v1",
 		APIResources: []metav1.APIResource{{Name: "virtualmachines"}, {Name: "virtualmachineinstances"}, {Name: "virtualmachineinstancereplicasets"}},
@@ -183,15 +188,25 @@ func TestAuditorOnFakeCluster(t *testing.T) {
 	for _, it := range items {
 		got = append(got, it.Namespace+"/"+it.Name+" "+it.Result)
 	}
-	if want := []string{"legacy/old skipped", "shop/db admitted", "shop/web refused"}; !slices.Equal(got, want) {
+	if want := []string{"legacy/old skipped", "shop/cfg admitted", "shop/db admitted", "shop/web refused"}; !slices.Equal(got, want) {
 		t.Errorf("items %q, want %q", got, want)
+	}
+	const notChecked = "spec.template.spec.volumes[0].cloudInitNoCloud.networkDataSecretRef"
+	for _, it := range items {
+		if want := it.Name == "cfg"; want != slices.Equal(it.NotChecked, []string{notChecked}) {
+			t.Errorf("%s: not checked %q", it.Name, it.NotChecked)
+		}
+	}
+	var table strings.Builder
+	if err := writeTable(&table, items); err != nil || !strings.Contains(table.String(), "not checked   "+notChecked+": in a Secret") {
+		t.Errorf("table (%v):\n%s", err, table.String())
 	}
 	// A namespace named twice is audited once.
 	items, _, err = a.run(context.Background(), []string{"shop", "shop"})
-	if err != nil || len(items) != 2 {
-		t.Errorf("-n shop -n shop: %d items, %v; want 2", len(items), err)
+	if err != nil || len(items) != 3 {
+		t.Errorf("-n shop -n shop: %d items, %v; want 3", len(items), err)
 	}
-	want := "audited 2 objects: 1 would be refused, 0 would be changed, 0 would get warnings; not audited: " +
+	want := "audited 3 objects: 1 would be refused, 0 would be changed, 0 would get warnings; not audited: " +
 		"1 in a namespace the webhook skips, 1 made by a controller from a template audited here; " +
 		"not served by the cluster: virtualmachinepools.pool.kubevirt.io"
 	if sum.String() != want {
