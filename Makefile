@@ -6,6 +6,11 @@
 KUBE_VERSION     := v1.37.2
 ETCD_VERSION     := v3.7.3
 KUBEVIRT_VERSION := v1.9.0
+# The older pairings make test-compat runs besides the one above: the
+# kube-apiserver and kubectl of each COMPAT_KUBE_VERSION (wrapper modules
+# e2e/tools/kube-1.N) and the CRDs each COMPAT_KUBEVIRT_VERSION ships.
+COMPAT_KUBE_VERSION     := v1.31.14 v1.33.13
+COMPAT_KUBEVIRT_VERSION := v1.4.0 v1.6.0 v1.9.0
 # cert-manager's CRDs, generated from its API types by controller-tools, for
 # the dry run of the cert-manager overlay.
 CERT_MANAGER_VERSION     := v1.21.2
@@ -24,10 +29,12 @@ TOOLS   := $(CURDIR)/e2e/tools
 # depend on that file, which changes only when the pin does, so they are
 # rebuilt when a pin (or their go.mod) changes and never otherwise.
 VERSIONS := $(BIN)/.versions
-KUBE_LDFLAGS := -s -w $(foreach p,k8s.io/component-base/version k8s.io/client-go/pkg/version,\
-	-X $(p).gitVersion=$(KUBE_VERSION) -X $(p).gitTreeState=clean \
-	-X $(p).gitMajor=$(word 1,$(subst ., ,$(KUBE_VERSION:v%=%))) \
-	-X $(p).gitMinor=$(word 2,$(subst ., ,$(KUBE_VERSION:v%=%))))
+# $(call kube-ldflags,VERSION): the version the Kubernetes commands report.
+kube-ldflags = -s -w $(foreach p,k8s.io/component-base/version k8s.io/client-go/pkg/version,\
+	-X $(p).gitVersion=$(1) -X $(p).gitTreeState=clean \
+	-X $(p).gitMajor=$(word 1,$(subst ., ,$(1:v%=%))) \
+	-X $(p).gitMinor=$(word 2,$(subst ., ,$(1:v%=%))))
+KUBE_LDFLAGS := $(call kube-ldflags,$(KUBE_VERSION))
 
 .DEFAULT_GOAL := help
 
@@ -152,6 +159,26 @@ test-guest-all: build e2e-tools ## make test-guest and the cases CI leaves out; 
 bench-audit: build e2e-tools ## Benchmark vmnet-webhook audit on 1000 and 4000 stored VMs (~2 min).
 	$(GO) test ./e2e/ -run '^$$' -bench '^BenchmarkAudit$$' -benchtime 3x -count 1
 
+# The end-to-end core on older control planes: each cell pairs a
+# kube-apiserver and kubectl (minor; the pinned KUBE_VERSION's in bin/, an
+# older one's in bin/kube-1.N) with the CRDs a KubeVirt release ships. The
+# tests skip what needs a field or version the served CRDs lack.
+COMPAT_CELLS ?= 1.31:v1.4.0 1.33:v1.6.0 1.37:v1.4.0 1.37:v1.9.0
+COMPAT_TESTS ?= ^(TestGuide|TestReservedPorts|TestDefaultsStored|TestServerDryRun|TestKubeVirtFields|TestExamples|TestEveryKind|TestOptOuts|TestControlledVMI|TestUpdateRatchets|TestIllTyped|TestIPv4Only|TestManifests|TestControlPlaneServes|TestWebhookDown|TestAuditTable|TestAuditJSON|TestPreview)
+compat-kube-dir = $(if $(filter v$(1).%,$(KUBE_VERSION)),$(BIN),$(BIN)/kube-$(1))
+COMPAT_TOOLS = $(sort $(foreach c,$(COMPAT_CELLS),$(call compat-kube-dir,$(word 1,$(subst :, ,$(c))))/kube-apiserver \
+	$(BIN)/crds-kubevirt-$(word 2,$(subst :, ,$(c)))/.generated))
+
+.PHONY: test-compat
+test-compat: build e2e-tools $(COMPAT_TOOLS) ## Run the end-to-end core on each COMPAT_CELLS pairing of Kubernetes and KubeVirt.
+	@set -e; for c in $(COMPAT_CELLS); do \
+		k=$${c%%:*}; kv=$${c#*:}; \
+		case " $(KUBE_VERSION) " in " v$$k."*) kd=$(BIN);; *) kd=$(BIN)/kube-$$k;; esac; \
+		echo "=== Kubernetes $$($$kd/kubectl version --client -o json | sed -n 's/.*"gitVersion": "\(.*\)".*/\1/p') x KubeVirt $$kv CRDs"; \
+		VMNET_E2E_KUBE_DIR=$$kd VMNET_E2E_CRDS=$(BIN)/crds-kubevirt-$$kv \
+			$(GO) test ./e2e/ -count=1 -run '$(COMPAT_TESTS)' $(COMPAT_FLAGS); \
+	done
+
 # A real one-node Kubernetes on this machine (e2e/node): containerd, runc and
 # the CNI plugins from Debian (installed with apt-get when missing), the
 # kubelet, controller-manager, scheduler and kube-proxy at KUBE_VERSION, the
@@ -236,7 +263,7 @@ e2e-tools: $(E2E_TOOLS) ## Build etcd, kube-apiserver, kubectl and KubeVirt's CR
 
 .PHONY: e2e-tools-pin
 e2e-tools-pin: ## Point e2e/tools/*/go.mod at the versions pinned above.
-	$(TOOLS)/pin.sh $(KUBE_VERSION) $(ETCD_VERSION) $(KUBEVIRT_VERSION) $(CERT_MANAGER_VERSION) $(CONTROLLER_TOOLS_VERSION)
+	$(TOOLS)/pin.sh $(KUBE_VERSION) $(ETCD_VERSION) $(KUBEVIRT_VERSION) $(CERT_MANAGER_VERSION) $(CONTROLLER_TOOLS_VERSION) '$(COMPAT_KUBE_VERSION)'
 
 $(VERSIONS)/%: FORCE
 	@mkdir -p $(@D)
@@ -248,35 +275,44 @@ check-pin = @v=$$(cd $(TOOLS)/$(1) && $(GO) list -m -f '{{.Version}}' $(2)); \
 
 # The Kubernetes commands are built once per set of inputs into a cache
 # outside the clone, keyed by a hash of the pin, the link flags, the Go
-# release and platform, and e2e/tools/kube's go.mod and go.sum: CI starts
+# release and platform, and the wrapper module's go.mod and go.sum: CI starts
 # from a fresh clone (an empty bin/) on the same machine, and building them
-# takes minutes even with Go's build cache warm. $(call kube-build,CMD...)
-# builds those of CMD... missing from the cache, then copies them into bin/.
-# Entries unused for two weeks are removed.
+# takes minutes even with Go's build cache warm.
+# $(call kube-build,CMD...,VERSION,MODULE,OUT) builds those of CMD... missing
+# from the cache with the wrapper module e2e/tools/MODULE, then copies them
+# into OUT. Entries unused for two weeks are removed.
 KUBE_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/vmnet-webhook/kube
 define kube-build
-	@set -e; key=$$({ echo '$(KUBE_VERSION) $(KUBE_LDFLAGS)'; cd $(TOOLS)/kube && $(GO) env GOVERSION GOOS GOARCH && cat go.mod go.sum; } | sha256sum | cut -c1-16); \
+	@set -e; key=$$({ echo '$(2) $(call kube-ldflags,$(2))'; cd $(TOOLS)/$(3) && $(GO) env GOVERSION GOOS GOARCH && cat go.mod go.sum; } | sha256sum | cut -c1-16); \
 	dir=$(KUBE_CACHE)/$$key; missing=; \
 	for c in $(1); do [ -x $$dir/$$c ] || missing="$$missing k8s.io/kubernetes/cmd/$$c"; done; \
 	if [ -n "$$missing" ]; then \
-		echo "building$$missing ($(KUBE_VERSION)) into $$dir"; \
+		echo "building$$missing ($(2)) into $$dir"; \
 		tmp=$$dir/.tmp.$$$$; rm -rf $$tmp; mkdir -p $$tmp; \
-		(cd $(TOOLS)/kube && nice $(GO) build -trimpath -ldflags '$(KUBE_LDFLAGS)' -o $$tmp/ $$missing) || { rm -rf $$tmp; exit 1; }; \
+		(cd $(TOOLS)/$(3) && nice $(GO) build -trimpath -ldflags '$(call kube-ldflags,$(2))' -o $$tmp/ $$missing) || { rm -rf $$tmp; exit 1; }; \
 		mv $$tmp/* $$dir/ && rmdir $$tmp; \
 	fi; \
 	touch $$dir; find $(KUBE_CACHE) -mindepth 1 -maxdepth 1 -type d -mtime +14 -exec rm -rf {} +; \
-	for c in $(1); do echo "bin/$$c from $$dir"; cp $$dir/$$c $(BIN)/.$$c.tmp && mv $(BIN)/.$$c.tmp $(BIN)/$$c; done
+	mkdir -p $(4); for c in $(1); do echo "$(4)/$$c from $$dir"; cp $$dir/$$c $(4)/.$$c.tmp && mv $(4)/.$$c.tmp $(4)/$$c; done
 endef
 
 $(BIN)/kube-apiserver $(BIN)/kubectl &: $(VERSIONS)/KUBE $(TOOLS)/kube/go.mod $(TOOLS)/kube/go.sum
 	$(call check-pin,kube,k8s.io/kubernetes,$(KUBE_VERSION))
-	$(call kube-build,kube-apiserver kubectl)
+	$(call kube-build,kube-apiserver kubectl,$(KUBE_VERSION),kube,$(BIN))
+
+# kube-apiserver and kubectl of an older release into bin/kube-1.N/.
+compat-kube = $(filter v$(1).%,$(COMPAT_KUBE_VERSION))
+.SECONDARY: $(VERSIONS)/COMPAT_KUBE
+$(BIN)/kube-%/kube-apiserver $(BIN)/kube-%/kubectl: $(VERSIONS)/COMPAT_KUBE $(TOOLS)/kube-%/go.mod $(TOOLS)/kube-%/go.sum
+	@test -n "$(call compat-kube,$*)" || { echo "no COMPAT_KUBE_VERSION of Kubernetes $*" >&2; exit 1; }
+	$(call check-pin,kube-$*,k8s.io/kubernetes,$(call compat-kube,$*))
+	$(call kube-build,kube-apiserver kubectl,$(call compat-kube,$*),kube-$*,$(BIN)/kube-$*)
 
 NODE_TOOLS := $(BIN)/kubelet $(BIN)/kube-controller-manager $(BIN)/kube-scheduler $(BIN)/kube-proxy
 
 $(NODE_TOOLS) &: $(VERSIONS)/KUBE $(TOOLS)/kube/go.mod $(TOOLS)/kube/go.sum
 	$(call check-pin,kube,k8s.io/kubernetes,$(KUBE_VERSION))
-	$(call kube-build,kubelet kube-controller-manager kube-scheduler kube-proxy)
+	$(call kube-build,kubelet kube-controller-manager kube-scheduler kube-proxy,$(KUBE_VERSION),kube,$(BIN))
 
 .PHONY: node-tools
 node-tools: $(NODE_TOOLS) ## Build the node's kubelet, controller-manager, scheduler and kube-proxy into bin/ (cached).
@@ -290,6 +326,19 @@ $(BIN)/crds/.generated: $(VERSIONS)/KUBEVIRT $(TOOLS)/crdgen/go.mod $(TOOLS)/crd
 	rm -rf $(BIN)/crds
 	cd $(TOOLS)/crdgen && $(GO) run . -o $(BIN)/crds
 	@touch $@
+
+# The CRDs a KubeVirt release ships, read from its kubevirt.io/kubevirt
+# module (the operator's own schemas), into bin/crds-kubevirt-VERSION/.
+$(BIN)/crds-kubevirt-%/.generated: $(VERSIONS)/COMPAT_KUBEVIRT $(TOOLS)/crdgen/go.mod $(TOOLS)/crdgen/go.sum $(wildcard $(TOOLS)/crdgen/*.go)
+	@case " $(COMPAT_KUBEVIRT_VERSION) " in *" $* "*) ;; *) echo "$* is not a COMPAT_KUBEVIRT_VERSION" >&2; exit 1;; esac
+	rm -rf $(@D)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+		src=$$(cd "$$tmp" && $(GO) mod download -json kubevirt.io/kubevirt@$* | sed -n 's/^\t"Dir": "\(.*\)",$$/\1/p') && \
+		test -d "$$src" || { echo "cannot download kubevirt.io/kubevirt@$*" >&2; exit 1; }; \
+		echo "CRDs of KubeVirt $* from $$src"; \
+		cd $(TOOLS)/crdgen && $(GO) run . -release "$$src" -o $(@D)
+	@touch $@
+.SECONDARY: $(VERSIONS)/COMPAT_KUBEVIRT
 
 $(BIN)/crds-cert-manager/.generated: $(VERSIONS)/CERT_MANAGER $(VERSIONS)/CONTROLLER_TOOLS $(TOOLS)/certmanager/go.mod $(TOOLS)/certmanager/go.sum
 	$(call check-pin,certmanager,github.com/cert-manager/cert-manager,$(CERT_MANAGER_VERSION))

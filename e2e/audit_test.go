@@ -54,6 +54,12 @@ spec:
             pod: {}
 `
 
+// atServedPool puts the pool of auditPool and auditJSON at the storage
+// version served (an older KubeVirt serves v1alpha1 alone).
+func atServedPool(s string) string {
+	return strings.ReplaceAll(s, "pool.kubevirt.io/v1beta1", "pool.kubevirt.io/"+poolGVR.Version)
+}
+
 // auditVMI is a VirtualMachineInstance with port 49152, owned by a VM
 // (audit judges the VM's template instead) when ownedBy is set.
 func auditVMI(name, ownedBy string) string {
@@ -104,7 +110,7 @@ func auditObjects(t *testing.T) {
 			for _, f := range []string{"guide-dual-stack-vm.yaml", "reserved-port.yaml", "bad-cidr.yaml", "windows-e1000.yaml"} {
 				mustKubectl(t, "", "create", "-n", auditNS, "-f", "examples/"+f)
 			}
-			mustKubectl(t, auditPool, "create", "-n", auditNS, "-f", "-")
+			mustKubectl(t, atServedPool(auditPool), "create", "-n", auditNS, "-f", "-")
 			mustKubectl(t, auditVMI("lone-vmi", ""), "create", "-n", auditNS, "-f", "-")
 			mustKubectl(t, auditVMI("reserved-port", "reserved-port"), "create", "-n", auditNS, "-f", "-")
 			mustKubectl(t, "", "create", "-n", auditIgnored, "-f", "examples/reserved-port.yaml")
@@ -190,8 +196,8 @@ func TestAuditRefusedVMDoesNotStart(t *testing.T) {
 func TestAuditJSON(t *testing.T) {
 	auditObjects(t)
 	r := audit(t, cp.Kubeconfig, "-n", auditNamespaces, "-o", "json")
-	if r.code != 1 || r.stdout != auditJSON || r.stderr != auditSummary {
-		t.Errorf("exit %d, want 1\nstdout:\n%s\nwant:\n%s\nstderr:\n%s", r.code, r.stdout, auditJSON, r.stderr)
+	if want := atServedPool(auditJSON); r.code != 1 || r.stdout != want || r.stderr != auditSummary {
+		t.Errorf("exit %d, want 1\nstdout:\n%s\nwant:\n%s\nstderr:\n%s", r.code, r.stdout, want, r.stderr)
 	}
 	y := audit(t, cp.Kubeconfig, "-n", auditNamespaces, "-o", "yaml")
 	if y.code != 1 {
@@ -325,7 +331,7 @@ func TestAuditAsLeastPrivilegedUser(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &all); err != nil || r.code != 1 {
 		t.Fatalf("-A -o json with the ClusterRole: exit %d, %v\nstdout:\n%s\nstderr:\n%s", r.code, err, r.stdout, r.stderr)
 	}
-	if err := json.Unmarshal([]byte(auditJSON), &want); err != nil {
+	if err := json.Unmarshal([]byte(atServedPool(auditJSON)), &want); err != nil {
 		t.Fatal(err)
 	}
 	var ours []map[string]any
@@ -342,10 +348,6 @@ func TestAuditAsLeastPrivilegedUser(t *testing.T) {
 // preview are the commands.
 func TestAuditKubectlPlugin(t *testing.T) {
 	auditObjects(t)
-	bin, err := framework.BinDir()
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
 	// What make install-plugin does.
 	install := exec.Command("make", "-s", "install-plugin", "PLUGIN_DIR="+dir)
@@ -354,7 +356,7 @@ func TestAuditKubectlPlugin(t *testing.T) {
 		t.Fatalf("make install-plugin: %v\n%s", err, out)
 	}
 	kubectlIn := func(args ...string) run {
-		cmd := exec.Command(filepath.Join(bin, "kubectl"), args...)
+		cmd := exec.Command(cp.KubectlPath(), args...)
 		cmd.Env = append(os.Environ(), "PATH="+dir+string(os.PathListSeparator)+os.Getenv("PATH"),
 			"KUBECACHEDIR="+filepath.Join(cp.Dir, "kubectl-cache"))
 		return runCmd(t, cmd, cp.Kubeconfig)

@@ -33,6 +33,7 @@ func TestExamplesBehaveAsTheySay(t *testing.T) {
 		t.Run(ex.Name, func(t *testing.T) {
 			patches, warns, denies := ex.Patch, ex.Warn, ex.Deny
 			file := example(t, ex.Name)
+			needInterfaceFields(t, interfaceFieldsOf(t, file.Object)...)
 			name, kind := file.GetName(), strings.ToLower(file.GetKind())
 			r := kubectl(t, "", "create", "-n", ns, "-f", rel)
 
@@ -74,6 +75,25 @@ func TestExamplesBehaveAsTheySay(t *testing.T) {
 			}
 		})
 	}
+}
+
+// interfaceFieldsOf lists the fields an example's interfaces use.
+func interfaceFieldsOf(t *testing.T, obj map[string]any) []string {
+	t.Helper()
+	spec, ok := pointer(obj, "/spec/template/spec")
+	if !ok {
+		spec, ok = pointer(obj, "/spec")
+	}
+	ifaces, _ := pointer(spec, "/domain/devices/interfaces")
+	list, _ := ifaces.([]any)
+	var fields []string
+	for _, i := range list {
+		m, _ := i.(map[string]any)
+		for k := range m {
+			fields = append(fields, k)
+		}
+	}
+	return fields
 }
 
 // gvrOf is where the examples' kinds are stored.

@@ -42,8 +42,18 @@ var kinds = []kind{
 			return fmt.Sprintf(`{"apiVersion":"kubevirt.io/v1","kind":"VirtualMachineInstanceReplicaSet","metadata":{"name":%q},
 			"spec":{"selector":{"matchLabels":{"app":%[1]q}},"template":{"metadata":{"labels":{"app":%[1]q}},"spec":%s}}}`, name, spec)
 		}},
-	poolKind("v1beta1"),
-	poolKind("v1alpha1"),
+	// The pool, at each version served (set up by TestMain: servePool).
+}
+
+// servePool points the tests at the pool versions served: poolGVR at the
+// storage version, and one entry of kinds per served version, storage first.
+func servePool() {
+	v := served.poolVersions
+	poolGVR.Version = v[len(v)-1]
+	gvrOf["VirtualMachinePool"] = poolGVR
+	for i := len(v) - 1; i >= 0; i-- {
+		kinds = append(kinds, poolKind(v[i]))
+	}
 }
 
 func poolKind(version string) kind {

@@ -65,6 +65,11 @@ func runTests(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "register webhooks:", err)
 		return 1
 	}
+	if err := readServed(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "KubeVirt's CRDs:", err)
+		return 1
+	}
+	servePool()
 	code := m.Run()
 	if code != 0 {
 		cp.KeepForInspection(os.Stderr)
@@ -74,10 +79,11 @@ func runTests(m *testing.M) int {
 
 // Resources of the four kinds, at the versions the tests use.
 var (
-	vmGVR     = schema.GroupVersionResource{Group: "kubevirt.io", Version: "v1", Resource: "virtualmachines"}
-	vmiGVR    = schema.GroupVersionResource{Group: "kubevirt.io", Version: "v1", Resource: "virtualmachineinstances"}
-	vmirsGVR  = schema.GroupVersionResource{Group: "kubevirt.io", Version: "v1", Resource: "virtualmachineinstancereplicasets"}
-	poolGVR   = schema.GroupVersionResource{Group: "pool.kubevirt.io", Version: "v1beta1", Resource: "virtualmachinepools"}
+	vmGVR    = schema.GroupVersionResource{Group: "kubevirt.io", Version: "v1", Resource: "virtualmachines"}
+	vmiGVR   = schema.GroupVersionResource{Group: "kubevirt.io", Version: "v1", Resource: "virtualmachineinstances"}
+	vmirsGVR = schema.GroupVersionResource{Group: "kubevirt.io", Version: "v1", Resource: "virtualmachineinstancereplicasets"}
+	// poolGVR's version is the storage version served (servePool).
+	poolGVR   = schema.GroupVersionResource{Group: "pool.kubevirt.io", Resource: "virtualmachinepools"}
 	nsCounter atomic.Int64
 )
 

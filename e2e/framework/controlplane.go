@@ -56,6 +56,8 @@ type ControlPlane struct {
 	URL string
 
 	bin      string
+	kubeDir  string // kube-apiserver and kubectl
+	crdDir   string
 	tempDir  bool
 	etcd     *process
 	api      *process
@@ -74,9 +76,10 @@ func Start(ctx context.Context, opts Options) (cp *ControlPlane, err error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, b := range []string{"etcd", "kube-apiserver", "kubectl", "crds"} {
-		if !exists(filepath.Join(bin, b)) {
-			return nil, missingBinary(filepath.Join(bin, b))
+	kubeDir, crdDir := kubeAndCRDDirs(bin)
+	for _, p := range []string{filepath.Join(bin, "etcd"), filepath.Join(kubeDir, "kube-apiserver"), filepath.Join(kubeDir, "kubectl"), crdDir} {
+		if !exists(p) {
+			return nil, missingBinary(p)
 		}
 	}
 	if opts.Timeout == 0 {
@@ -88,7 +91,7 @@ func Start(ctx context.Context, opts Options) (cp *ControlPlane, err error) {
 	if opts.Address == "" {
 		opts.Address = "127.0.0.1"
 	}
-	cp = &ControlPlane{Dir: opts.Dir, bin: bin, opts: opts}
+	cp = &ControlPlane{Dir: opts.Dir, bin: bin, kubeDir: kubeDir, crdDir: crdDir, opts: opts}
 	if cp.Dir == "" {
 		if cp.Dir, err = os.MkdirTemp("", "vmnet-e2e-"); err != nil {
 			return nil, err
@@ -229,7 +232,7 @@ func (cp *ControlPlane) startAPIServer(ctx context.Context) error {
 	cp.URL = "https://" + net.JoinHostPort(cp.opts.Address, strconv.Itoa(ports[0]))
 	d := func(f string) string { return filepath.Join(cp.Dir, f) }
 	log := d("kube-apiserver.log")
-	cp.api, err = startProcess("kube-apiserver", filepath.Join(cp.bin, "kube-apiserver"), append([]string{
+	cp.api, err = startProcess("kube-apiserver", filepath.Join(cp.kubeDir, "kube-apiserver"), append([]string{
 		"--etcd-servers=" + cp.etcdURL,
 		"--bind-address=" + cp.opts.Address, "--advertise-address=" + cp.opts.Address,
 		"--secure-port=" + strconv.Itoa(ports[0]),

@@ -14,15 +14,15 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// installCRDs creates every CRD in bin/crds and waits until each is
+// installCRDs creates every CRD in bin/crds (or $VMNET_E2E_CRDS) and waits until each is
 // established, so that objects of those kinds can be created at once.
 func (cp *ControlPlane) installCRDs(ctx context.Context) error {
-	files, err := filepath.Glob(filepath.Join(cp.bin, "crds", "*.yaml"))
+	files, err := filepath.Glob(filepath.Join(cp.crdDir, "*.yaml"))
 	if err != nil {
 		return err
 	}
 	if len(files) == 0 {
-		return missingBinary(filepath.Join(cp.bin, "crds", "*.yaml"))
+		return missingBinary(filepath.Join(cp.crdDir, "*.yaml"))
 	}
 	sort.Strings(files)
 	cs, err := apiextclient.NewForConfig(cp.Config)

@@ -27,11 +27,14 @@ func (cp *ControlPlane) Kubectl(ctx context.Context, stdin string, args ...strin
 	return out.String(), errb.String(), err
 }
 
+// KubectlPath is the kubectl of the control plane's release.
+func (cp *ControlPlane) KubectlPath() string { return filepath.Join(cp.kubeDir, "kubectl") }
+
 // KubectlCmd is the command Kubectl runs, for callers that set more than
 // stdin (e.g. the working directory, so that `-f examples/x.yaml` reads and
 // prints as the user typed it).
 func (cp *ControlPlane) KubectlCmd(ctx context.Context, args ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, filepath.Join(cp.bin, "kubectl"), append([]string{"--kubeconfig", cp.Kubeconfig}, args...)...)
+	cmd := exec.CommandContext(ctx, cp.KubectlPath(), append([]string{"--kubeconfig", cp.Kubeconfig}, args...)...)
 	// A discovery cache of its own: ports are reused between runs.
 	cmd.Env = append(os.Environ(), "KUBECACHEDIR="+filepath.Join(cp.Dir, "kubectl-cache"))
 	return cmd

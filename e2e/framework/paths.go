@@ -49,6 +49,29 @@ func BinDir() (string, error) {
 	return filepath.Join(r, "bin"), nil
 }
 
+// Environment of make test-compat: the control plane of an older pairing.
+const (
+	// KubeDirEnv names a directory holding the kube-apiserver and kubectl
+	// to run instead of bin/'s.
+	KubeDirEnv = "VMNET_E2E_KUBE_DIR"
+	// CRDDirEnv names a directory of KubeVirt CRDs to install instead of
+	// bin/crds.
+	CRDDirEnv = "VMNET_E2E_CRDS"
+)
+
+// kubeAndCRDDirs are where kube-apiserver and kubectl, and the CRDs, come
+// from: bin/ and bin/crds unless the environment names others.
+func kubeAndCRDDirs(bin string) (kube, crds string) {
+	kube, crds = bin, filepath.Join(bin, "crds")
+	if d := os.Getenv(KubeDirEnv); d != "" {
+		kube = d
+	}
+	if d := os.Getenv(CRDDirEnv); d != "" {
+		crds = d
+	}
+	return kube, crds
+}
+
 func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil

@@ -10,31 +10,46 @@
 # from the kubernetes go.mod itself so that a new staging module is never missed.
 set -euo pipefail
 
-usage="usage: pin.sh KUBE_VERSION ETCD_VERSION KUBEVIRT_VERSION CERT_MANAGER_VERSION CONTROLLER_TOOLS_VERSION"
+usage="usage: pin.sh KUBE_VERSION ETCD_VERSION KUBEVIRT_VERSION CERT_MANAGER_VERSION CONTROLLER_TOOLS_VERSION 'COMPAT_KUBE_VERSIONS'"
 kube_version=${1:?$usage}
 etcd_version=${2:?$usage}
 kubevirt_version=${3:?$usage}
 cert_manager_version=${4:?$usage}
 controller_tools_version=${5:?$usage}
+compat_kube_versions=${6-}
 tools=$(cd "$(dirname "$0")" && pwd)
-staging_version="v0.${kube_version#v1.}"
+
+# pin_kube DIR VERSION: points the wrapper module in DIR at k8s.io/kubernetes
+# VERSION, its staging modules replaced by their releases.
+pin_kube() {
+	local dir=$1 version=$2 kube_mod staging m args
+	cd "$dir"
+	kube_mod=$(go mod download -json "k8s.io/kubernetes@$version" | awk -F'"' '$2 == "GoMod" {print $4}')
+	[ -n "$kube_mod" ] || { echo "pin.sh: cannot download k8s.io/kubernetes@$version" >&2; exit 1; }
+	staging=$(awk '$2 == "=>" && $3 ~ /^\.\/staging\// {print $1}' "$kube_mod")
+	[ -n "$staging" ] || { echo "pin.sh: no staging replacements found in $kube_mod" >&2; exit 1; }
+	# Drop replacements of a previous pin, then add this pin's.
+	for m in $(go mod edit -json | awk -F'"' '/"Replace"/ {r=1} r && $2 == "Path" {print $4}' | sort -u); do
+		go mod edit -dropreplace "$m"
+	done
+	args=(-require "k8s.io/kubernetes@$version")
+	for m in $staging; do
+		args+=(-replace "$m=$m@v0.${version#v1.}")
+	done
+	go mod edit "${args[@]}"
+	go mod tidy
+}
 
 # kube: kube-apiserver, kubectl and the node commands (kubelet, controller-manager, scheduler, kube-proxy).
-cd "$tools/kube"
-kube_mod=$(go mod download -json "k8s.io/kubernetes@$kube_version" | awk -F'"' '$2 == "GoMod" {print $4}')
-[ -n "$kube_mod" ] || { echo "pin.sh: cannot download k8s.io/kubernetes@$kube_version" >&2; exit 1; }
-staging=$(awk '$2 == "=>" && $3 ~ /^\.\/staging\// {print $1}' "$kube_mod")
-[ -n "$staging" ] || { echo "pin.sh: no staging replacements found in $kube_mod" >&2; exit 1; }
-# Drop replacements of a previous pin, then add this pin's.
-for m in $(go mod edit -json | awk -F'"' '/"Replace"/ {r=1} r && $2 == "Path" {print $4}' | sort -u); do
-	go mod edit -dropreplace "$m"
+pin_kube "$tools/kube" "$kube_version"
+
+# kube-1.N: kube-apiserver and kubectl of the older releases make
+# test-compat runs; the directory names the minor, the pin its patch.
+for v in $compat_kube_versions; do
+	minor=${v#v}; minor=${minor%.*}
+	[ -d "$tools/kube-$minor" ] || { echo "pin.sh: no wrapper module $tools/kube-$minor for $v" >&2; exit 1; }
+	pin_kube "$tools/kube-$minor" "$v"
 done
-args=(-require "k8s.io/kubernetes@$kube_version")
-for m in $staging; do
-	args+=(-replace "$m=$m@$staging_version")
-done
-go mod edit "${args[@]}"
-go mod tidy
 
 # etcd.
 cd "$tools/etcd"

@@ -117,8 +117,9 @@ func kinds() []kind {
 	}
 }
 
-// crd builds the CustomResourceDefinition of k with schemas from c.
-func (k kind) crd(c *converter) (*apiextv1.CustomResourceDefinition, error) {
+// crd builds the CustomResourceDefinition of k, each version's schema from
+// schemaOf.
+func (k kind) crd(schemaOf func(version string) (*apiextv1.JSONSchemaProps, error)) (*apiextv1.CustomResourceDefinition, error) {
 	names := k.names
 	names.ListKind = names.Kind + "List"
 	crd := &apiextv1.CustomResourceDefinition{
@@ -131,7 +132,7 @@ func (k kind) crd(c *converter) (*apiextv1.CustomResourceDefinition, error) {
 		},
 	}
 	for _, v := range k.versions {
-		schema, err := c.root(k.definition(v.Name))
+		schema, err := schemaOf(v.Name)
 		if err != nil {
 			return nil, err
 		}

@@ -5,7 +5,9 @@
 // bare kube-apiserver prunes and validates these objects as a cluster running
 // that release does.
 //
-//	crdgen -o DIR   writes DIR/<plural>.<group>.yaml, one per kind
+//	crdgen -o DIR              writes DIR/<plural>.<group>.yaml, one per kind
+//	crdgen -release SRC -o DIR the same CRDs as the KubeVirt release whose
+//	                           kubevirt.io/kubevirt module is in SRC ships them
 package main
 
 import (
@@ -22,12 +24,19 @@ import (
 
 func main() {
 	out := flag.String("o", "", "directory to write the CRDs to (created if missing)")
+	release := flag.String("release", "", "source of a kubevirt.io/kubevirt release: write the CRDs it ships")
 	flag.Parse()
 	if *out == "" || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "usage: crdgen -o DIR")
+		fmt.Fprintln(os.Stderr, "usage: crdgen [-release SRC] -o DIR")
 		os.Exit(2)
 	}
-	crds, err := generate()
+	var crds []*apiextv1.CustomResourceDefinition
+	var err error
+	if *release != "" {
+		crds, err = shipped(*release)
+	} else {
+		crds, err = generate()
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "crdgen:", err)
 		os.Exit(1)
@@ -50,7 +59,7 @@ func generate() ([]*apiextv1.CustomResourceDefinition, error) {
 	c := &converter{defs: defs, markers: mk}
 	var crds []*apiextv1.CustomResourceDefinition
 	for _, k := range kinds() {
-		crd, err := k.crd(c)
+		crd, err := k.crd(func(v string) (*apiextv1.JSONSchemaProps, error) { return c.root(k.definition(v)) })
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", k.names.Kind, err)
 		}
