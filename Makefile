@@ -197,10 +197,18 @@ BENCH_FLAGS ?=
 SOAK_DURATION ?= 60s
 
 .PHONY: bench
-bench: build e2e-tools ## Measure against the floor and the CEL policies (~10 min); writes BENCHMARKS.md.
+# BASELINE=<commit> also measures that commit's vmnet-webhook beside this
+# one, in the same rounds (built from `git archive`, so the work tree is
+# left as it is).
+BASELINE ?=
+
+bench: build e2e-tools ## Measure against the floor and the CEL policies (~10 min); writes BENCHMARKS.md. [BASELINE=<commit>]
 	$(GO) build -trimpath -o $(BIN)/vmnet-floor ./bench/cmd/vmnet-floor
 	$(GO) build -trimpath -o $(BIN)/vmnet-bench ./bench/cmd/vmnet-bench
-	$(BIN)/vmnet-bench $(BENCH_FLAGS)
+	$(if $(BASELINE),@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && git archive $(BASELINE) | tar -x -C "$$tmp" && \
+		echo "baseline: vmnet-webhook of $(BASELINE) into bin/vmnet-webhook-baseline" && \
+		(cd "$$tmp" && $(GO) build -trimpath -o $(BIN)/vmnet-webhook-baseline ./cmd/vmnet-webhook))
+	$(BIN)/vmnet-bench $(if $(BASELINE),-baseline bin/vmnet-webhook-baseline -baseline-rev $(BASELINE)) $(BENCH_FLAGS)
 
 .PHONY: soak
 soak: build ## Mixed AdmissionReviews against bin/vmnet-webhook for SOAK_DURATION (60s): every answer and the RSS checked.

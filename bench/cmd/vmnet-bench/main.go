@@ -27,7 +27,21 @@ type options struct {
 	e2eWarmup, e2eDuration       time.Duration
 	out                          string
 	skipE2E                      bool
-	logf                         func(string, ...any)
+	// baseline is another vmnet-webhook binary (an earlier commit's),
+	// measured beside this one at server level: arms mutate@baseline and
+	// validate@baseline, which must give the same answers.
+	baseline    string
+	baselineRev string // the commit it was built from, for the report
+	logf        func(string, ...any)
+}
+
+// serverArms are the server-level arms, in their first round's order.
+func (o options) serverArms() []string {
+	arms := []string{"floor", "floor+patch", "mutate", "validate"}
+	if o.baseline != "" {
+		arms = append(arms, "mutate"+baselineSuffix, "validate"+baselineSuffix)
+	}
+	return arms
 }
 
 func ints(s string) ([]int, error) {
@@ -53,6 +67,8 @@ func main() {
 	flag.DurationVar(&o.e2eDuration, "e2e-duration", 2*time.Second, "end to end: measured duration of each run")
 	flag.StringVar(&o.out, "out", "BENCHMARKS.md", "report file")
 	flag.BoolVar(&o.skipE2E, "skip-e2e", false, "server level only")
+	flag.StringVar(&o.baseline, "baseline", "", "server level: another vmnet-webhook binary measured beside this one (make bench BASELINE=<commit>)")
+	flag.StringVar(&o.baselineRev, "baseline-rev", "", "the commit the baseline was built from, named in the report")
 	flag.Parse()
 	var err error
 	if o.conns, err = ints(*conns); err == nil {
@@ -95,11 +111,11 @@ func run(ctx context.Context, o options, command string) error {
 	if err != nil {
 		return err
 	}
-	cases, err := serverCases(benchConfig(), fixtures)
+	cases, err := serverCases(benchConfig(), fixtures, o.serverArms())
 	if err != nil {
 		return err
 	}
-	servers, err := startServers(ctx, root, dir, cases)
+	servers, err := startServers(ctx, root, dir, cases, o.baseline)
 	if err != nil {
 		return err
 	}

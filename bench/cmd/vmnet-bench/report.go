@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -258,13 +259,13 @@ func (r *report) markdown(command string) string {
 	for _, f := range []string{"guide-vm", "bare-vm", "256-nics"} {
 		for _, n := range o.conns {
 			fl, _ := r.serverAgg("floor", f, n)
-			for _, arm := range serverArms {
+			for _, arm := range o.serverArms() {
 				a, ok := r.serverAgg(arm, f, n)
 				if !ok {
 					continue
 				}
 				vsPatch := "–"
-				if arm == "floor+patch" || arm == "mutate" {
+				if arm == "floor+patch" || strings.HasPrefix(arm, "mutate") {
 					vsPatch = fmt.Sprintf("%.2f", r.serverRatio(arm, "floor+patch", f, n))
 				}
 				p("| %s | %d | %s | %.0f | %s | %s | %s | %.2f | %s | %.2f |", f, n, arm, a.rps, ms(a.p50), ms(a.p99), us(a.cpu),
@@ -314,8 +315,11 @@ func (r *report) markdown(command string) string {
 	p("|---|---:|---:|---:|---|")
 	peak := map[string]int64{}
 	growth := map[string]float64{}
-	for _, name := range []string{"floor", "floor+patch", "vmnet-webhook"} {
-		rounds := r.Server.RSS[name]
+	for _, name := range []string{"floor", "floor+patch", "vmnet-webhook", "baseline"} {
+		rounds, ok := r.Server.RSS[name]
+		if !ok {
+			continue
+		}
 		var perRound []string
 		var medians []int64
 		for _, s := range rounds {
@@ -336,6 +340,29 @@ func (r *report) markdown(command string) string {
 		p("| %s | %s | %s (%s) | %s | %s |", name, mib(r.IdleRSS[name]), mib(peak[name]), mib(r.Server.HWM[name]), mib(steady), strings.Join(perRound, ", "))
 	}
 	p("")
+
+	if o.baseline != "" {
+		p("## Against the baseline")
+		p("")
+		p("The baseline is vmnet-webhook built from %s (`%s`), served beside this build and measured in the", cmp.Or(o.baselineRev, "another commit"), o.baseline)
+		p("same rounds, with the same fixtures and the same checks of every answer. Each ratio is this build's req/s")
+		p("over the baseline's (or the baseline's CPU per request over this build's), paired per round, median over rounds.")
+		p("")
+		p("| fixture | conns | mutate req/s vs baseline | validate req/s vs baseline | mutate cpu vs baseline | validate cpu vs baseline |")
+		p("|---|---:|---:|---:|---:|---:|")
+		for _, f := range []string{"guide-vm", "bare-vm", "256-nics"} {
+			for _, n := range o.conns {
+				m, _ := r.serverAgg("mutate"+baselineSuffix, f, n)
+				v, _ := r.serverAgg("validate"+baselineSuffix, f, n)
+				mn, _ := r.serverAgg("mutate", f, n)
+				vn, _ := r.serverAgg("validate", f, n)
+				p("| %s | %d | %.2f | %.2f | %.2f | %.2f |", f, n,
+					r.serverRatio("mutate", "mutate"+baselineSuffix, f, n), r.serverRatio("validate", "validate"+baselineSuffix, f, n),
+					float64(m.cpu)/float64(mn.cpu), float64(v.cpu)/float64(vn.cpu))
+			}
+		}
+		p("")
+	}
 
 	p("## Scaling")
 	p("")
@@ -360,7 +387,7 @@ func (r *report) markdown(command string) string {
 	}
 	p("")
 
-	p("## Targets (issue 13)")
+	p("## Targets (issues 13 and 20)")
 	p("")
 	p("Each ratio is the median over rounds of the paired ratio (the two arms measured back to back in the same")
 	p("round), at the largest connection or client count run (%d connections, %d clients).", maxConns, maxClients)
@@ -383,6 +410,12 @@ func (r *report) markdown(command string) string {
 	server("/mutate ≥ 0.70 × floor req/s", "mutate", "floor", "256-nics", 0.70,
 		fmt.Sprintf(" (vs floor+patch: %.2f)", r.serverRatio("mutate", "floor+patch", "256-nics", maxConns)))
 	server("/validate ≥ 0.70 × floor req/s", "validate", "floor", "256-nics", 0.70, "")
+	// Issue 20's bounds for the one typed reading.
+	server("/validate ≥ 0.85 × floor req/s (issue 20)", "validate", "floor", "guide-vm", 0.85, "")
+	server("/mutate ≥ 0.85 × floor req/s (issue 20)", "mutate", "floor", "guide-vm", 0.85, "")
+	server("/mutate ≥ 0.85 × floor+patch req/s (issue 20)", "mutate", "floor+patch", "guide-vm", 0.85, "")
+	server("/mutate ≥ 0.45 × floor req/s (issue 20)", "mutate", "floor", "256-nics", 0.45, "")
+	server("/validate ≥ 0.45 × floor req/s (issue 20)", "validate", "floor", "256-nics", 0.45, "")
 	e2eTargets := []string{
 		"end to end creates/s ≥ 0.95 × floor-webhook",
 		"end to end creates/s ≥ 1.0 × CEL",

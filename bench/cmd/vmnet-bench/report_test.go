@@ -50,3 +50,37 @@ func TestReportTargets(t *testing.T) {
 		}
 	}
 }
+
+// With a baseline binary, its arms are paired with this build's, round by
+// round, and its memory is listed.
+func TestReportBaseline(t *testing.T) {
+	rps := map[string][]float64{
+		"floor":             {1000, 500},
+		"floor+patch":       {900, 450},
+		"mutate":            {800, 400},
+		"validate":          {900, 450},
+		"mutate@baseline":   {1000, 500}, // this build: 0.80 of it
+		"validate@baseline": {600, 300},  // this build: 1.50 of it
+	}
+	r := report{Options: options{rounds: 2, conns: []int{8}, clients: []int{8}, baseline: "bin/old"}, Server: serverRun{
+		RSS: map[string][][]int64{"floor": {{10 << 20}}, "floor+patch": {{11 << 20}}, "vmnet-webhook": {{12 << 20}}, "baseline": {{13 << 20}}},
+	}}
+	for arm, xs := range rps {
+		for round, x := range xs {
+			r.Server.Cells = append(r.Server.Cells, cell{Arm: arm, Fixture: "guide-vm", Conns: 8, Round: round,
+				Result: loadgen.Result{Requests: int64(x), Elapsed: time.Second}, CPUPerReq: time.Duration(1e9 / x)})
+		}
+	}
+	text := r.markdown("test")
+	for _, want := range []string{
+		"| guide-vm | 8 | mutate@baseline | 750 |", // medians over rounds
+		"| guide-vm | 8 | 0.80 | 1.50 | 0.80 | 1.50 |",
+		"| baseline | 0.0 | 13.0 (0.0) |",
+		"| /mutate ≥ 0.85 × floor req/s (issue 20), guide-vm, 8 conns | 0.80 | **missed** |",
+		"| /validate ≥ 0.85 × floor req/s (issue 20), guide-vm, 8 conns | 0.90 | met |",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("report lacks %q:\n%s", want, text)
+		}
+	}
+}

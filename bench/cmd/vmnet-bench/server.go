@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/vmnet-webhook/vmnet-webhook/bench/loadgen"
@@ -22,8 +23,8 @@ type serverArm struct {
 	path string
 }
 
-// serverArms are the server-level arms, in their first round's order.
-var serverArms = []string{"floor", "floor+patch", "mutate", "validate"}
+// baselineSuffix marks the arms served by the baseline binary.
+const baselineSuffix = "@baseline"
 
 // benchConfig is the rules' configuration on the servers the harness runs,
 // whose pod network has IPv6 (see framework.PodIPs).
@@ -55,12 +56,12 @@ func serverFixtures(root string) (map[string]loadgen.Fixture, error) {
 // it must get: the floor allows; floor+patch allows with the very bytes of
 // vmnet-webhook's patch and no warnings; /mutate and /validate answer what
 // the rules answer in process.
-func serverCases(cfg config.Config, fixtures map[string]loadgen.Fixture) (map[[2]string]*loadgen.Case, error) {
+func serverCases(cfg config.Config, fixtures map[string]loadgen.Fixture, arms []string) (map[[2]string]*loadgen.Case, error) {
 	cases := map[[2]string]*loadgen.Case{}
 	for name, f := range fixtures {
-		for _, arm := range serverArms {
+		for _, arm := range arms {
 			path := webhook.MutatePath
-			if arm == "validate" {
+			if strings.TrimSuffix(arm, baselineSuffix) == "validate" {
 				path = webhook.ValidatePath
 			}
 			var e loadgen.Expect
@@ -113,11 +114,15 @@ type serverRun struct {
 
 // serverProcs names the server processes as the report does.
 func serverProcs(servers map[string]*framework.Webhook) map[string]*framework.Webhook {
-	return map[string]*framework.Webhook{
+	procs := map[string]*framework.Webhook{
 		"floor":         servers["floor-webhook"],
 		"floor+patch":   servers["floor+patch"],
 		"vmnet-webhook": servers["vmnet-webhook"],
 	}
+	if b := servers["baseline"]; b != nil {
+		procs["baseline"] = b
+	}
+	return procs
 }
 
 // runServerLevel measures the arms interleaved: for each round, fixture and
@@ -131,6 +136,11 @@ func runServerLevel(ctx context.Context, o options, cases map[[2]string]*loadgen
 		{"floor+patch", procs["floor+patch"], webhook.MutatePath},
 		{"mutate", vmnet, webhook.MutatePath},
 		{"validate", vmnet, webhook.ValidatePath},
+	}
+	if b := procs["baseline"]; b != nil {
+		arms = append(arms,
+			serverArm{"mutate" + baselineSuffix, b, webhook.MutatePath},
+			serverArm{"validate" + baselineSuffix, b, webhook.ValidatePath})
 	}
 	type plan struct {
 		fixture string
@@ -215,7 +225,7 @@ func runServerLevel(ctx context.Context, o options, cases map[[2]string]*loadgen
 // it, the patch its check expects); end to end, where the API server's
 // objects match none of them, it answers the bare VM's patch to every create
 // it applies to (--patch).
-func startServers(ctx context.Context, root, dir string, cases map[[2]string]*loadgen.Case) (map[string]*framework.Webhook, error) {
+func startServers(ctx context.Context, root, dir string, cases map[[2]string]*loadgen.Case, baseline string) (map[string]*framework.Webhook, error) {
 	bin := filepath.Join(root, "bin")
 	floorPatch := []string{filepath.Join(bin, "vmnet-floor")}
 	names := make([]string, 0, len(cases))
@@ -245,12 +255,16 @@ func startServers(ctx context.Context, root, dir string, cases map[[2]string]*lo
 	if !slices.Contains(floorPatch, "--patch") {
 		return nil, fmt.Errorf("no patch for the bare VM, which the end-to-end floor+patch arm answers")
 	}
-	servers := map[string]*framework.Webhook{}
-	for arm, args := range map[string][]string{
+	starts := map[string][]string{
 		"floor-webhook": {filepath.Join(bin, "vmnet-floor")},
 		"vmnet-webhook": {filepath.Join(bin, "vmnet-webhook")},
 		"floor+patch":   floorPatch,
-	} {
+	}
+	if baseline != "" {
+		starts["baseline"] = []string{baseline}
+	}
+	servers := map[string]*framework.Webhook{}
+	for arm, args := range starts {
 		w, err := framework.StartServer(ctx, dir, args[0], args[1:]...)
 		if err != nil {
 			for _, s := range servers {
