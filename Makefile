@@ -15,6 +15,8 @@ COMPAT_KUBEVIRT_VERSION := v1.4.0 v1.6.0 v1.9.0
 # the dry run of the cert-manager overlay.
 CERT_MANAGER_VERSION     := v1.21.2
 CONTROLLER_TOOLS_VERSION := v0.23.0
+# helm, for the chart's tests (make test) and the node test's helm install.
+HELM_VERSION := v3.21.4
 
 GO      ?= go
 # go.mod's toolchain line names the Go release that has the standard
@@ -58,7 +60,7 @@ certs: build ## Write a development CA and serving certificate into certs/.
 # The end-to-end tests need bin/vmnet-webhook as well as the control plane
 # (until cmd/vmnet-webhook exists, only the control plane).
 .PHONY: test
-test: $(if $(wildcard $(CURDIR)/cmd/vmnet-webhook),build) e2e-tools ## Run all tests, end-to-end included.
+test: $(if $(wildcard $(CURDIR)/cmd/vmnet-webhook),build) e2e-tools $(BIN)/helm ## Run all tests, end-to-end included.
 	$(GO) test ./...
 	cd $(TOOLS)/crdgen && $(GO) test ./...
 
@@ -271,7 +273,7 @@ e2e-tools: $(E2E_TOOLS) ## Build etcd, kube-apiserver, kubectl and KubeVirt's CR
 
 .PHONY: e2e-tools-pin
 e2e-tools-pin: ## Point e2e/tools/*/go.mod at the versions pinned above.
-	$(TOOLS)/pin.sh $(KUBE_VERSION) $(ETCD_VERSION) $(KUBEVIRT_VERSION) $(CERT_MANAGER_VERSION) $(CONTROLLER_TOOLS_VERSION) '$(COMPAT_KUBE_VERSION)'
+	$(TOOLS)/pin.sh $(KUBE_VERSION) $(ETCD_VERSION) $(KUBEVIRT_VERSION) $(CERT_MANAGER_VERSION) $(CONTROLLER_TOOLS_VERSION) '$(COMPAT_KUBE_VERSION)' $(HELM_VERSION)
 
 $(VERSIONS)/%: FORCE
 	@mkdir -p $(@D)
@@ -328,6 +330,29 @@ node-tools: $(NODE_TOOLS) ## Build the node's kubelet, controller-manager, sched
 $(BIN)/etcd: $(VERSIONS)/ETCD $(TOOLS)/etcd/go.mod $(TOOLS)/etcd/go.sum $(TOOLS)/etcd/main.go
 	$(call check-pin,etcd,go.etcd.io/etcd/server/v3,$(ETCD_VERSION))
 	cd $(TOOLS)/etcd && $(GO) build -trimpath -ldflags '-s -w' -o $@ .
+
+# helm from its module, cached outside the clone like the Kubernetes commands
+# (same reasons), keyed by the pin, the link flags, the Go release and
+# platform, and the wrapper's go.mod and go.sum. The link flags are those of
+# helm's own Makefile: its version, and the Kubernetes minor of its client-go
+# as the default cluster version of `helm template` and `helm lint`.
+HELM_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/vmnet-webhook/helm
+
+$(BIN)/helm: $(VERSIONS)/HELM $(TOOLS)/helm/go.mod $(TOOLS)/helm/go.sum
+	$(call check-pin,helm,helm.sh/helm/v3,$(HELM_VERSION))
+	@set -e; cd $(TOOLS)/helm; \
+	minor=$$($(GO) list -m -f '{{.Version}}' k8s.io/client-go | cut -d. -f2); \
+	flags="-s -w -X helm.sh/helm/v3/internal/version.version=$(HELM_VERSION)"; \
+	for p in chartutil lint/rules; do flags="$$flags -X helm.sh/helm/v3/pkg/$$p.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/$$p.k8sVersionMinor=$$minor"; done; \
+	key=$$({ echo "$(HELM_VERSION) $$flags"; $(GO) env GOVERSION GOOS GOARCH; cat go.mod go.sum; } | sha256sum | cut -c1-16); \
+	dir=$(HELM_CACHE)/$$key; \
+	if [ ! -x $$dir/helm ]; then \
+		echo "building helm $(HELM_VERSION) into $$dir"; mkdir -p $$dir; \
+		nice $(GO) build -trimpath -ldflags "$$flags" -o $$dir/.helm.$$$$ helm.sh/helm/v3/cmd/helm || { rm -f $$dir/.helm.$$$$; exit 1; }; \
+		mv $$dir/.helm.$$$$ $$dir/helm; \
+	fi; \
+	touch $$dir; find $(HELM_CACHE) -mindepth 1 -maxdepth 1 -type d -mtime +14 -exec rm -rf {} +; \
+	echo "$@ from $$dir"; cp $$dir/helm $@.tmp && mv $@.tmp $@
 
 $(BIN)/crds/.generated: $(VERSIONS)/KUBEVIRT $(TOOLS)/crdgen/go.mod $(TOOLS)/crdgen/go.sum $(wildcard $(TOOLS)/crdgen/*.go)
 	$(call check-pin,crdgen,kubevirt.io/client-go,$(KUBEVIRT_VERSION))

@@ -10,13 +10,14 @@
 # from the kubernetes go.mod itself so that a new staging module is never missed.
 set -euo pipefail
 
-usage="usage: pin.sh KUBE_VERSION ETCD_VERSION KUBEVIRT_VERSION CERT_MANAGER_VERSION CONTROLLER_TOOLS_VERSION 'COMPAT_KUBE_VERSIONS'"
+usage="usage: pin.sh KUBE_VERSION ETCD_VERSION KUBEVIRT_VERSION CERT_MANAGER_VERSION CONTROLLER_TOOLS_VERSION 'COMPAT_KUBE_VERSIONS' [HELM_VERSION]"
 kube_version=${1:?$usage}
 etcd_version=${2:?$usage}
 kubevirt_version=${3:?$usage}
 cert_manager_version=${4:?$usage}
 controller_tools_version=${5:?$usage}
 compat_kube_versions=${6-}
+helm_version=${7-}
 tools=$(cd "$(dirname "$0")" && pwd)
 
 # pin_kube DIR VERSION: points the wrapper module in DIR at k8s.io/kubernetes
@@ -74,3 +75,10 @@ cd "$tools/certmanager"
 go mod edit -require "github.com/cert-manager/cert-manager@$cert_manager_version"
 go get -tool "sigs.k8s.io/controller-tools/cmd/controller-gen@$controller_tools_version"
 go mod tidy
+
+# helm: the chart's tests and the node test's helm install.
+if [ -n "$helm_version" ]; then
+	cd "$tools/helm"
+	go mod edit -require "helm.sh/helm/v3@$helm_version"
+	go mod tidy
+fi

@@ -1,0 +1,375 @@
+package manifests
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/diff"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/yaml"
+)
+
+// The Helm chart (charts/vmnet-webhook) renders what the overlays render.
+// Both sides get the same settings: the chart as values, the overlay as the
+// kustomize edits an operator would make over `make deploy`'s kustomization.
+
+const chartDir = "../charts/vmnet-webhook"
+
+// helmBin is bin/helm, which `make test` builds; run outside make without
+// it, the chart's tests skip.
+func helmBin(t *testing.T) string {
+	t.Helper()
+	bin, err := filepath.Abs(filepath.Join("..", "bin", "helm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(bin); err != nil {
+		if os.Getenv("MAKELEVEL") != "" {
+			t.Fatalf("%s is missing, but make test builds it: %v", bin, err)
+		}
+		t.Skipf("%s is not built (make test builds it; or make $PWD/bin/helm): skipping the chart's tests", bin)
+	}
+	return bin
+}
+
+// helm runs bin/helm with args and returns its stdout, or its stderr as the error.
+func helm(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command(helmBin(t), args...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	// No user's helm configuration or cache is read or written.
+	home := t.TempDir()
+	cmd.Env = append(os.Environ(), "HELM_CONFIG_HOME="+home, "HELM_CACHE_HOME="+home, "HELM_DATA_HOME="+home)
+	if err := cmd.Run(); err != nil {
+		return stdout.String(), fmt.Errorf("helm %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	return stdout.String(), nil
+}
+
+// settings are the chart's values; the zero value of a field is the default.
+type settings struct {
+	name                                    string // of the subtest
+	mode, image, enforcement, failurePolicy string
+	replicas                                int
+	excluded                                []string
+	resources                               map[string]any
+}
+
+func (s settings) String() string {
+	return fmt.Sprintf("%s replicas=%d image=%q enforcement=%q failurePolicy=%q excluded=%v resources=%v",
+		s.mode, s.replicas, s.image, s.enforcement, s.failurePolicy, s.excluded, s.resources)
+}
+
+// values is the values file for s: only what s sets.
+func (s settings) values() map[string]any {
+	v := map[string]any{"certificate": map[string]any{"mode": s.mode}}
+	if s.replicas != 0 {
+		v["replicas"] = s.replicas
+	}
+	if s.image != "" {
+		v["image"] = map[string]any{"reference": s.image}
+	}
+	if s.enforcement != "" {
+		v["enforcement"] = s.enforcement
+	}
+	if s.failurePolicy != "" {
+		v["failurePolicy"] = s.failurePolicy
+	}
+	if s.excluded != nil {
+		v["excludedNamespaces"] = s.excluded
+	}
+	if s.resources != nil {
+		v["resources"] = s.resources
+	}
+	return v
+}
+
+// renderChart runs helm template with s into namespace ns.
+func renderChart(t *testing.T, s settings, ns string) []*unstructured.Unstructured {
+	t.Helper()
+	data, err := yaml.Marshal(s.values())
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "values.yaml")
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := helm(t, "template", "vmnet-webhook", chartDir, "--namespace", ns, "--values", file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := splitYAML(out)
+	if err != nil {
+		t.Fatalf("helm template: %v", err)
+	}
+	return objs
+}
+
+func splitYAML(s string) ([]*unstructured.Unstructured, error) {
+	var objs []*unstructured.Unstructured
+	r := utilyaml.NewYAMLReader(bufio.NewReader(strings.NewReader(s)))
+	for {
+		doc, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return objs, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		var m map[string]any
+		if err := yaml.Unmarshal(doc, &m); err != nil {
+			return nil, err
+		}
+		if len(m) > 0 {
+			objs = append(objs, &unstructured.Unstructured{Object: m})
+		}
+	}
+}
+
+// renderOverlay renders the overlay of s.mode with s applied: deploy's
+// kustomization (the image), and over it the edits for the other settings.
+func renderOverlay(t *testing.T, s settings) []*unstructured.Unstructured {
+	t.Helper()
+	fsys, err := embeddedFS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl, err := files.ReadFile("deploy.kustomization.tmpl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := s.image
+	if img == "" {
+		img = "vmnet-webhook" // the base's, which deploy's patch then keeps
+	}
+	local := path.Join(path.Dir(embeddedRoot), ".local")
+	write := func(dir, name, content string) {
+		if err := fsys.WriteFile(path.Join(local, dir, name), []byte(content)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("deploy.chart", "kustomization.yaml", strings.NewReplacer("@OVERLAY@", s.mode, "@IMG@", img).Replace(string(tmpl)))
+
+	k := map[string]any{
+		"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+		"resources": []string{"../deploy.chart"},
+	}
+	var patches []map[string]any
+	jsonPatch := func(kind, op, p string, value any) {
+		ops, err := yaml.Marshal([]map[string]any{{"op": op, "path": p, "value": value}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		patches = append(patches, map[string]any{"target": map[string]any{"kind": kind, "name": "vmnet-webhook"}, "patch": string(ops)})
+	}
+	if s.replicas != 0 {
+		k["replicas"] = []map[string]any{{"name": "vmnet-webhook", "count": s.replicas}}
+	}
+	if s.enforcement != "" {
+		base, err := files.ReadFile("base/config.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		config := strings.Replace(string(base), "\nenforcement: deny\n", "\nenforcement: "+s.enforcement+"\n", 1)
+		if config == string(base) && s.enforcement != "deny" {
+			t.Fatal("base/config.yaml has no line enforcement: deny to change")
+		}
+		write("settings.chart", "config.yaml", config)
+		k["configMapGenerator"] = []map[string]any{{"name": "vmnet-webhook-config", "behavior": "replace", "files": []string{"config.yaml"}}}
+	}
+	if s.failurePolicy != "" {
+		jsonPatch("ValidatingWebhookConfiguration", "replace", "/webhooks/0/failurePolicy", s.failurePolicy)
+	}
+	if s.excluded != nil {
+		values := append(append([]string{}, s.excluded...), "vmnet-system")
+		jsonPatch("MutatingWebhookConfiguration", "replace", "/webhooks/0/namespaceSelector/matchExpressions/0/values", values)
+		for i := range 3 {
+			jsonPatch("ValidatingWebhookConfiguration", "replace", fmt.Sprintf("/webhooks/%d/namespaceSelector/matchExpressions/0/values", i), values)
+		}
+	}
+	if s.resources != nil {
+		jsonPatch("Deployment", "replace", "/spec/template/spec/containers/0/resources", s.resources)
+	}
+	if patches != nil {
+		k["patches"] = patches
+	}
+	data, err := yaml.Marshal(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write("settings.chart", "kustomization.yaml", string(data))
+	objs, err := RenderFS(fsys, path.Join(local, "settings.chart"))
+	if err != nil {
+		t.Fatalf("overlay with %s: %v", s, err)
+	}
+	return objs
+}
+
+// chartOnly are the labels and annotations Helm's convention adds and the
+// overlays do not have.
+var (
+	chartOnlyLabels      = []string{"app.kubernetes.io/managed-by", "helm.sh/chart"}
+	chartOnlyAnnotations = []string{"checksum/config"}
+)
+
+// normalize keys the objects by kind/namespace/name, decoded strictly, with
+// what differs by construction made equal: the labels Helm adds, the
+// ConfigMap's name (kustomize's hash suffix; the chart rolls the pods by a
+// checksum annotation instead) and its config.yaml compared as data, not text.
+func normalize(t *testing.T, objs []*unstructured.Unstructured, chart bool) map[string]any {
+	t.Helper()
+	out := map[string]any{}
+	for _, u := range objs {
+		if chart {
+			labels := u.GetLabels()
+			for _, l := range chartOnlyLabels {
+				if _, ok := labels[l]; !ok {
+					t.Errorf("chart: %s %s has no label %s", u.GetKind(), u.GetName(), l)
+				}
+				delete(labels, l)
+			}
+			u.SetLabels(labels)
+		}
+		obj, err := decode(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch o := obj.(type) {
+		case *corev1.ConfigMap:
+			o.Name = "vmnet-webhook-config"
+			var config map[string]any
+			if err := yaml.Unmarshal([]byte(o.Data["config.yaml"]), &config); err != nil {
+				t.Fatalf("config.yaml: %v", err)
+			}
+			data, _ := yaml.Marshal(config)
+			o.Data["config.yaml"] = string(data)
+		case *appsv1.Deployment:
+			for i, v := range o.Spec.Template.Spec.Volumes {
+				if v.ConfigMap != nil {
+					o.Spec.Template.Spec.Volumes[i].ConfigMap.Name = "vmnet-webhook-config"
+				}
+			}
+			if chart {
+				for _, a := range chartOnlyAnnotations {
+					if o.Spec.Template.Annotations[a] == "" {
+						t.Errorf("chart: the Deployment's pod template has no annotation %s", a)
+					}
+					delete(o.Spec.Template.Annotations, a)
+				}
+				if len(o.Spec.Template.Annotations) == 0 {
+					o.Spec.Template.Annotations = nil
+				}
+			}
+		}
+		m := obj.(metav1.Object)
+		out[u.GetKind()+" "+m.GetNamespace()+"/"+m.GetName()] = obj
+	}
+	return out
+}
+
+var chartCases = []settings{
+	{name: "self-managed defaults", mode: "self-managed"},
+	{name: "cert-manager defaults", mode: "cert-manager"},
+	{name: "openshift defaults", mode: "openshift"},
+	{name: "self-managed all set", mode: "self-managed", replicas: 3, image: "registry.example:5000/team/vmnet-webhook@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+		enforcement: "warn", failurePolicy: "Ignore", excluded: []string{"kube-system", "legacy-vms"},
+		resources: map[string]any{"requests": map[string]any{"cpu": "100m", "memory": "96Mi"}, "limits": map[string]any{"cpu": "1", "memory": "512Mi"}}},
+	{name: "cert-manager one replica and no exclusions", mode: "cert-manager", replicas: 1, image: "registry.example/team/vmnet-webhook:v0.1.0", enforcement: "deny", excluded: []string{}},
+	{name: "openshift warn", mode: "openshift", image: "vmnet-webhook:dev", enforcement: "warn", failurePolicy: "Fail", excluded: []string{"openshift-cnv"}},
+}
+
+// TestChartRendersTheOverlays: for each set of settings, helm template gives
+// the objects of the matching overlay with the same settings, but the
+// Namespace, which the chart leaves to the installer (docs/install.md).
+func TestChartRendersTheOverlays(t *testing.T) {
+	for _, s := range chartCases {
+		t.Run(s.name, func(t *testing.T) {
+			chart := normalize(t, renderChart(t, s, "vmnet-system"), true)
+			overlay := renderOverlay(t, s)
+			kept := overlay[:0]
+			for _, u := range overlay {
+				if u.GetKind() != "Namespace" {
+					kept = append(kept, u)
+				}
+			}
+			want := normalize(t, kept, false)
+			for key, w := range want {
+				got, ok := chart[key]
+				switch {
+				case !ok:
+					t.Errorf("chart does not render %s", key)
+				case !equality.Semantic.DeepEqual(w, got):
+					t.Errorf("%s with %s differs (- overlay, + chart):\n%s", key, s, diff.Diff(w, got))
+				}
+			}
+			for key := range chart {
+				if _, ok := want[key]; !ok {
+					t.Errorf("chart renders %s, which the overlay does not", key)
+				}
+			}
+		})
+	}
+}
+
+// TestChartFollowsItsNamespace: installed elsewhere, nothing names vmnet-system.
+func TestChartFollowsItsNamespace(t *testing.T) {
+	for _, mode := range []string{"self-managed", "cert-manager", "openshift"} {
+		objs := renderChart(t, settings{mode: mode}, "tenant-webhooks")
+		data, err := yaml.Marshal(objs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(data), "vmnet-system") {
+			t.Errorf("%s in namespace tenant-webhooks still names vmnet-system:\n%s", mode, data)
+		}
+		if !strings.Contains(string(data), "vmnet-webhook.tenant-webhooks.svc") && mode != "openshift" {
+			t.Errorf("%s in namespace tenant-webhooks: no certificate name vmnet-webhook.tenant-webhooks.svc", mode)
+		}
+	}
+}
+
+func TestChartLints(t *testing.T) {
+	for _, mode := range []string{"self-managed", "cert-manager", "openshift"} {
+		if out, err := helm(t, "lint", "--strict", chartDir, "--namespace", "vmnet-system", "--set", "certificate.mode="+mode); err != nil {
+			t.Errorf("certificate.mode=%s: %v\n%s", mode, err, out)
+		}
+	}
+}
+
+// TestChartSchemaRefusesBadValues: values.schema.json stops a typo before
+// anything reaches the cluster, and says where.
+func TestChartSchemaRefusesBadValues(t *testing.T) {
+	for _, c := range []struct{ set, want string }{
+		{"--set=certificate.mode=letsencrypt", "at '/certificate/mode': value must be one of 'self-managed', 'cert-manager', 'openshift'"},
+		{"--set-string=replicas=2", "at '/replicas': got string, want integer"},
+		{"--set=replicas=0", "at '/replicas': minimum: got 0, want 1"},
+		{"--set=replica=3", "additional properties 'replica' not allowed"},
+		{"--set=enforcement=audit", "at '/enforcement': value must be one of 'deny', 'warn'"},
+		{"--set=failurePolicy=fail", "at '/failurePolicy': value must be one of 'Fail', 'Ignore'"},
+		{"--set=image.tag=v1", "at '/image': additional properties 'tag' not allowed"},
+		{"--set=excludedNamespaces={Kube_System}", "at '/excludedNamespaces/0'"},
+	} {
+		_, err := helm(t, "template", "vmnet-webhook", chartDir, c.set)
+		if err == nil {
+			t.Errorf("helm template %s: accepted", c.set)
+		} else if !strings.Contains(err.Error(), c.want) {
+			t.Errorf("helm template %s: error does not say %q:\n%v", c.set, c.want, err)
+		}
+	}
+}
