@@ -184,13 +184,14 @@ test-compat: build e2e-tools $(COMPAT_TOOLS) ## Run the end-to-end core on each 
 # A real one-node Kubernetes on this machine (e2e/node): containerd, runc and
 # the CNI plugins from Debian (installed with apt-get when missing), the
 # kubelet, controller-manager, scheduler and kube-proxy at KUBE_VERSION, the
-# image of `make image` imported; then the README's install path on it.
+# image of `make image` imported; then the README's install path on it, and
+# the Helm chart installed once.
 # Needs root; undoes what it changes on the machine. Nothing leaves it.
 NODE_IMG ?= localhost/vmnet-webhook:node-test
 NODE_TEST_FLAGS ?=
 
 .PHONY: test-node
-test-node: e2e-tools node-tools ## Install with make deploy on a real one-node cluster built here (root).
+test-node: e2e-tools node-tools $(BIN)/helm ## Install with make deploy, then helm install, on a real one-node cluster built here (root).
 	$(MAKE) --no-print-directory image IMG=$(NODE_IMG)
 	VMNET_TEST_NODE=1 VMNET_TEST_NODE_IMG=$(NODE_IMG) $(GO) test ./e2e/node -count=1 -v -timeout 20m $(NODE_TEST_FLAGS)
 

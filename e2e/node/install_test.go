@@ -83,7 +83,8 @@ func readmeOutput(t *testing.T, command string) []string {
 
 // TestInstall goes through the README's install path on a real node:
 // make deploy, both replicas Ready as 65532, the README's refusal and
-// mutation, the rollouts under load, a config change, make undeploy.
+// mutation, the rollouts under load, a config change, make undeploy; then
+// the Helm chart once: helm install, the refusal, helm uninstall.
 func TestInstall(t *testing.T) {
 	img := os.Getenv(envImage)
 	if img == "" && os.Getenv(envRun) != "" {
@@ -244,6 +245,11 @@ func TestInstall(t *testing.T) {
 		n.checkNothingLeft(t, ctx)
 		t.Logf("make undeploy, and everything gone: %s", time.Since(start).Round(100*time.Millisecond))
 	})
+
+	// After the kustomize install, so that the image is already on the node.
+	t.Run("helm install, refusal, helm uninstall leaves nothing", func(t *testing.T) {
+		n.helmInstall(t, ctx, img)
+	})
 }
 
 // checkReplicas: two pods Ready, of the image given, each running its
@@ -368,7 +374,8 @@ func podProcessesNamed(name string) map[int]string {
 	return out
 }
 
-// checkNothingLeft: after make undeploy, no object of the install is left:
+// checkNothingLeft: after make undeploy (or helm uninstall and deleting the
+// namespace), no object of the install is left:
 // the namespace (and so everything in it), the webhook configurations, the
 // cluster-wide RBAC, and nothing anywhere labelled part-of=vmnet-webhook.
 func (n *Node) checkNothingLeft(t *testing.T, ctx context.Context) {
