@@ -90,7 +90,8 @@ var auditObjectsOnce sync.Once
 
 // auditObjects stores, while the webhook is unregistered (as on a cluster
 // where it was installed after the VMs), the objects the audit tests judge:
-// in auditNS a clean VM, a VM with a reserved port, one with a bad IPv6
+// in auditNS the guide's dual-stack VM (admitted, with warnings on the
+// networkData it brings), a VM with a reserved port, one with a bad IPv6
 // CIDR, a Windows VM with warnings, a pool with a reserved port, a VMI of
 // its own with a reserved port and one owned by a VM; in auditIgnored, which
 // is labelled vmnet.kubevirt.io/ignore=true, a VM with a reserved port.
@@ -139,24 +140,28 @@ func runCmd(t *testing.T, cmd *exec.Cmd, kubeconfig string) run {
 	return execute(t, cmd)
 }
 
-const auditTable = `NAMESPACE   KIND                     NAME            RESULT    DETAIL
-audit-vms   VirtualMachine           bad-cidr        refused   spec.template.spec.networks[0].pod.vmIPv6NetworkCIDR: Invalid value: "fd10:0:2::/127": must be an IPv6 CIDR with prefix /126 or shorter (at least 4 addresses), e.g. fd10:0:2::/120
-audit-vms   VirtualMachine           reserved-port   refused   spec.template.spec.domain.devices.interfaces[0].ports[1].port: Forbidden: port 49152 is reserved by libvirt, which drops other incoming traffic to it; use a port other than 49152 and 49153
-audit-vms   VirtualMachine           reserved-port   adds      MAC address, IPv6 networkData, cloud-init disk
-audit-vms   VirtualMachine           windows-e1000   warning   spec.template.spec.networks[0].pod: Windows: set IPv6 fd10:0:2::2/120, gateway fd10:0:2::1 in the guest
-audit-vms   VirtualMachine           windows-e1000   warning   spec.template.spec.domain.devices.interfaces[0].model: without virtio, Windows ignores the DHCP MTU; set it with netsh
-audit-vms   VirtualMachinePool       web-pool        refused   spec.virtualMachineTemplate.spec.template.spec.domain.devices.interfaces[0].ports[1].port: Forbidden: port 49153 is reserved by libvirt, which drops other incoming traffic to it; use a port other than 49152 and 49153
-audit-vms   VirtualMachineInstance   lone-vmi        refused   spec.domain.devices.interfaces[0].ports[0].port: Forbidden: port 49152 is reserved by libvirt, which drops other incoming traffic to it; use a port other than 49152 and 49153
-audit-vms   VirtualMachineInstance   lone-vmi        adds      MAC address, IPv6 networkData, cloud-init disk
+const auditTable = `NAMESPACE   KIND                     NAME              RESULT    DETAIL
+audit-vms   VirtualMachine           bad-cidr          refused   spec.template.spec.networks[0].pod.vmIPv6NetworkCIDR: Invalid value: "fd10:0:2::/127": must be an IPv6 CIDR with prefix /126 or shorter (at least 4 addresses), e.g. fd10:0:2::/120
+audit-vms   VirtualMachine           example-vm-ipv6   warning   volumes[1].cloudInitNoCloud.networkData: ethernets.eth0 has no match: on a guest whose NIC is not eth0
+audit-vms   VirtualMachine           example-vm-ipv6   warning   volumes[1].cloudInitNoCloud.networkData: (enp1s0 on q35) cloud-init sets up no NIC: the VM loses IPv4 too
+audit-vms   VirtualMachine           example-vm-ipv6   warning   volumes[1].cloudInitNoCloud.networkData: fix: set the pod interface's macAddress and match that MAC
+audit-vms   VirtualMachine           example-vm-ipv6   warning   volumes[1].cloudInitNoCloud.networkData: and set-name: eth0, or delete networkData: the webhook writes it
+audit-vms   VirtualMachine           reserved-port     refused   spec.template.spec.domain.devices.interfaces[0].ports[1].port: Forbidden: port 49152 is reserved by libvirt, which drops other incoming traffic to it; use a port other than 49152 and 49153
+audit-vms   VirtualMachine           reserved-port     adds      MAC address, IPv6 networkData, cloud-init disk
+audit-vms   VirtualMachine           windows-e1000     warning   spec.template.spec.networks[0].pod: Windows: set IPv6 fd10:0:2::2/120, gateway fd10:0:2::1 in the guest
+audit-vms   VirtualMachine           windows-e1000     warning   spec.template.spec.domain.devices.interfaces[0].model: without virtio, Windows ignores the DHCP MTU; set it with netsh
+audit-vms   VirtualMachinePool       web-pool          refused   spec.virtualMachineTemplate.spec.template.spec.domain.devices.interfaces[0].ports[1].port: Forbidden: port 49153 is reserved by libvirt, which drops other incoming traffic to it; use a port other than 49152 and 49153
+audit-vms   VirtualMachineInstance   lone-vmi          refused   spec.domain.devices.interfaces[0].ports[0].port: Forbidden: port 49152 is reserved by libvirt, which drops other incoming traffic to it; use a port other than 49152 and 49153
+audit-vms   VirtualMachineInstance   lone-vmi          adds      MAC address, IPv6 networkData, cloud-init disk
 `
 
-const auditSummary = "audited 6 objects: 4 would be refused, 2 would be changed, 1 would get warnings; " +
+const auditSummary = "audited 6 objects: 4 would be refused, 2 would be changed, 2 would get warnings; " +
 	"not audited: 1 in a namespace the webhook skips, 1 made by a controller from a template audited here\n"
 
 // Objects stored before the webhook was there, judged as the webhook would
 // judge them created now: the refusals with the words and field paths a
-// user would read, what would be added, the warnings. The clean VM, the
-// opted-out namespace and the VMI its VM made have no row.
+// user would read, what would be added, the warnings (the guide's recipe's
+// among them). The opted-out namespace and the VMI its VM made have no row.
 func TestAuditTable(t *testing.T) {
 	auditObjects(t)
 	r := audit(t, cp.Kubeconfig, "-n", auditNamespaces)
@@ -191,7 +196,7 @@ func TestAuditRefusedVMDoesNotStart(t *testing.T) {
 	}
 }
 
-// -o json lists every object judged, the clean and the skipped ones too,
+// -o json lists every object judged, the skipped ones too,
 // with the summary; -o yaml is the same document.
 func TestAuditJSON(t *testing.T) {
 	auditObjects(t)
@@ -392,7 +397,7 @@ const auditJSON = `{
         "audited": 6,
         "refused": 4,
         "changed": 2,
-        "warned": 1,
+        "warned": 2,
         "skipped": 1,
         "fromTemplate": 1
     },
@@ -424,7 +429,13 @@ const auditJSON = `{
             "kind": "VirtualMachine",
             "namespace": "audit-vms",
             "name": "example-vm-ipv6",
-            "result": "admitted"
+            "result": "admitted",
+            "warnings": [
+                "volumes[1].cloudInitNoCloud.networkData: ethernets.eth0 has no match: on a guest whose NIC is not eth0",
+                "volumes[1].cloudInitNoCloud.networkData: (enp1s0 on q35) cloud-init sets up no NIC: the VM loses IPv4 too",
+                "volumes[1].cloudInitNoCloud.networkData: fix: set the pod interface's macAddress and match that MAC",
+                "volumes[1].cloudInitNoCloud.networkData: and set-name: eth0, or delete networkData: the webhook writes it"
+            ]
         },
         {
             "apiVersion": "kubevirt.io/v1",

@@ -44,11 +44,17 @@ template:
 }
 
 // The guide's dual-stack VM has its own networkData: stored exactly as the
-// file says.
+// file says, and kubectl prints why it will leave an enp1s0 guest without
+// network and the fix (user-network-data).
 func TestGuideDualStackVMStoredUnchanged(t *testing.T) {
 	ns := newNamespace(t, nil)
 	r := mustKubectl(t, "", "create", "-n", ns, "-f", "examples/guide-dual-stack-vm.yaml")
-	if r.stdout != "virtualmachine.kubevirt.io/example-vm-ipv6 created\n" || r.stderr != "" {
+	const field = "Warning: volumes[1].cloudInitNoCloud.networkData: "
+	wantStderr := field + "ethernets.eth0 has no match: on a guest whose NIC is not eth0\n" +
+		field + "(enp1s0 on q35) cloud-init sets up no NIC: the VM loses IPv4 too\n" +
+		field + "fix: set the pod interface's macAddress and match that MAC\n" +
+		field + "and set-name: eth0, or delete networkData: the webhook writes it\n"
+	if r.stdout != "virtualmachine.kubevirt.io/example-vm-ipv6 created\n" || r.stderr != wantStderr {
 		t.Errorf("kubectl printed\nstdout: %q\nstderr: %q", r.stdout, r.stderr)
 	}
 	vm := stored(t, vmGVR, ns, "example-vm-ipv6")
