@@ -153,10 +153,6 @@ func renderOverlay(t *testing.T, s settings) []*unstructured.Unstructured {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl, err := files.ReadFile("deploy.kustomization.tmpl")
-	if err != nil {
-		t.Fatal(err)
-	}
 	img := s.image
 	if img == "" {
 		img = "vmnet-webhook" // the base's, which deploy's patch then keeps
@@ -167,7 +163,7 @@ func renderOverlay(t *testing.T, s settings) []*unstructured.Unstructured {
 			t.Fatal(err)
 		}
 	}
-	write("deploy.chart", "kustomization.yaml", strings.NewReplacer("@OVERLAY@", s.mode, "@IMG@", img).Replace(string(tmpl)))
+	write("deploy.chart", "kustomization.yaml", deployKustomization(t, s.mode, img))
 
 	k := map[string]any{
 		"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",

@@ -8,6 +8,17 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 )
 
+// deployKustomization is deploy.kustomization.tmpl filled in as `make
+// deploy` fills it (sed on @OVERLAY@ and @IMG@).
+func deployKustomization(t *testing.T, overlay, img string) string {
+	t.Helper()
+	tmpl, err := files.ReadFile("deploy.kustomization.tmpl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.NewReplacer("@OVERLAY@", overlay, "@IMG@", img).Replace(string(tmpl))
+}
+
 // renderDeploy renders deploy.kustomization.tmpl filled in as `make deploy`
 // fills it (sed on @OVERLAY@ and @IMG@), at the same depth below the root.
 func renderDeploy(t *testing.T, overlay, img string) string {
@@ -16,11 +27,7 @@ func renderDeploy(t *testing.T, overlay, img string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl, err := files.ReadFile("deploy.kustomization.tmpl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	k := strings.NewReplacer("@OVERLAY@", overlay, "@IMG@", img).Replace(string(tmpl))
+	k := deployKustomization(t, overlay, img)
 	dir := path.Join(path.Dir(embeddedRoot), ".local", "deploy.test")
 	if err := fsys.WriteFile(path.Join(dir, "kustomization.yaml"), []byte(k)); err != nil {
 		t.Fatal(err)
