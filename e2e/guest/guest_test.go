@@ -24,7 +24,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/vmnet-webhook/vmnet-webhook/e2e/framework"
-	"github.com/vmnet-webhook/vmnet-webhook/pkg/rules"
+	"github.com/vmnet-webhook/vmnet-webhook/pkg/netconfig"
 )
 
 // guestCase is one boot: a VM of examples/ as the webhook stored it, in a
@@ -38,7 +38,7 @@ type guestCase struct {
 	IfNames0 bool   // net.ifnames=0: the NIC is eth0, not enp1s0
 	// Fix: the VM is created as a user who read the webhook's warning on
 	// the example would write it: the pod interface's MAC pinned and the
-	// networkData the lint proposes (rules.LintNetworkData) in place of
+	// networkData the lint proposes (netconfig.Lint) in place of
 	// the example's.
 	Fix bool
 	// Reboot: after the first boot, the guest is powered off and booted
@@ -417,7 +417,7 @@ func applyFix(t *testing.T, vm map[string]any) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lint := rules.LintNetworkData(before.NetworkData, rules.PodNIC{MAC: fixMAC, Index: before.PodIndex, IPv6: prefix}, false)
+	lint := netconfig.Lint(before.NetworkData, netconfig.PodNIC{MAC: fixMAC, Index: before.PodIndex, IPv6: prefix}, false)
 	if lint.Fix == "" {
 		t.Fatalf("the lint proposes no fix for:\n%s\nwarnings: %q", before.NetworkData, lint.Warnings)
 	}

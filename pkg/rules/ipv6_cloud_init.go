@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/config"
+	"github.com/vmnet-webhook/vmnet-webhook/pkg/netconfig"
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec"
 )
 
@@ -15,7 +16,7 @@ import (
 // route, so on a dual-stack pod network the guest needs its IPv6 address and
 // gateway written down. When the masquerade interface is on the pod network
 // and the guest has no network config yet, give the interface a MAC if it
-// has none (the config is matched by it, see guest_network.go) and write
+// has none (the config is matched by it, see netconfig.Write) and write
 // the config into the first cloud-init volume (keeping its userData), or
 // add a NoCloud volume and disk for it. ConfigDrive volumes take
 // OpenStack's network_data.json, not netplan: those get a warning instead.
@@ -54,7 +55,7 @@ func ipv6CloudInit(m *mutation) {
 	} else {
 		mac = assignedMAC(macSeed(o, m.uid))
 	}
-	networkData := guestNetworkConfig(guestNICName(m.cfg.IPv6.GuestInterface, ifaceIdx), mac, prefix)
+	networkData := netconfig.Write(netconfig.NICName(m.cfg.IPv6.GuestInterface, ifaceIdx), mac, prefix)
 	// The changes, made once the target is known, and only where the guest
 	// boots from (templates of replicas still get the warnings).
 	canInject := o.bootsGuest()
@@ -88,7 +89,7 @@ func ipv6CloudInit(m *mutation) {
 		case len(sources) == 0:
 			addIdentity()
 			m.add(ciPtr.Key("networkData"), networkData)
-		case strings.HasPrefix(ci.NetworkData, guestNetworkMarker) && ci.NetworkData != networkData:
+		case strings.HasPrefix(ci.NetworkData, netconfig.Marker) && ci.NetworkData != networkData:
 			// Ours, written for another MAC: another webhook (a MAC pool)
 			// has set the MAC since, and we are called again.
 			addIdentity()

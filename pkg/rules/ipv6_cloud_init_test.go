@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/config"
+	"github.com/vmnet-webhook/vmnet-webhook/pkg/netconfig"
 )
 
 // testMAC is the MAC of a VM named vm, pinned in TestAssignedMAC.
@@ -16,7 +17,7 @@ const testMAC = "e6:c8:f8:2e:9f:35"
 // network, as the JSON string of a patch value.
 func netData(t *testing.T, addr, gw string) string {
 	t.Helper()
-	b, err := json.Marshal(guestNetworkMarker + "version: 2\nethernets:\n  eth0:\n    match:\n      macaddress: \"" + testMAC +
+	b, err := json.Marshal(netconfig.Marker + "version: 2\nethernets:\n  eth0:\n    match:\n      macaddress: \"" + testMAC +
 		"\"\n    set-name: eth0\n    dhcp4: true\n    addresses: [" + addr + "]\n    gateway6: " + gw + "\n")
 	if err != nil {
 		t.Fatal(err)

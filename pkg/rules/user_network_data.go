@@ -6,13 +6,14 @@ import (
 	"strings"
 
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/config"
+	"github.com/vmnet-webhook/vmnet-webhook/pkg/netconfig"
 )
 
 // User network data: the network config a user wrote into the cloud-init
 // volume the guest boots from is never rewritten, but when cloud-init will
 // leave the pod network's NIC without the network it expects (the guide's
 // own recipe on a guest that names its NIC enp1s0), the user is told, with
-// the fix (LintNetworkData, network_data_lint.go). Warnings only: they
+// the fix (netconfig.Lint). Warnings only: they
 // refuse nothing, whatever the enforcement. Objects that opted out get
 // none. A Secret's network data cannot be read here (NotChecked).
 func userNetworkData(v *validation) {
@@ -23,7 +24,7 @@ func userNetworkData(v *validation) {
 	if podNet == nil {
 		return
 	}
-	nic := PodNIC{Index: -1}
+	nic := netconfig.PodNIC{Index: -1}
 	for i, iface := range interfaces(v.spec) {
 		if iface != nil && iface.Name == podNet.Name && v.masquerade(iface) {
 			nic.Index, nic.MAC = i, iface.MacAddress
@@ -70,10 +71,10 @@ func userNetworkData(v *validation) {
 			}
 			text, path = string(b), path.Child("networkDataBase64")
 		}
-		if strings.HasPrefix(text, guestNetworkMarker) {
+		if strings.HasPrefix(text, netconfig.Marker) {
 			return // the webhook's own
 		}
-		lines := LintNetworkData(text, nic, ci.key == "cloudInitConfigDrive").Warnings
+		lines := netconfig.Lint(text, nic, ci.key == "cloudInitConfigDrive").Warnings
 		// One problem may take several lines: all name the field alike,
 		// from the VM spec when the full path makes any line too long.
 		full := path.String()

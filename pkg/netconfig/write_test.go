@@ -1,4 +1,4 @@
-package rules
+package netconfig
 
 import (
 	"net"
@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-func TestGuestNetworkConfig(t *testing.T) {
+func TestWrite(t *testing.T) {
 	mac := net.HardwareAddr{0x02, 0xab, 0xcd, 0x00, 0x00, 0x01}
 	tests := []struct {
 		name   string
@@ -16,7 +16,7 @@ func TestGuestNetworkConfig(t *testing.T) {
 	}{
 		{
 			name: "KubeVirt's default network", iface: "eth0", prefix: "fd10:0:2::/120",
-			want: guestNetworkMarker + `version: 2
+			want: Marker + `version: 2
 ethernets:
   eth0:
     match:
@@ -29,7 +29,7 @@ ethernets:
 		},
 		{
 			name: "host bits masked, prefix length kept", iface: "eth1", prefix: "fd20::77/64",
-			want: guestNetworkMarker + `version: 2
+			want: Marker + `version: 2
 ethernets:
   eth1:
     match:
@@ -42,7 +42,7 @@ ethernets:
 		},
 		{
 			name: "smallest network", iface: "net0", prefix: "fd00::4/126",
-			want: guestNetworkMarker + `version: 2
+			want: Marker + `version: 2
 ethernets:
   net0:
     match:
@@ -56,7 +56,7 @@ ethernets:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := guestNetworkConfig(tt.iface, mac, netip.MustParsePrefix(tt.prefix))
+			got := Write(tt.iface, mac, netip.MustParsePrefix(tt.prefix))
 			if got != tt.want {
 				t.Errorf("got:\n%s\nwant:\n%s", got, tt.want)
 			}
@@ -64,14 +64,14 @@ ethernets:
 	}
 }
 
-func TestGuestNICName(t *testing.T) {
+func TestNICName(t *testing.T) {
 	for _, tt := range []struct {
 		first string
 		idx   int
 		want  string
 	}{{"eth0", 0, "eth0"}, {"net0", 0, "net0"}, {"eth0", 1, "eth1"}, {"net0", 3, "eth3"}} {
-		if got := guestNICName(tt.first, tt.idx); got != tt.want {
-			t.Errorf("guestNICName(%q, %d) = %q, want %q", tt.first, tt.idx, got, tt.want)
+		if got := NICName(tt.first, tt.idx); got != tt.want {
+			t.Errorf("NICName(%q, %d) = %q, want %q", tt.first, tt.idx, got, tt.want)
 		}
 	}
 }

@@ -1,4 +1,8 @@
-package rules
+// Package netconfig is the cloud-init network config of a VM's pod network
+// NIC: the config the webhook writes for the guest (Write), and the lint of
+// one a user wrote (Lint). It knows nothing of objects or admission: text
+// and facts in, text out.
+package netconfig
 
 import (
 	"net"
@@ -7,12 +11,12 @@ import (
 	"strings"
 )
 
-// guestNetworkMarker opens every networkData the webhook writes, so that a
+// Marker opens every networkData the webhook writes, so that a
 // later pass (a reinvocation after another webhook set the MAC) can tell
 // its own config from the user's.
-const guestNetworkMarker = "# vmnet-webhook: pod network, IPv6 by static address\n"
+const Marker = "# vmnet-webhook: pod network, IPv6 by static address\n"
 
-// guestNetworkConfig is the cloud-init network config (netplan v2, which
+// Write is the cloud-init network config (netplan v2, which
 // every cloud-init renderer reads) for the pod network's NIC:
 //   - matched by MAC: the guest may call the NIC eth0, enp1s0 or ens3, and
 //     a config for a name that does not exist leaves the NIC down, since
@@ -23,12 +27,12 @@ const guestNetworkMarker = "# vmnet-webhook: pod network, IPv6 by static address
 //   - the address network+2 and gateway6 network+1: virt-launcher's DHCPv6
 //     gives no route. gateway6 rather than routes to ::/0, which cloud-init
 //     22.4 renders wrongly for ifupdown and NetworkManager.
-func guestNetworkConfig(name string, mac net.HardwareAddr, p netip.Prefix) string {
+func Write(name string, mac net.HardwareAddr, p netip.Prefix) string {
 	gw := p.Masked().Addr().Next()
 	var b strings.Builder
-	b.Grow(len(guestNetworkMarker) + 2*len(name) + 192) // one allocation
+	b.Grow(len(Marker) + 2*len(name) + 192) // one allocation
 	var scratch [64]byte
-	b.WriteString(guestNetworkMarker)
+	b.WriteString(Marker)
 	b.WriteString("version: 2\nethernets:\n  ")
 	b.WriteString(name)
 	b.WriteString(":\n    match:\n      macaddress: \"")
@@ -45,11 +49,11 @@ func guestNetworkConfig(name string, mac net.HardwareAddr, p netip.Prefix) strin
 	return b.String()
 }
 
-// guestNICName is the name the pod network's NIC gets in the guest: the
+// NICName is the name the pod network's NIC gets in the guest: the
 // configured one for the VM's first interface, else eth<i>, which is what
 // the kernel calls the i-th NIC without predictable names, so that no
 // other NIC is renamed to make room.
-func guestNICName(first string, idx int) string {
+func NICName(first string, idx int) string {
 	if idx == 0 {
 		return first
 	}

@@ -1,4 +1,4 @@
-package rules
+package netconfig
 
 import (
 	"net"
@@ -50,7 +50,7 @@ func guideNetworkData(t *testing.T) string {
 	return ""
 }
 
-func TestLintNetworkData(t *testing.T) {
+func TestLint(t *testing.T) {
 	guide := guideNetworkData(t)
 	const mac = "02:9a:00:00:00:01"
 	def6 := netip.MustParsePrefix("fd10:0:2::/120")
@@ -300,13 +300,13 @@ func TestLintNetworkData(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := LintNetworkData(tt.text, tt.nic, tt.configDrive)
+			got := Lint(tt.text, tt.nic, tt.configDrive)
 			if !slices.Equal(got.Warnings, tt.want) {
 				t.Errorf("warnings:\n got %q\nwant %q", got.Warnings, tt.want)
 			}
 			for _, w := range got.Warnings {
-				if len(w) > LintLineMax || strings.Contains(w, "\n") {
-					t.Errorf("line of %d bytes (max %d) or with a newline: %q", len(w), LintLineMax, w)
+				if len(w) > LineMax || strings.Contains(w, "\n") {
+					t.Errorf("line of %d bytes (max %d) or with a newline: %q", len(w), LineMax, w)
 				}
 			}
 			if got.Fix != tt.fix {
@@ -314,7 +314,7 @@ func TestLintNetworkData(t *testing.T) {
 			}
 			// The proposed text, linted again, leaves nothing to say.
 			if got.Fix != "" {
-				if again := LintNetworkData(got.Fix, tt.nic, false); len(again.Warnings) > 0 || again.Fix != "" {
+				if again := Lint(got.Fix, tt.nic, false); len(again.Warnings) > 0 || again.Fix != "" {
 					t.Errorf("the fix draws warnings of its own: %q", again.Warnings)
 				}
 			}
@@ -322,15 +322,15 @@ func TestLintNetworkData(t *testing.T) {
 	}
 }
 
-// The webhook's own networkData passes its own lint, for the first
+// What Write writes passes the lint, for the first
 // interface and for a later one, on the default and another network.
-func TestLintNetworkDataOfTheWebhook(t *testing.T) {
+func TestLintOfWrite(t *testing.T) {
 	mac := net.HardwareAddr{0x02, 0x9a, 0, 0, 0, 1}
 	for _, idx := range []int{0, 2} {
 		for _, p := range []string{"fd10:0:2::/120", "fd20:0:1::/112"} {
 			prefix := netip.MustParsePrefix(p)
-			text := guestNetworkConfig(guestNICName("eth0", idx), mac, prefix)
-			got := LintNetworkData(text, PodNIC{MAC: mac.String(), Index: idx, IPv6: prefix}, false)
+			text := Write(NICName("eth0", idx), mac, prefix)
+			got := Lint(text, PodNIC{MAC: mac.String(), Index: idx, IPv6: prefix}, false)
 			if len(got.Warnings) > 0 || got.Fix != "" {
 				t.Errorf("interface %d on %s: %q, fix %q", idx, p, got.Warnings, got.Fix)
 			}
@@ -340,7 +340,7 @@ func TestLintNetworkDataOfTheWebhook(t *testing.T) {
 
 // Whatever a user writes, the lint answers in lines that fit, without a
 // panic, and a fix it proposes needs no fix of its own.
-func FuzzLintNetworkData(f *testing.F) {
+func FuzzLint(f *testing.F) {
 	f.Add("version: 2\nethernets:\n  eth0:\n    dhcp4: true\n    addresses: [ fd10:0:2::2/120 ]\n    gateway6: fd10:0:2::1\n", "02:9a:00:00:00:01", 0, false)
 	f.Add("network:\n  version: 2\n  ethernets:\n    eth1:\n      dhcp4: true\n", "", 1, false)
 	f.Add("version: 1\nconfig:\n- {type: physical, name: eth0, subnets: [{type: dhcp}]}\n", "02:9a:00:00:00:01", 0, false)
@@ -349,14 +349,14 @@ func FuzzLintNetworkData(f *testing.F) {
 	prefix := netip.MustParsePrefix("fd10:0:2::/120")
 	f.Fuzz(func(t *testing.T, text, mac string, idx int, configDrive bool) {
 		nic := PodNIC{MAC: mac, Index: idx, IPv6: prefix}
-		got := LintNetworkData(text, nic, configDrive)
+		got := Lint(text, nic, configDrive)
 		for _, w := range got.Warnings {
-			if len(w) > LintLineMax || strings.Contains(w, "\n") {
+			if len(w) > LineMax || strings.Contains(w, "\n") {
 				t.Fatalf("line of %d bytes or with a newline: %q", len(w), w)
 			}
 		}
 		if got.Fix != "" {
-			if again := LintNetworkData(got.Fix, nic, false); again.Fix != "" {
+			if again := Lint(got.Fix, nic, false); again.Fix != "" {
 				t.Fatalf("the fix %q draws a fix of its own: %q", got.Fix, again.Warnings)
 			}
 		}

@@ -1,0 +1,82 @@
+package netconfig
+
+import (
+	"strconv"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+)
+
+// The fix the lint proposes for an entry keyed by a NIC name without match.
+
+// fixTail is the second half of the fix for an entry without match.
+func fixTail(c nicConf) string {
+	if c.v1 {
+		return "in mac_address, or delete networkData: the webhook writes it"
+	}
+	return "and set-name: " + c.name + ", or delete networkData: the webhook writes it"
+}
+
+// fixText is text with match and set-name added to the block-style
+// ethernets entry name, or "" when the text is not laid out so. What it
+// returns is checked by parsing it again.
+func fixText(text, name, mac string) string {
+	lines := strings.SplitAfter(text, "\n")
+	indent := func(l string) int { return len(l) - len(strings.TrimLeft(l, " ")) }
+	blank := func(l string) bool { t := strings.TrimSpace(l); return t == "" || t[0] == '#' }
+	ethIndent := -1
+	for i, l := range lines {
+		if blank(l) {
+			continue
+		}
+		key := strings.TrimSpace(l)
+		if cut, _, ok := strings.Cut(key, " #"); ok {
+			key = strings.TrimSpace(cut)
+		}
+		switch {
+		case key == "ethernets:":
+			ethIndent = indent(l)
+		case ethIndent >= 0 && indent(l) <= ethIndent:
+			ethIndent = -1
+		case ethIndent >= 0 && (key == name+":" || key == strconv.Quote(name)+":"):
+			// The entry's children decide the indentation of what is added.
+			j := i + 1
+			for j < len(lines) && blank(lines[j]) {
+				j++
+			}
+			if j == len(lines) || indent(lines[j]) <= indent(l) {
+				return ""
+			}
+			pad := strings.Repeat(" ", indent(lines[j]))
+			add := pad + "match:\n" + pad + "  macaddress: \"" + mac + "\"\n" + pad + "set-name: " + name + "\n"
+			if !strings.HasSuffix(l, "\n") {
+				add = "\n" + add
+			}
+			fixed := strings.Join(lines[:i+1], "") + add + strings.Join(lines[i+1:], "")
+			if !fixedMatches(fixed, name, mac) {
+				return ""
+			}
+			return fixed
+		}
+	}
+	return ""
+}
+
+// fixedMatches reports whether text parses with ethernets.name matched by
+// mac and renamed to name.
+func fixedMatches(text, name, mac string) bool {
+	var doc any
+	if yaml.Unmarshal([]byte(text), &doc) != nil {
+		return false
+	}
+	cfg, _ := doc.(map[string]any)
+	if inner, ok := cfg["network"].(map[string]any); ok && len(cfg) == 1 {
+		cfg = inner
+	}
+	for _, c := range readV2(cfg) {
+		if c.name == name {
+			return c.matchMAC == mac && c.setName
+		}
+	}
+	return false
+}

@@ -1,0 +1,159 @@
+package netconfig
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+)
+
+// Lint of the networkData a user wrote: the webhook never rewrites it, but
+// it knows when cloud-init will make the pod network's NIC lose its network
+// with it, and says so. The guide's own dual-stack recipe is the case in
+// point: an ethernets entry keyed eth0 without match configures no NIC on
+// a guest that names its NIC enp1s0 (Debian and Ubuntu on KubeVirt's q35),
+// and since cloud-init writes no fallback once it has a network config, the
+// VM loses IPv4 too.
+
+// PodNIC is what the caller knows of the pod network's interface.
+type PodNIC struct {
+	// MAC is the interface's macAddress as stored; "" when it has none
+	// (KubeVirt then makes a new one at every start).
+	MAC string
+	// Index is the interface's position in domain.devices.interfaces.
+	Index int
+	// IPv6 is the pod network's vmIPv6NetworkCIDR, or fd10:0:2::/120.
+	IPv6 netip.Prefix
+	// IPv4 is the pod network's vmNetworkCIDR; the zero Prefix when unset
+	// (KubeVirt's 10.0.2.0/24).
+	IPv4 netip.Prefix
+}
+
+// Report is what Lint finds.
+type Report struct {
+	// Warnings are lines of at most LineMax bytes; the caller puts the
+	// field's path before each. Several lines may tell one problem.
+	Warnings []string
+	// Fix is the whole networkData with the pod NIC's entry matched by MAC
+	// and given set-name, when the entry is keyed by a name without match,
+	// the NIC has a MAC and the text is in block style; else "".
+	Fix string
+}
+
+// LineMax leaves room for the path before a line within the 119
+// characters of a warning: "volumes[10].cloudInitConfigDrive.networkDataBase64: " is 52.
+const LineMax = 66
+
+// defaultIPv4CIDR is KubeVirt's vmNetworkCIDR when a network sets none.
+var defaultIPv4CIDR = netip.MustParsePrefix("10.0.2.0/24")
+
+// Lint reads networkData (decoded from Base64 by the caller) as
+// cloud-init reads a NoCloud network-config: YAML 1.1, network config v1
+// or v2, optionally under a top-level network key. configDrive says the
+// text is a ConfigDrive's, which cloud-init reads as OpenStack's
+// network_data.json instead.
+func Lint(text string, nic PodNIC, configDrive bool) Report {
+	if configDrive {
+		return Report{Warnings: lintConfigDrive(text, nic)}
+	}
+	var doc any
+	if err := yaml.Unmarshal([]byte(text), &doc); err != nil {
+		return Report{Warnings: append(parseProblem(err),
+			"cloud-init ignores it: IPv4 by DHCP on one NIC at best, no IPv6")}
+	}
+	cfg, _ := doc.(map[string]any)
+	if inner, ok := cfg["network"].(map[string]any); ok && len(cfg) == 1 {
+		cfg = inner
+	}
+	if cfg == nil {
+		return Report{Warnings: []string{
+			"is not a YAML mapping: cloud-init cannot read it as network config"}}
+	}
+	if s, _ := cfg["config"].(string); s == "disabled" {
+		return Report{Warnings: []string{
+			"disables cloud-init's network config: the guest keeps its image's",
+			"own, with no IPv6 default route; delete it to get the webhook's"}}
+	}
+	var nics []nicConf
+	switch v := cfg["version"]; {
+	case v == 2.0 || v == "2":
+		nics = readV2(cfg)
+	case v == 1.0 || v == "1":
+		nics = readV1(cfg)
+	default:
+		return Report{Warnings: []string{
+			"has no version: 1 or 2: cloud-init renders no network from it",
+			"and writes no fallback; the guest may have no network at all"}}
+	}
+	return lintNICs(text, nics, nic)
+}
+
+// lintNICs finds the pod NIC's entry and checks it.
+func lintNICs(text string, nics []nicConf, nic PodNIC) Report {
+	var res Report
+	warn := func(lines ...string) { res.Warnings = append(res.Warnings, lines...) }
+	pod := -1
+	for i, c := range nics {
+		if nic.MAC != "" && c.matchMAC != "" && strings.EqualFold(c.matchMAC, nic.MAC) {
+			pod = i
+		}
+	}
+	if pod < 0 {
+		for i, c := range nics {
+			if c.matchMAC == "" && (len(nics) == 1 || c.name == "eth"+strconv.Itoa(nic.Index)) {
+				pod = i
+			}
+		}
+	}
+	if pod < 0 {
+		if nic.MAC != "" && len(nics) > 0 {
+			warn(clip("configures no NIC with the pod network's MAC "+nic.MAC+":"),
+				"cloud-init leaves that NIC down, with no fallback; add an entry")
+		}
+		return res
+	}
+	c := nics[pod]
+	if c.matchMAC == "" {
+		if c.matchOther {
+			warn(clip(c.where+" matches by name or driver: only netplan honours"),
+				clip("it; other renderers look for a NIC named "+c.name+" and the VM"),
+				"has no network at all on a guest that names its NIC otherwise")
+		} else {
+			warn(clip(c.where+" has no match: on a guest whose NIC is not "+c.name),
+				clip("(enp1s0 on q35) cloud-init sets up no NIC: the VM loses IPv4 too"))
+		}
+		switch {
+		case nic.MAC == "":
+			warn("fix: set the pod interface's macAddress and match that MAC",
+				clip(fixTail(c)))
+		case c.v1:
+			warn(clip("fix: add mac_address: \""+nic.MAC+"\" to "+c.where+","),
+				"or delete networkData: the webhook writes one that works")
+		default:
+			warn(clip(fmt.Sprintf("fix: match: {macaddress: \"%s\"}", nic.MAC)),
+				clip(fixTail(c)))
+			if !c.matchOther && !c.setName {
+				res.Fix = fixText(text, c.name, nic.MAC)
+			}
+		}
+	}
+	lintAddressing(c, nic, warn)
+	return res
+}
+
+// clip cuts s to LineMax bytes, on a rune boundary.
+func clip(s string) string {
+	if len(s) <= LineMax {
+		return s
+	}
+	s = s[:LineMax-3]
+	for len(s) > 0 && s[len(s)-1]&0xc0 == 0x80 {
+		s = s[:len(s)-1]
+	}
+	if len(s) > 0 && s[len(s)-1] >= 0xc0 {
+		s = s[:len(s)-1]
+	}
+	return s + "..."
+}
