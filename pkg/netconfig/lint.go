@@ -49,11 +49,11 @@ const LineMax = 66
 // defaultIPv4CIDR is KubeVirt's vmNetworkCIDR when a network sets none.
 var defaultIPv4CIDR = netip.MustParsePrefix("10.0.2.0/24")
 
-// Lint reads networkData (decoded from Base64 by the caller) as
-// cloud-init reads a NoCloud network-config: YAML 1.1, network config v1
-// or v2, optionally under a top-level network key. configDrive says the
-// text is a ConfigDrive's, which cloud-init reads as OpenStack's
-// network_data.json instead.
+// Lint reads networkData (decoded from Base64 by the caller) as cloud-init
+// reads a NoCloud network-config: YAML 1.1, network config v1 or v2,
+// optionally under a top-level network key. configDrive says the text is a
+// ConfigDrive's, which cloud-init reads as OpenStack's network_data.json
+// instead.
 func Lint(text string, nic PodNIC, configDrive bool) Report {
 	if configDrive {
 		return Report{Warnings: lintConfigDrive(text, nic)}

@@ -11,13 +11,13 @@ import (
 	"strings"
 )
 
-// Marker opens every networkData the webhook writes, so that a
-// later pass (a reinvocation after another webhook set the MAC) can tell
-// its own config from the user's.
+// Marker opens every networkData the webhook writes, so that a later pass
+// (a reinvocation after another webhook set the MAC) can tell its own
+// config from the user's.
 const Marker = "# vmnet-webhook: pod network, IPv6 by static address\n"
 
-// Write is the cloud-init network config (netplan v2, which
-// every cloud-init renderer reads) for the pod network's NIC:
+// Write is the cloud-init network config (netplan v2, which every
+// cloud-init renderer reads) for the pod network's NIC, to be named name:
 //   - matched by MAC: the guest may call the NIC eth0, enp1s0 or ens3, and
 //     a config for a name that does not exist leaves the NIC down, since
 //     cloud-init then writes no fallback;
