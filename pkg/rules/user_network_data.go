@@ -13,9 +13,9 @@ import (
 // volume the guest boots from is never rewritten, but when cloud-init will
 // leave the pod network's NIC without the network it expects (the guide's
 // own recipe on a guest that names its NIC enp1s0), the user is told, with
-// the fix (netconfig.Lint). Warnings only: they
-// refuse nothing, whatever the enforcement. Objects that opted out get
-// none. A Secret's network data cannot be read here (NotChecked).
+// the fix (netconfig.Lint). Warnings only: they refuse nothing, whatever
+// the enforcement. Objects that opted out get none. A Secret's network data
+// cannot be read here (NotChecked).
 func userNetworkData(v *validation) {
 	if v.spec == nil || v.obj.optedOut {
 		return
