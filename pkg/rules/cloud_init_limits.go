@@ -23,7 +23,7 @@ func cloudInitLimits(v *validation) {
 			continue
 		}
 		for _, ci := range cloudInits(vol) {
-			ciPath := func() *field.Path { return v.obj.specPath.Child("volumes").Index(i).Child(ci.key) }
+			ciPath := func() *field.Path { return v.obj.SpecPath.Child("volumes").Index(i).Child(ci.key) }
 			if sources := ci.networkDataSources(); len(sources) > 1 {
 				const short = "must set at most one of networkData, networkDataBase64 and networkDataSecretRef"
 				v.deny(field.Forbidden(ciPath(), short+"; it sets "+strings.Join(sources, " and ")), short)

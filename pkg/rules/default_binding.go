@@ -15,7 +15,7 @@ func defaultBinding(m *mutation) {
 		if iface.Name != pod.Name || iface.BindingName() != "" {
 			continue
 		}
-		m.add(m.obj.ptrs.interfaces.Index(i).Key("masquerade"), struct{}{})
+		m.add(at(m.obj.ptrs.interfaces, i)+"/masquerade", struct{}{})
 		iface.Masquerade = &vmspec.Empty{}
 	}
 }

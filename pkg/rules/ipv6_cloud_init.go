@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/config"
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/netconfig"
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec"
@@ -37,19 +39,16 @@ func ipv6CloudInit(m *mutation) {
 		return
 	}
 	if o.windows {
-		podPath := o.specPath.Child("networks").Index(podIdx).Child("pod").String()
 		gw := prefix.Masked().Addr().Next()
-		m.warnings = append(m.warnings, fit(o.specPath.String(), podPath, fmt.Sprintf(
-			"Windows: set IPv6 %s/%d, gateway %s in the guest", gw.Next(), prefix.Bits(), gw)))
+		m.warn(o.SpecPath.Child("networks").Index(podIdx).Child("pod"),
+			fmt.Sprintf("Windows: set IPv6 %s/%d, gateway %s in the guest", gw.Next(), prefix.Bits(), gw))
 		return
 	}
 	var mac net.HardwareAddr
 	if iface.MacAddress != "" {
 		var ok bool
 		if mac, ok = parseMAC(iface.MacAddress); !ok || macProblem(mac) != "" {
-			ifacePath := o.specPath.Child("domain", "devices", "interfaces").Index(ifaceIdx)
-			m.warnings = append(m.warnings, fit(o.specPath.String(), ifacePath.Child("macAddress").String(),
-				"IPv6 networkData not injected: no NIC can take this MAC"))
+			m.warn(o.ifacePath(ifaceIdx).Child("macAddress"), "IPv6 networkData not injected: no NIC can take this MAC")
 			return
 		}
 	} else {
@@ -61,39 +60,32 @@ func ipv6CloudInit(m *mutation) {
 	canInject := o.bootsGuest()
 	addIdentity := func() {
 		if iface.MacAddress == "" {
-			m.add(o.ptrs.interfaces.Index(ifaceIdx).Key("macAddress"), mac.String())
+			m.add(at(o.ptrs.interfaces, ifaceIdx)+"/macAddress", mac.String())
 		}
 		if addCIDR {
-			m.add(o.ptrs.networks.Index(podIdx).Key("pod").Key("vmIPv6NetworkCIDR"), prefix.String())
+			m.add(at(o.ptrs.networks, podIdx)+"/pod/vmIPv6NetworkCIDR", prefix.String())
 		}
 	}
-	// The first volume with cloud-init decides.
-	for i, vol := range s.Volumes {
-		cis := cloudInits(vol)
-		if len(cis) != 1 {
-			if len(cis) > 1 {
-				return // both NoCloud and ConfigDrive: not ours to choose
-			}
-			continue
+	// The cloud-init volume the guest boots with, if any, decides.
+	if ci, i, found := bootCloudInit(s); i >= 0 {
+		if !found {
+			return // both NoCloud and ConfigDrive: not ours to choose
 		}
-		ci := cis[0]
-		ciPtr := o.ptrs.volumes.Index(i).Key(ci.key)
-		sources := ci.networkDataSources()
-		switch {
+		ciPtr := at(o.ptrs.volumes, i) + "/" + jsontext.Pointer(ci.key)
+		switch sources := ci.networkDataSources(); {
 		case ci.key == "cloudInitConfigDrive":
 			if len(sources) == 0 {
-				m.warnings = append(m.warnings, fit(o.specPath.String(), o.specPath.Child("volumes").Index(i).Child(ci.key).String(),
-					"IPv6 networkData not injected (ConfigDrive is not netplan)"))
+				m.warn(o.SpecPath.Child("volumes").Index(i).Child(ci.key), "IPv6 networkData not injected (ConfigDrive is not netplan)")
 			}
 		case !canInject:
 		case len(sources) == 0:
 			addIdentity()
-			m.add(ciPtr.Key("networkData"), networkData)
+			m.add(ciPtr+"/networkData", networkData)
 		case strings.HasPrefix(ci.NetworkData, netconfig.Marker) && ci.NetworkData != networkData:
 			// Ours, written for another MAC: another webhook (a MAC pool)
 			// has set the MAC since, and we are called again.
 			addIdentity()
-			m.replace(ciPtr.Key("networkData"), networkData)
+			m.replace(ciPtr+"/networkData", networkData)
 		}
 		return
 	}

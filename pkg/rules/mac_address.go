@@ -17,7 +17,7 @@ func macAddress(v *validation) {
 			continue
 		}
 		given := iface.MacAddress
-		path := v.ifacePath(i).Child("macAddress")
+		path := v.obj.ifacePath(i).Child("macAddress")
 		mac, ok := parseMAC(given)
 		problem := "is not a MAC address of 6 bytes"
 		if ok {

@@ -1,7 +1,11 @@
 package rules
 
 import (
+	"strconv"
+
+	"github.com/go-json-experiment/json/jsontext"
 	"gomodules.xyz/jsonpatch/v2"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/config"
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec"
@@ -19,27 +23,31 @@ type mutation struct {
 	warnings []string
 }
 
+func (m *mutation) warn(path *field.Path, msg string) {
+	m.warnings = append(m.warnings, m.obj.fit(path.String(), msg))
+}
+
 // add adds the member at ptr, or replaces a null there.
-func (m *mutation) add(ptr vmspec.Pointer, value any) {
+func (m *mutation) add(ptr jsontext.Pointer, value any) {
 	if m.ops == nil {
 		m.ops = make([]jsonpatch.Operation, 0, 6) // room for a bare VM's patch
 	}
-	m.ops = append(m.ops, jsonpatch.Operation{Operation: "add", Path: ptr.String(), Value: value})
+	m.ops = append(m.ops, jsonpatch.Operation{Operation: "add", Path: string(ptr), Value: value})
 }
 
 // replace replaces the member at ptr, which is present.
-func (m *mutation) replace(ptr vmspec.Pointer, value any) {
-	m.ops = append(m.ops, jsonpatch.Operation{Operation: "replace", Path: ptr.String(), Value: value})
+func (m *mutation) replace(ptr jsontext.Pointer, value any) {
+	m.ops = append(m.ops, jsonpatch.Operation{Operation: "replace", Path: string(ptr), Value: value})
 }
 
 // push appends value to the list at ptr, which has n entries, or adds the
 // list when it is absent or null (present false).
-func (m *mutation) push(ptr vmspec.Pointer, present bool, n int, value any) {
+func (m *mutation) push(ptr jsontext.Pointer, present bool, n int, value any) {
 	if !present {
 		m.add(ptr, []any{value})
 		return
 	}
-	m.add(ptr.Index(n), value)
+	m.add(at(ptr, n), value)
 }
 
 // pushDevice appends value to domain.devices[list], which has n entries,
@@ -53,5 +61,12 @@ func (m *mutation) pushDevice(list string, present bool, n int, value any) {
 		m.spec.Domain.Devices = &vmspec.Devices{}
 		return
 	}
-	m.push(ptrs.devices.Key(list), present, n, value)
+	m.push(ptrs.devices+"/"+jsontext.Pointer(list), present, n, value)
+}
+
+// at is the pointer to the entry at index i of the list at ptr. The rules
+// extend pointers by concatenation: the member names they write need no
+// escaping.
+func at(ptr jsontext.Pointer, i int) jsontext.Pointer {
+	return ptr + "/" + jsontext.Pointer(strconv.Itoa(i))
 }

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"github.com/go-json-experiment/json/jsontext"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -16,7 +17,6 @@ const MutateAnnotation = "vmnet.kubevirt.io/mutate"
 // it, and the facts they derive from its metadata.
 type object struct {
 	*vmspec.VM
-	specPath *field.Path
 	// ptrs are the JSON pointers into the spec that mutation writes under.
 	ptrs *specPointers
 	// windows is set when the object's or its templates' metadata or its
@@ -31,7 +31,6 @@ type object struct {
 func newObject(vm *vmspec.VM) *object {
 	o := &object{
 		VM:        vm,
-		specPath:  specPaths[vm.Kind],
 		ptrs:      pointersByKind[vm.Kind],
 		optedOut:  vm.Meta.Annotations[MutateAnnotation] == "false",
 		ownerKind: controllerOf(vm.Kind, vm.Meta.OwnerReferences),
@@ -43,32 +42,32 @@ func newObject(vm *vmspec.VM) *object {
 	return o
 }
 
+func (o *object) ifacePath(i int) *field.Path {
+	return o.SpecPath.Child("domain", "devices", "interfaces").Index(i)
+}
+
 // controllerOwned says whether the object was made from a template by its
 // controller: it gets no defaults.
 func (o *object) controllerOwned() bool { return o.ownerKind != "" }
 
 // specPointers are the JSON pointers to the members of a VM spec that
-// mutation writes under, made once per kind rather than step by step for
-// each request.
+// mutation writes under, made once per kind rather than for each request.
 type specPointers struct {
-	devices, interfaces, networks, volumes vmspec.Pointer
+	devices, interfaces, networks, volumes jsontext.Pointer
 }
 
-// The JSON pointers into each kind's VM spec and the field path to it, made
-// once (a field.Path is never changed, only extended into new ones).
-var pointersByKind, specPaths = func() (map[string]*specPointers, map[string]*field.Path) {
-	ptrs, paths := map[string]*specPointers{}, map[string]*field.Path{}
+var pointersByKind = func() map[string]*specPointers {
+	ptrs := map[string]*specPointers{}
 	for _, shape := range vmspec.Shapes() {
-		spec := vmspec.PointerTo(shape.Spec...)
+		devices := shape.Spec.AppendToken("domain").AppendToken("devices")
 		ptrs[shape.Kind] = &specPointers{
-			devices:    spec.Key("domain").Key("devices"),
-			interfaces: spec.Key("domain").Key("devices").Key("interfaces"),
-			networks:   spec.Key("networks"),
-			volumes:    spec.Key("volumes"),
+			devices:    devices,
+			interfaces: devices.AppendToken("interfaces"),
+			networks:   shape.Spec.AppendToken("networks"),
+			volumes:    shape.Spec.AppendToken("volumes"),
 		}
-		paths[shape.Kind] = vmspec.FieldPath(shape.Spec...)
 	}
-	return ptrs, paths
+	return ptrs
 }()
 
 // controllerOwners says which controllers' objects get no defaults, by the

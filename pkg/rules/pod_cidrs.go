@@ -16,7 +16,7 @@ func podCIDRs(v *validation) {
 		if n == nil || n.Pod == nil {
 			continue
 		}
-		podPath := func() *field.Path { return v.obj.specPath.Child("networks").Index(i).Child("pod") }
+		podPath := func() *field.Path { return v.obj.SpecPath.Child("networks").Index(i).Child("pod") }
 		if c := n.Pod.VMNetworkCIDR; c != "" && !validPodCIDR(c, false) {
 			const short = "must be an IPv4 CIDR with prefix /30 or shorter"
 			v.deny(field.Invalid(podPath().Child("vmNetworkCIDR"), vmspec.Clip(c),

@@ -26,7 +26,7 @@ func reservedPorts(v *validation) {
 			if !v.cfg.IsReserved(port) {
 				continue
 			}
-			path := v.ifacePath(i).Child("ports").Index(j).Child("port")
+			path := v.obj.ifacePath(i).Child("ports").Index(j).Child("port")
 			if v.wasThere(iface.Name, port) {
 				v.warn(path, fmt.Sprintf("port %d is reserved by libvirt; move it", port))
 				v.ratcheted = true
@@ -47,7 +47,7 @@ func reservedPorts(v *validation) {
 				if port < start || port > end {
 					continue
 				}
-				path := v.ifacePath(i).Child("portRanges").Index(j)
+				path := v.obj.ifacePath(i).Child("portRanges").Index(j)
 				if v.wasThere(iface.Name, port) {
 					v.warn(path, fmt.Sprintf("range covers reserved port %d; move the range", port))
 					v.ratcheted = true

@@ -169,7 +169,7 @@ func Validate(cfg config.Config, req Request) Result {
 	res := Result{Warnings: v.warnings, Fired: fired, NotChecked: v.notChecked}
 	for _, f := range v.findings {
 		if cfg.Enforcement == config.Warn {
-			res.Warnings = append(res.Warnings, v.fit(f.err.Field, f.short))
+			res.Warnings = append(res.Warnings, v.obj.fit(f.err.Field, f.short))
 		} else {
 			res.Errors = append(res.Errors, f.err)
 		}

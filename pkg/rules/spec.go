@@ -78,6 +78,26 @@ func cloudInits(vol *vmspec.Volume) []cloudInitSource {
 	return out
 }
 
+// bootCloudInit finds the cloud-init source the guest boots with, the one
+// KubeVirt uses: that of the first volume with one, at position i. ok is
+// false when there is none (i is -1), or when that volume sets both kinds,
+// which KubeVirt refuses.
+func bootCloudInit(s *vmspec.Spec) (ci cloudInitSource, i int, ok bool) {
+	for i, vol := range s.Volumes {
+		if vol == nil {
+			continue
+		}
+		switch cis := cloudInits(vol); len(cis) {
+		case 0:
+			continue
+		case 1:
+			return cis[0], i, true
+		}
+		return cloudInitSource{}, i, false
+	}
+	return cloudInitSource{}, -1, false
+}
+
 // networkDataSources names the network data fields a source sets, in field
 // order.
 func (c cloudInitSource) networkDataSources() []string {

@@ -41,53 +41,42 @@ func userNetworkData(v *validation) {
 	if nic.IPv4, ok = podPrefix(podNet.Pod.VMNetworkCIDR, netip.Prefix{}); !ok {
 		return
 	}
-	// Only the first cloud-init volume is used by KubeVirt.
-	for i, vol := range v.spec.Volumes {
-		if vol == nil {
-			continue
-		}
-		sources := cloudInits(vol)
-		if len(sources) == 0 {
-			continue
-		}
-		if len(sources) > 1 {
-			return // both kinds: refused by KubeVirt
-		}
-		ci := sources[0]
-		path := v.obj.specPath.Child("volumes").Index(i).Child(ci.key)
-		var text string
-		switch set := ci.networkDataSources(); {
-		case len(set) != 1:
-			return // none, or several (cloudInitLimits refuses those)
-		case set[0] == "networkDataSecretRef":
-			v.notChecked = append(v.notChecked, path.Child("networkDataSecretRef").String())
-			return
-		case set[0] == "networkData":
-			text, path = ci.NetworkData, path.Child("networkData")
-		default:
-			b, err := base64.StdEncoding.DecodeString(ci.NetworkDataBase64)
-			if err != nil {
-				return // cloudInitLimits refuses it
-			}
-			text, path = string(b), path.Child("networkDataBase64")
-		}
-		if strings.HasPrefix(text, netconfig.Marker) {
-			return // the webhook's own
-		}
-		lines := netconfig.Lint(text, nic, ci.key == "cloudInitConfigDrive").Warnings
-		// One problem may take several lines: all name the field alike,
-		// from the VM spec when the full path makes any line too long.
-		full := path.String()
-		for _, line := range lines {
-			if len(full)+2+len(line) > 119 {
-				full = strings.TrimPrefix(full, v.obj.specPath.String()+".")
-				break
-			}
-		}
-		for _, line := range lines {
-			v.warnings = append(v.warnings, full+": "+line)
-		}
+	ci, i, ok := bootCloudInit(v.spec)
+	if !ok {
 		return
+	}
+	path := v.obj.SpecPath.Child("volumes").Index(i).Child(ci.key)
+	var text string
+	switch set := ci.networkDataSources(); {
+	case len(set) != 1:
+		return // none, or several (cloudInitLimits refuses those)
+	case set[0] == "networkDataSecretRef":
+		v.notChecked = append(v.notChecked, path.Child("networkDataSecretRef").String())
+		return
+	case set[0] == "networkData":
+		text, path = ci.NetworkData, path.Child("networkData")
+	default:
+		b, err := base64.StdEncoding.DecodeString(ci.NetworkDataBase64)
+		if err != nil {
+			return // cloudInitLimits refuses it
+		}
+		text, path = string(b), path.Child("networkDataBase64")
+	}
+	if strings.HasPrefix(text, netconfig.Marker) {
+		return // the webhook's own
+	}
+	lines := netconfig.Lint(text, nic, ci.key == "cloudInitConfigDrive").Warnings
+	// One problem may take several lines: all name the field alike, from
+	// the VM spec when the full path makes any line too long.
+	full := path.String()
+	for _, line := range lines {
+		if len(full)+2+len(line) > 119 {
+			full = strings.TrimPrefix(full, v.obj.SpecPath.String()+".")
+			break
+		}
+	}
+	for _, line := range lines {
+		v.warnings = append(v.warnings, full+": "+line)
 	}
 }
 

@@ -1,9 +1,6 @@
 package rules
 
 import (
-	"strings"
-	"unicode/utf8"
-
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -56,20 +53,12 @@ func (v *validation) onPod(iface *vmspec.Interface) bool {
 	return n != nil && iface.Name == n.Name
 }
 
-func (v *validation) ifacePath(i int) *field.Path {
-	return v.obj.specPath.Child("domain", "devices", "interfaces").Index(i)
-}
-
 func (v *validation) deny(err *field.Error, short string) {
 	v.findings = append(v.findings, finding{err: err, short: short})
 }
 
 func (v *validation) warn(path *field.Path, msg string) {
-	v.warnings = append(v.warnings, v.fit(path.String(), msg))
-}
-
-func (v *validation) fit(path, msg string) string {
-	return fit(v.obj.specPath.String(), path, msg)
+	v.warnings = append(v.warnings, v.obj.fit(path.String(), msg))
 }
 
 // oldInterfaces returns the interfaces of the stored object on UPDATE, nil
@@ -83,25 +72,4 @@ func (v *validation) oldInterfaces() []*vmspec.Interface {
 		}
 	}
 	return interfaces(v.old)
-}
-
-// fit shapes a warning under 120 characters naming the field: the full path
-// if it fits, else the path from the VM spec, else the tail of the line.
-func fit(specPrefix, path, msg string) string {
-	const limit = 119
-	s := path + ": " + msg
-	if len(s) <= limit {
-		return s
-	}
-	if rel, ok := strings.CutPrefix(path, specPrefix+"."); ok {
-		s = rel + ": " + msg
-		if len(s) <= limit {
-			return s
-		}
-	}
-	s = s[len(s)-(limit-3):]
-	for !utf8.RuneStart(s[0]) {
-		s = s[1:]
-	}
-	return "..." + s
 }

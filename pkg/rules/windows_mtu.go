@@ -21,7 +21,7 @@ func windowsMTU(v *validation) {
 		if !v.masquerade(iface) && !v.onPod(iface) {
 			continue
 		}
-		v.warn(v.ifacePath(i).Child("model"), "without virtio, Windows ignores the DHCP MTU; set it with netsh")
+		v.warn(v.obj.ifacePath(i).Child("model"), "without virtio, Windows ignores the DHCP MTU; set it with netsh")
 	}
 }
 

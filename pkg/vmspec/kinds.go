@@ -1,27 +1,40 @@
 // Package vmspec reads what the rules read of a KubeVirt object: Read
 // decodes it once, with JSON v2, into small structs that name only those
 // fields (vm.go), for each kind from where that kind keeps its VM spec
-// (kinds.go). It also builds the JSON Pointers and field paths the rules
-// write and name.
+// (kinds.go).
 package vmspec
 
-import "k8s.io/apimachinery/pkg/runtime/schema"
+import (
+	"github.com/go-json-experiment/json/jsontext"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
 
 // Shape is where one kind keeps its VM spec.
 type Shape struct {
 	// Kind is the kind's name.
 	Kind string
-	// Spec leads to the VirtualMachineInstance spec (domain, networks,
-	// volumes), as keys from the object's root.
-	Spec []string
+	// Spec leads from the object's root to the VirtualMachineInstance spec
+	// (domain, networks, volumes): a JSON pointer for patches, a field path
+	// for messages.
+	Spec     jsontext.Pointer
+	SpecPath *field.Path
+}
+
+func shape(kind string, keys ...string) Shape {
+	s := Shape{Kind: kind, SpecPath: field.NewPath(keys[0], keys[1:]...)}
+	for _, k := range keys {
+		s.Spec = s.Spec.AppendToken(k)
+	}
+	return s
 }
 
 var shapes = map[schema.GroupKind]Shape{
-	{Group: "kubevirt.io", Kind: "VirtualMachine"}:                   {"VirtualMachine", []string{"spec", "template", "spec"}},
-	{Group: "kubevirt.io", Kind: "VirtualMachineInstance"}:           {"VirtualMachineInstance", []string{"spec"}},
-	{Group: "kubevirt.io", Kind: "VirtualMachineInstanceReplicaSet"}: {"VirtualMachineInstanceReplicaSet", []string{"spec", "template", "spec"}},
-	{Group: "pool.kubevirt.io", Kind: "VirtualMachinePool"}: {"VirtualMachinePool",
-		[]string{"spec", "virtualMachineTemplate", "spec", "template", "spec"}},
+	{Group: "kubevirt.io", Kind: "VirtualMachine"}:                   shape("VirtualMachine", "spec", "template", "spec"),
+	{Group: "kubevirt.io", Kind: "VirtualMachineInstance"}:           shape("VirtualMachineInstance", "spec"),
+	{Group: "kubevirt.io", Kind: "VirtualMachineInstanceReplicaSet"}: shape("VirtualMachineInstanceReplicaSet", "spec", "template", "spec"),
+	{Group: "pool.kubevirt.io", Kind: "VirtualMachinePool"}: shape("VirtualMachinePool",
+		"spec", "virtualMachineTemplate", "spec", "template", "spec"),
 }
 
 // ShapeOf returns the shape of a kind, ignoring its version; ok is false

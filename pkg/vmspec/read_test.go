@@ -30,51 +30,51 @@ func TestRead(t *testing.T) {
 	}{
 		{"each kind: VM", vmGK,
 			`{"metadata":{"name":"a","namespace":"n","labels":{"l":"1"}},"spec":{"preference":{"name":"windows.11"},"template":{"metadata":{"annotations":{"x":"y"}},"spec":{"networks":[{"name":"default","pod":{}}]}}}}`,
-			&VM{Kind: "VirtualMachine", Meta: Meta{Name: "a", Namespace: "n", Labels: map[string]string{"l": "1"}},
+			&VM{Meta: Meta{Name: "a", Namespace: "n", Labels: map[string]string{"l": "1"}},
 				TemplateMeta: []*Meta{{Annotations: map[string]string{"x": "y"}}}, Preference: "windows.11",
 				Spec: &Spec{Networks: []*Network{{Name: "default", Pod: &PodNetwork{}}}}}},
 		{"each kind: VMI", vmiGK, `{"metadata":{"ownerReferences":[{"apiVersion":"kubevirt.io/v1","kind":"VirtualMachine","controller":true}]},"spec":{}}`,
-			&VM{Kind: "VirtualMachineInstance", Meta: Meta{OwnerReferences: []*OwnerReference{{APIVersion: "kubevirt.io/v1", Kind: "VirtualMachine", Controller: true}}}, Spec: &Spec{}}},
+			&VM{Meta: Meta{OwnerReferences: []*OwnerReference{{APIVersion: "kubevirt.io/v1", Kind: "VirtualMachine", Controller: true}}}, Spec: &Spec{}}},
 		{"each kind: replica set", rsGK, `{"spec":{"template":{"spec":{"volumes":[{"name":"c","cloudInitNoCloud":{"networkData":"x"}}]}}}}`,
-			&VM{Kind: "VirtualMachineInstanceReplicaSet", TemplateMeta: []*Meta{nil},
+			&VM{TemplateMeta: []*Meta{nil},
 				Spec: &Spec{Volumes: []*Volume{{Name: "c", CloudInitNoCloud: &CloudInit{NetworkData: "x"}}}}}},
 		{"each kind: pool", poolGK, `{"spec":{"virtualMachineTemplate":{"metadata":{"labels":{"a":"b"}},"spec":{"preference":{"name":"p"},"template":{"spec":{"domain":{}}}}}}}`,
-			&VM{Kind: "VirtualMachinePool", TemplateMeta: []*Meta{{Labels: map[string]string{"a": "b"}}, nil}, Preference: "p",
+			&VM{TemplateMeta: []*Meta{{Labels: map[string]string{"a": "b"}}, nil}, Preference: "p",
 				Spec: &Spec{Domain: &Domain{}}}},
-		{"no spec", vmGK, `{"metadata":{"name":"a"}}`, &VM{Kind: "VirtualMachine", Meta: Meta{Name: "a"}}},
+		{"no spec", vmGK, `{"metadata":{"name":"a"}}`, &VM{Meta: Meta{Name: "a"}}},
 		{"an interface: every field read, the rest skipped", vmiGK,
 			`{"spec":{"domain":{"devices":{"autoattachPodInterface":false,"interfaces":[{"name":"default","model":"e1000","macAddress":"02:00:00:00:00:01","masquerade":{"x":1},"ports":[{"port":80,"protocol":"TCP"},null],"portRanges":[{"start":8000,"end":8100}],"bootOrder":1,"unknown":[{"deep":true}]}],"disks":[{"name":"d","disk":{"bus":"virtio"}}]}}}}`,
-			&VM{Kind: "VirtualMachineInstance", Spec: &Spec{Domain: &Domain{Devices: &Devices{
+			&VM{Spec: &Spec{Domain: &Domain{Devices: &Devices{
 				AutoattachPodInterface: ptr(false),
 				Interfaces: []*Interface{iface(Interface{Name: "default", Model: "e1000", MacAddress: "02:00:00:00:00:01",
 					Masquerade: &Empty{}, Ports: []Port{{80}, {0}}, PortRanges: []*PortRange{{Start: ptr(Int(8000)), End: ptr(Int(8100))}}})},
 				Disks: []*Disk{{Name: "d"}},
 			}}}}},
 		{"null entries keep their places", vmiGK, `{"spec":{"networks":[null,{"name":"a"}],"volumes":[null]}}`,
-			&VM{Kind: "VirtualMachineInstance", Spec: &Spec{Networks: []*Network{nil, {Name: "a"}}, Volumes: []*Volume{nil}}}},
+			&VM{Spec: &Spec{Networks: []*Network{nil, {Name: "a"}}, Volumes: []*Volume{nil}}}},
 		{"integers as the API server's schema reads them", vmiGK,
 			`{"spec":{"domain":{"devices":{"interfaces":[{"ports":[{"port":80.0},{"port":8e1},{"port":4.9152e4},{"port":null}]}]}}}}`,
-			&VM{Kind: "VirtualMachineInstance", Spec: &Spec{Domain: &Domain{Devices: &Devices{
+			&VM{Spec: &Spec{Domain: &Domain{Devices: &Devices{
 				Interfaces: []*Interface{{Ports: []Port{{80}, {80}, {49152}, {0}}}}}}}}},
 		{"the last of duplicate names wins whole, as the API server reads it", vmiGK,
 			`{"metadata":{"labels":{"a":"1"},"labels":{"b":"2"}},"spec":{"networks":[{"name":"a","pod":{"vmIPv6NetworkCIDR":"x"}}],"networks":[{"name":"b","pod":{"vmIPv6NetworkCIDR":"y"},"pod":{}}]}}`,
-			&VM{Kind: "VirtualMachineInstance", Meta: Meta{Labels: map[string]string{"b": "2"}},
+			&VM{Meta: Meta{Labels: map[string]string{"b": "2"}},
 				Spec: &Spec{Networks: []*Network{{Name: "b", Pod: &PodNetwork{}}}}}},
 		{"the last of duplicate names wins whole in a replica set's spec", rsGK,
 			`{"spec":{"template":{"spec":{"networks":[{"name":"a"}]}}},"spec":{"replicas":2}}`,
-			&VM{Kind: "VirtualMachineInstanceReplicaSet"}},
+			&VM{}},
 		{"the last of duplicate names wins whole in a pool's spec", poolGK,
 			`{"spec":{"virtualMachineTemplate":{"spec":{"preference":{"name":"windows"}}}},"spec":{"replicas":2}}`,
-			&VM{Kind: "VirtualMachinePool"}},
+			&VM{}},
 		{"a value of the wrong type a later one of the same name replaces", vmiGK,
 			`{"spec":{"domain":{"devices":{"disks":[{"name":{},"name":"d"}]}}}}`,
-			&VM{Kind: "VirtualMachineInstance", Spec: &Spec{Domain: &Domain{Devices: &Devices{Disks: []*Disk{{Name: "d"}}}}}}},
+			&VM{Spec: &Spec{Domain: &Domain{Devices: &Devices{Disks: []*Disk{{Name: "d"}}}}}}},
 		{"a null after a value clears it", vmiGK, `{"spec":{"networks":[{"name":"a","pod":{},"pod":null}]}}`,
-			&VM{Kind: "VirtualMachineInstance", Spec: &Spec{Networks: []*Network{{Name: "a"}}}}},
+			&VM{Spec: &Spec{Networks: []*Network{{Name: "a"}}}}},
 		{"names are case-sensitive; escapes are read", vmiGK, `{"spec":{"Networks":[{"name":"x"}],"networks":[{"n\u0061me":"y"}]}}`,
-			&VM{Kind: "VirtualMachineInstance", Spec: &Spec{Networks: []*Network{{Name: "y"}}}}},
+			&VM{Spec: &Spec{Networks: []*Network{{Name: "y"}}}}},
 		{"invalid UTF-8 is read as U+FFFD", vmiGK, "{\"metadata\":{\"name\":\"a\xffb\"}}",
-			&VM{Kind: "VirtualMachineInstance", Meta: Meta{Name: "a\uFFFDb"}}},
+			&VM{Meta: Meta{Name: "a\uFFFDb"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -82,6 +82,10 @@ func TestRead(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if got.Kind != tt.gk.Kind {
+				t.Errorf("kind %q, want %q", got.Kind, tt.gk.Kind)
+			}
+			tt.want.Shape = got.Shape // the shape is TestShapes'
 			if !reflect.DeepEqual(got, tt.want) {
 				g, _ := json.Marshal(got)
 				w, _ := json.Marshal(tt.want)

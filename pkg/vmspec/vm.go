@@ -6,8 +6,8 @@ package vmspec
 
 // VM is what the rules read of one object of any of the kinds.
 type VM struct {
-	// Kind is the object's kind, as in Shape.Kind.
-	Kind string
+	// Shape is the object's kind and where it keeps its VM spec.
+	Shape
 	// Meta is the object's own metadata.
 	Meta Meta
 	// TemplateMeta are the metadata of its templates, outermost first: with
