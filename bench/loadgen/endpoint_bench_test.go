@@ -20,8 +20,8 @@ func allow(config.Config, rules.Request) rules.Result { return rules.Result{} }
 // BenchmarkEndpoint is the server's cost of one AdmissionReview without TLS
 // and sockets: the floor (rules that allow everything), and the floor
 // answering the patch the rules give, against the real rules, on the same
-// fixtures as `make bench`. What profiles of the server
-// are taken from (go test -bench Endpoint -cpuprofile).
+// fixtures as `make bench`. What profiles of the server are taken from
+// (go test -bench Endpoint -cpuprofile).
 func BenchmarkEndpoint(b *testing.B) {
 	fixtures := []Fixture{GeneratedVM(256)}
 	for _, name := range []string{"guide-vm", "bare-vm"} {
