@@ -15,7 +15,7 @@ func defaultBinding(m *mutation) {
 		if iface.Name != pod.Name || iface.BindingName() != "" {
 			continue
 		}
-		m.add(at(m.obj.ptrs.interfaces, i)+"/masquerade", struct{}{})
+		m.add(at(m.obj.SpecPtr+interfacesPtr, i)+"/masquerade", struct{}{})
 		iface.Masquerade = &vmspec.Empty{}
 	}
 }

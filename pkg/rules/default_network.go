@@ -14,16 +14,13 @@ func defaultNetwork(m *mutation) {
 		return
 	}
 	m.pushDevice("interfaces", interfaces(s) != nil, 0, defaultInterface{Name: "default"})
-	m.push(m.obj.ptrs.networks, s.Networks != nil, 0, defaultPodNetwork{Name: "default"})
+	m.push(m.obj.SpecPtr+networksPtr, s.Networks != nil, 0, defaultPodNetwork{Name: "default"})
 	d = devices(s)
 	d.Interfaces = append(d.Interfaces, &vmspec.Interface{Name: "default", Masquerade: &vmspec.Empty{}})
 	s.Networks = append(s.Networks, &vmspec.Network{Name: "default", Pod: &vmspec.PodNetwork{}})
 }
 
-// The interface and network defaultNetwork adds, as structs: cheaper to
-// build and to encode than maps. Their fields are in name order, as
-// encoding/json writes a map's, so that the patch reads the same either
-// way.
+// The interface and network defaultNetwork adds (see noCloudVolume).
 type defaultInterface struct {
 	Masquerade struct{} `json:"masquerade"`
 	Name       string   `json:"name"`

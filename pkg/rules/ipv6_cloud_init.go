@@ -14,17 +14,13 @@ import (
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec"
 )
 
-// IPv6 cloud-init: virt-launcher's DHCPv6 hands the guest an address but no
-// route, so on a dual-stack pod network the guest needs its IPv6 address and
-// gateway written down. When the masquerade interface is on the pod network
-// and the guest has no network config yet, give the interface a MAC if it
-// has none (the config is matched by it, see netconfig.Write) and write
-// the config into the first cloud-init volume (keeping its userData), or
-// add a NoCloud volume and disk for it. ConfigDrive volumes take
-// OpenStack's network_data.json, not netplan: those get a warning instead.
-// So do Windows guests: netplan means nothing to them, and many are set up
-// by sysprep, not cloud-init. The templates of replica sets and pools get
-// nothing: each replica gets its own MAC and config when it is created.
+// IPv6 cloud-init: virt-launcher's DHCPv6 gives the guest an address but no
+// route, so a dual-stack guest needs its IPv6 address and gateway written
+// down. The pod network's masquerade NIC gets a MAC if it has none (the
+// config matches by it) and the config goes into the boot cloud-init volume,
+// or into a NoCloud volume added for it. ConfigDrive (not netplan) and
+// Windows guests get a warning instead; templates of replica sets and pools
+// nothing, as each replica gets its own MAC and config when created.
 func ipv6CloudInit(m *mutation) {
 	o, s := m.obj, m.spec
 	if o.ownerKind == "VirtualMachine" {
@@ -55,15 +51,14 @@ func ipv6CloudInit(m *mutation) {
 		mac = assignedMAC(macSeed(o, m.uid))
 	}
 	networkData := netconfig.Write(netconfig.NICName(m.cfg.IPv6.GuestInterface, ifaceIdx), mac, prefix)
-	// The changes, made once the target is known, and only where the guest
-	// boots from (templates of replicas still get the warnings).
+	// Only where the guest boots from; templates of replicas get warnings.
 	canInject := o.bootsGuest()
 	addIdentity := func() {
 		if iface.MacAddress == "" {
-			m.add(at(o.ptrs.interfaces, ifaceIdx)+"/macAddress", mac.String())
+			m.add(at(o.SpecPtr+interfacesPtr, ifaceIdx)+"/macAddress", mac.String())
 		}
 		if addCIDR {
-			m.add(at(o.ptrs.networks, podIdx)+"/pod/vmIPv6NetworkCIDR", prefix.String())
+			m.add(at(o.SpecPtr+networksPtr, podIdx)+"/pod/vmIPv6NetworkCIDR", prefix.String())
 		}
 	}
 	// The cloud-init volume the guest boots with, if any, decides.
@@ -71,7 +66,7 @@ func ipv6CloudInit(m *mutation) {
 		if !found {
 			return // both NoCloud and ConfigDrive: not ours to choose
 		}
-		ciPtr := at(o.ptrs.volumes, i) + "/" + jsontext.Pointer(ci.key)
+		ciPtr := at(o.SpecPtr+volumesPtr, i) + "/" + jsontext.Pointer(ci.key)
 		switch sources := ci.networkDataSources(); {
 		case ci.key == "cloudInitConfigDrive":
 			if len(sources) == 0 {
@@ -95,13 +90,12 @@ func ipv6CloudInit(m *mutation) {
 	}
 	name := freeName("cloudinitdisk", s)
 	addIdentity()
-	m.push(o.ptrs.volumes, s.Volumes != nil, len(s.Volumes), noCloudVolume{Name: name, CloudInitNoCloud: networkDataOnly{networkData}})
+	m.push(o.SpecPtr+volumesPtr, s.Volumes != nil, len(s.Volumes), noCloudVolume{Name: name, CloudInitNoCloud: networkDataOnly{networkData}})
 	m.pushDevice("disks", disks(s) != nil, len(disks(s)), virtioDisk{Name: name, Disk: diskBus{"virtio"}})
 }
 
-// The volume and disk ipv6CloudInit adds, as structs: cheaper to build and
-// to encode than maps. Their fields are in name order, as encoding/json
-// writes a map's, so that the patch reads the same either way.
+// The volume and disk ipv6CloudInit adds: structs, cheaper than maps, with
+// fields in name order as a map's would be written.
 type noCloudVolume struct {
 	CloudInitNoCloud networkDataOnly `json:"cloudInitNoCloud"`
 	Name             string          `json:"name"`

@@ -54,15 +54,21 @@ func (m *mutation) push(ptr jsontext.Pointer, present bool, n int, value any) {
 // adding devices itself when it is absent (and to the spec read, so that
 // later rules see it). The caller has checked that domain is there.
 func (m *mutation) pushDevice(list string, present bool, n int, value any) {
-	ptrs := m.obj.ptrs
-	d := m.spec.Domain.Devices
-	if d == nil {
-		m.add(ptrs.devices, map[string]any{list: []any{value}})
+	if m.spec.Domain.Devices == nil {
+		m.add(m.obj.SpecPtr+devicesPtr, map[string]any{list: []any{value}})
 		m.spec.Domain.Devices = &vmspec.Devices{}
 		return
 	}
-	m.push(ptrs.devices+"/"+jsontext.Pointer(list), present, n, value)
+	m.push(m.obj.SpecPtr+devicesPtr+"/"+jsontext.Pointer(list), present, n, value)
 }
+
+// Where mutation writes, from the VM spec.
+const (
+	devicesPtr    = "/domain/devices"
+	interfacesPtr = devicesPtr + "/interfaces"
+	networksPtr   = "/networks"
+	volumesPtr    = "/volumes"
+)
 
 // at is the pointer to the entry at index i of the list at ptr. The rules
 // extend pointers by concatenation: the member names they write need no

@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"github.com/go-json-experiment/json/jsontext"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -17,8 +16,6 @@ const MutateAnnotation = "vmnet.kubevirt.io/mutate"
 // it, and the facts they derive from its metadata.
 type object struct {
 	*vmspec.VM
-	// ptrs are the JSON pointers into the spec that mutation writes under.
-	ptrs *specPointers
 	// windows is set when the object's or its templates' metadata or its
 	// preference mark a Windows guest.
 	windows  bool
@@ -31,7 +28,6 @@ type object struct {
 func newObject(vm *vmspec.VM) *object {
 	o := &object{
 		VM:        vm,
-		ptrs:      pointersByKind[vm.Kind],
 		optedOut:  vm.Meta.Annotations[MutateAnnotation] == "false",
 		ownerKind: controllerOf(vm.Kind, vm.Meta.OwnerReferences),
 		windows:   hasPrefixFold(vm.Preference, "windows") || marksWindows(&vm.Meta),
@@ -49,26 +45,6 @@ func (o *object) ifacePath(i int) *field.Path {
 // controllerOwned says whether the object was made from a template by its
 // controller: it gets no defaults.
 func (o *object) controllerOwned() bool { return o.ownerKind != "" }
-
-// specPointers are the JSON pointers to the members of a VM spec that
-// mutation writes under, made once per kind rather than for each request.
-type specPointers struct {
-	devices, interfaces, networks, volumes jsontext.Pointer
-}
-
-var pointersByKind = func() map[string]*specPointers {
-	ptrs := map[string]*specPointers{}
-	for _, shape := range vmspec.Shapes() {
-		devices := shape.Spec.AppendToken("domain").AppendToken("devices")
-		ptrs[shape.Kind] = &specPointers{
-			devices:    devices,
-			interfaces: devices.AppendToken("interfaces"),
-			networks:   shape.Spec.AppendToken("networks"),
-			volumes:    shape.Spec.AppendToken("volumes"),
-		}
-	}
-	return ptrs
-}()
 
 // controllerOwners says which controllers' objects get no defaults, by the
 // owned kind: their template got them (or opted out) when it was created,

@@ -52,7 +52,8 @@ type Result struct {
 	NotChecked []string
 }
 
-// Rule names, the only values Result.Fired holds.
+// Rule names, the only values Result.Fired holds: a metric label's bounded
+// set.
 const (
 	RuleMalformed            = "malformed"
 	RuleDefaultNetwork       = "default-network"
@@ -66,16 +67,6 @@ const (
 	RuleMACAddress           = "mac-address"
 	RuleUserNetworkData      = "user-network-data"
 )
-
-// RuleNames lists every name Result.Fired can hold, e.g. to pre-create
-// metric series.
-func RuleNames() []string {
-	return []string{
-		RuleMalformed, RuleDefaultNetwork, RuleDefaultBinding, RuleIPv6CloudInit,
-		RuleReservedPorts, RuleReservedPortsRatchet, RulePodCIDRs, RuleCloudInitLimits, RuleWindowsMTU,
-		RuleMACAddress, RuleUserNetworkData,
-	}
-}
 
 // mutators run in this order; each sees the object as patched so far.
 var mutators = []struct {
@@ -151,7 +142,7 @@ func Validate(cfg config.Config, req Request) Result {
 	}
 	v := &validation{cfg: cfg, gk: req.Kind.GroupKind(), obj: newObject(vm), spec: vm.Spec}
 	if req.Operation == Update {
-		v.oldRaw, v.hasOld = req.OldObject, true
+		v.oldRaw = req.OldObject
 	}
 	var fired []string
 	for _, r := range validators {

@@ -161,20 +161,6 @@ func TestMutationOffLimits(t *testing.T) {
 	}
 }
 
-func TestRuleNamesBounded(t *testing.T) {
-	names := RuleNames()
-	for _, r := range mutators {
-		if !slices.Contains(names, r.name) {
-			t.Errorf("mutator %q not in RuleNames", r.name)
-		}
-	}
-	for _, r := range validators {
-		if !slices.Contains(names, r.name) {
-			t.Errorf("validator %q not in RuleNames", r.name)
-		}
-	}
-}
-
 func TestWarnEnforcementNotAnObject(t *testing.T) {
 	cfg := defaults()
 	cfg.Enforcement = "warn"

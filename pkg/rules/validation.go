@@ -16,7 +16,6 @@ type validation struct {
 	spec *vmspec.Spec // nil when the object has none
 	// The stored object of an UPDATE, read only when a rule needs it.
 	oldRaw   []byte
-	hasOld   bool
 	old      *vmspec.Spec
 	oldRead  bool
 	findings []finding
@@ -65,7 +64,7 @@ func (v *validation) warn(path *field.Path, msg string) {
 // otherwise. The stored object was admitted before: one that cannot be
 // read counts as having none, and its flaws are not this request's.
 func (v *validation) oldInterfaces() []*vmspec.Interface {
-	if v.hasOld && !v.oldRead {
+	if v.oldRaw != nil && !v.oldRead {
 		v.oldRead = true
 		if vm, err := vmspec.Read(v.gk, v.oldRaw); err == nil {
 			v.old = vm.Spec

@@ -31,36 +31,39 @@ func readError(raw []byte, err error) *field.Error {
 	if se.JSONPointer == "" {
 		return field.Invalid(wholePath, field.OmitValueType{}, "must be a JSON object, not "+kindName(value))
 	}
-	want := "an object"
-	switch t := se.GoType; {
-	case t == reflect.TypeFor[Int]():
-		want = "an integer"
-	case t == nil:
-	case t.Kind() == reflect.String:
-		want = "a string"
-	case t.Kind() == reflect.Bool:
-		want = "a boolean"
-	case t.Kind() == reflect.Slice:
-		want = "an array"
-	}
-	detail := "must be " + want
+	detail := "must be " + wantName(se.GoType)
 	var bad any = field.OmitValueType{}
 	switch kind := kindName(value); kind {
 	case "a string":
 		s, _ := strconv.Unquote(string(value))
 		bad = Clip(s)
-	case "a number", "a boolean":
+	case "a boolean":
+		bad = value[0] == 't'
+	case "a number":
 		bad = Clip(string(value))
-		if kind == "a number" && want != "an integer" {
+		if se.GoType != reflect.TypeFor[Int]() {
 			detail += ", not a number"
-		}
-		if kind == "a boolean" {
-			bad = value[0] == 't'
 		}
 	default:
 		detail += ", not " + kind
 	}
 	return field.Invalid(pathOf(se.JSONPointer), bad, detail)
+}
+
+// wantName names the JSON the Go type t takes.
+func wantName(t reflect.Type) string {
+	switch {
+	case t == reflect.TypeFor[Int]():
+		return "an integer"
+	case t == nil:
+	case t.Kind() == reflect.String:
+		return "a string"
+	case t.Kind() == reflect.Bool:
+		return "a boolean"
+	case t.Kind() == reflect.Slice:
+		return "an array"
+	}
+	return "an object"
 }
 
 // badValue is the JSON text of the value the decoder refused: an Int says

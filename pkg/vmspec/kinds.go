@@ -14,17 +14,17 @@ import (
 type Shape struct {
 	// Kind is the kind's name.
 	Kind string
-	// Spec leads from the object's root to the VirtualMachineInstance spec
-	// (domain, networks, volumes): a JSON pointer for patches, a field path
-	// for messages.
-	Spec     jsontext.Pointer
+	// SpecPtr and SpecPath lead from the object's root to its
+	// VirtualMachineInstance spec (domain, networks, volumes): a JSON
+	// pointer for patches, a field path for messages.
+	SpecPtr  jsontext.Pointer
 	SpecPath *field.Path
 }
 
 func shape(kind string, keys ...string) Shape {
 	s := Shape{Kind: kind, SpecPath: field.NewPath(keys[0], keys[1:]...)}
 	for _, k := range keys {
-		s.Spec = s.Spec.AppendToken(k)
+		s.SpecPtr = s.SpecPtr.AppendToken(k)
 	}
 	return s
 }
@@ -42,13 +42,4 @@ var shapes = map[schema.GroupKind]Shape{
 func ShapeOf(gk schema.GroupKind) (Shape, bool) {
 	s, ok := shapes[gk]
 	return s, ok
-}
-
-// Shapes lists the shapes of every kind the rules know.
-func Shapes() []Shape {
-	out := make([]Shape, 0, len(shapes))
-	for _, s := range shapes {
-		out = append(out, s)
-	}
-	return out
 }

@@ -18,8 +18,8 @@ func TestShapes(t *testing.T) {
 	} {
 		s, ok := ShapeOf(schema.GroupKind{Group: tt.group, Kind: tt.kind})
 		ptr := "/" + strings.ReplaceAll(tt.spec, ".", "/")
-		if !ok || s.Kind != tt.kind || s.SpecPath.String() != tt.spec || string(s.Spec) != ptr {
-			t.Errorf("%s: got %v %q %v, want %s and %s", tt.kind, s.SpecPath, s.Spec, ok, tt.spec, ptr)
+		if !ok || s.Kind != tt.kind || s.SpecPath.String() != tt.spec || string(s.SpecPtr) != ptr {
+			t.Errorf("%s: got %v %q %v, want %s and %s", tt.kind, s.SpecPath, s.SpecPtr, ok, tt.spec, ptr)
 		}
 	}
 	for _, gk := range []schema.GroupKind{{Kind: "Pod"}, {Group: "kubevirt.io", Kind: "VirtualMachinePool"}, {Group: "pool.kubevirt.io", Kind: "VirtualMachine"}} {
