@@ -15,7 +15,7 @@ func defaultBinding(m *mutation) {
 		if iface.Name != pod.Name || iface.BindingName() != "" {
 			continue
 		}
-		m.add(at(m.obj.SpecPtr+interfacesPtr, i)+"/masquerade", struct{}{})
+		m.add(m.obj.at(interfacesPtr, i, "/masquerade"), struct{}{})
 		iface.Masquerade = &vmspec.Empty{}
 	}
 }

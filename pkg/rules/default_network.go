@@ -13,8 +13,8 @@ func defaultNetwork(m *mutation) {
 	if m.obj.controllerOwned() || s.Domain == nil || autoattachOff || len(interfaces(s)) > 0 || len(s.Networks) > 0 {
 		return
 	}
-	m.pushDevice("interfaces", interfaces(s) != nil, 0, defaultInterface{Name: "default"})
-	m.push(m.obj.SpecPtr+networksPtr, s.Networks != nil, 0, defaultPodNetwork{Name: "default"})
+	m.pushDevice(interfacesPtr, interfaces(s) != nil, 0, defaultInterface{Name: "default"})
+	m.push(networksPtr, s.Networks != nil, 0, defaultPodNetwork{Name: "default"})
 	d = devices(s)
 	d.Interfaces = append(d.Interfaces, &vmspec.Interface{Name: "default", Masquerade: &vmspec.Empty{}})
 	s.Networks = append(s.Networks, &vmspec.Network{Name: "default", Pod: &vmspec.PodNetwork{}})

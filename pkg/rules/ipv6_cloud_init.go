@@ -55,10 +55,10 @@ func ipv6CloudInit(m *mutation) {
 	canInject := o.bootsGuest()
 	addIdentity := func() {
 		if iface.MacAddress == "" {
-			m.add(at(o.SpecPtr+interfacesPtr, ifaceIdx)+"/macAddress", mac.String())
+			m.add(o.at(interfacesPtr, ifaceIdx, "/macAddress"), mac.String())
 		}
 		if addCIDR {
-			m.add(at(o.SpecPtr+networksPtr, podIdx)+"/pod/vmIPv6NetworkCIDR", prefix.String())
+			m.add(o.at(networksPtr, podIdx, "/pod/vmIPv6NetworkCIDR"), prefix.String())
 		}
 	}
 	// The cloud-init volume the guest boots with, if any, decides.
@@ -66,7 +66,7 @@ func ipv6CloudInit(m *mutation) {
 		if !found {
 			return // both NoCloud and ConfigDrive: not ours to choose
 		}
-		ciPtr := at(o.SpecPtr+volumesPtr, i) + "/" + jsontext.Pointer(ci.key)
+		ndPtr := o.at(volumesPtr, i, "/"+jsontext.Pointer(ci.key)+"/networkData")
 		switch sources := ci.networkDataSources(); {
 		case ci.key == "cloudInitConfigDrive":
 			if len(sources) == 0 {
@@ -75,12 +75,12 @@ func ipv6CloudInit(m *mutation) {
 		case !canInject:
 		case len(sources) == 0:
 			addIdentity()
-			m.add(ciPtr+"/networkData", networkData)
+			m.add(ndPtr, networkData)
 		case strings.HasPrefix(ci.NetworkData, netconfig.Marker) && ci.NetworkData != networkData:
 			// Ours, written for another MAC: another webhook (a MAC pool)
 			// has set the MAC since, and we are called again.
 			addIdentity()
-			m.replace(ciPtr+"/networkData", networkData)
+			m.replace(ndPtr, networkData)
 		}
 		return
 	}
@@ -90,8 +90,8 @@ func ipv6CloudInit(m *mutation) {
 	}
 	name := freeName("cloudinitdisk", s)
 	addIdentity()
-	m.push(o.SpecPtr+volumesPtr, s.Volumes != nil, len(s.Volumes), noCloudVolume{Name: name, CloudInitNoCloud: networkDataOnly{networkData}})
-	m.pushDevice("disks", disks(s) != nil, len(disks(s)), virtioDisk{Name: name, Disk: diskBus{"virtio"}})
+	m.push(volumesPtr, s.Volumes != nil, len(s.Volumes), noCloudVolume{Name: name, CloudInitNoCloud: networkDataOnly{networkData}})
+	m.pushDevice(disksPtr, disks(s) != nil, len(disks(s)), virtioDisk{Name: name, Disk: diskBus{"virtio"}})
 }
 
 // The volume and disk ipv6CloudInit adds: structs, cheaper than maps, with

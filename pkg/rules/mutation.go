@@ -2,6 +2,7 @@ package rules
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/go-json-experiment/json/jsontext"
 	"gomodules.xyz/jsonpatch/v2"
@@ -40,39 +41,42 @@ func (m *mutation) replace(ptr jsontext.Pointer, value any) {
 	m.ops = append(m.ops, jsonpatch.Operation{Operation: "replace", Path: string(ptr), Value: value})
 }
 
-// push appends value to the list at ptr, which has n entries, or adds the
-// list when it is absent or null (present false).
-func (m *mutation) push(ptr jsontext.Pointer, present bool, n int, value any) {
+// push appends value to the spec's list (a suffix such as networksPtr),
+// which has n entries, or adds the list when it is absent or null (present
+// false).
+func (m *mutation) push(list jsontext.Pointer, present bool, n int, value any) {
 	if !present {
-		m.add(ptr, []any{value})
+		m.add(m.obj.SpecPtr+list, []any{value})
 		return
 	}
-	m.add(at(ptr, n), value)
+	m.add(m.obj.at(list, n, ""), value)
 }
 
-// pushDevice appends value to domain.devices[list], which has n entries,
-// adding devices itself when it is absent (and to the spec read, so that
-// later rules see it). The caller has checked that domain is there.
-func (m *mutation) pushDevice(list string, present bool, n int, value any) {
+// pushDevice appends value to a list under domain.devices (interfacesPtr or
+// disksPtr), adding devices itself when it is absent (and to the spec read,
+// so that later rules see it). The caller has checked that domain is there.
+func (m *mutation) pushDevice(list jsontext.Pointer, present bool, n int, value any) {
 	if m.spec.Domain.Devices == nil {
-		m.add(m.obj.SpecPtr+devicesPtr, map[string]any{list: []any{value}})
+		name := strings.TrimPrefix(string(list), devicesPtr+"/")
+		m.add(m.obj.SpecPtr+devicesPtr, map[string]any{name: []any{value}})
 		m.spec.Domain.Devices = &vmspec.Devices{}
 		return
 	}
-	m.push(m.obj.SpecPtr+devicesPtr+"/"+jsontext.Pointer(list), present, n, value)
+	m.push(list, present, n, value)
 }
 
 // Where mutation writes, from the VM spec.
 const (
 	devicesPtr    = "/domain/devices"
 	interfacesPtr = devicesPtr + "/interfaces"
+	disksPtr      = devicesPtr + "/disks"
 	networksPtr   = "/networks"
 	volumesPtr    = "/volumes"
 )
 
-// at is the pointer to the entry at index i of the list at ptr. The rules
-// extend pointers by concatenation: the member names they write need no
-// escaping.
-func at(ptr jsontext.Pointer, i int) jsontext.Pointer {
-	return ptr + "/" + jsontext.Pointer(strconv.Itoa(i))
+// at is the pointer to member (a suffix such as "/macAddress", or "") of
+// entry i of the spec's list, made in one concatenation: the names the
+// rules write need no escaping.
+func (o *object) at(list jsontext.Pointer, i int, member jsontext.Pointer) jsontext.Pointer {
+	return o.SpecPtr + list + "/" + jsontext.Pointer(strconv.Itoa(i)) + member
 }
