@@ -26,8 +26,8 @@ func ipv6CloudInit(m *mutation) {
 	if o.ownerKind == "VirtualMachine" {
 		return // a VMI a VM started: its template had its turn
 	}
-	pod, podIdx, iface, ifaceIdx := podMasquerade(s)
-	if pod == nil || !m.cfg.IPv6.Injects(pod.Pod.VMIPv6NetworkCIDR != "") {
+	pod, podIdx, iface, ifaceIdx := podNIC(s, bound)
+	if iface == nil || !m.cfg.IPv6.Injects(pod.Pod.VMIPv6NetworkCIDR != "") {
 		return
 	}
 	prefix, addCIDR, ok := guestPrefix(pod.Pod, m.cfg)
@@ -112,22 +112,6 @@ type virtioDisk struct {
 
 type diskBus struct {
 	Bus string `json:"bus"`
-}
-
-// podMasquerade finds the pod network and the interface bound to it by
-// masquerade (as written, or as defaulted earlier in this pass), with their
-// positions; pod is nil when there are none.
-func podMasquerade(s *vmspec.Spec) (pod *vmspec.Network, podIdx int, iface *vmspec.Interface, ifaceIdx int) {
-	pod, podIdx = podNetwork(s)
-	if pod == nil {
-		return nil, -1, nil, -1
-	}
-	for i, iface := range interfaces(s) {
-		if iface.Name == pod.Name && iface.BindingName() == "masquerade" {
-			return pod, podIdx, iface, i
-		}
-	}
-	return nil, -1, nil, -1
 }
 
 // guestPrefix is the network the launcher uses for the guest's IPv6: the

@@ -45,6 +45,24 @@ func podNetwork(s *vmspec.Spec) (*vmspec.Network, int) {
 	return nil, -1
 }
 
+// podNIC finds the pod network and the first interface on it that
+// masquerade says is bound by masquerade, with their positions; iface is
+// nil when there is none.
+func podNIC(s *vmspec.Spec, masquerade func(*vmspec.Interface) bool) (pod *vmspec.Network, podIdx int, iface *vmspec.Interface, ifaceIdx int) {
+	if pod, podIdx = podNetwork(s); pod != nil {
+		for i, iface := range interfaces(s) {
+			if iface != nil && iface.Name == pod.Name && masquerade(iface) {
+				return pod, podIdx, iface, i
+			}
+		}
+	}
+	return pod, podIdx, nil, -1
+}
+
+// bound says whether an interface is bound by masquerade as it stands:
+// as written, or as defaulted earlier in this pass.
+func bound(iface *vmspec.Interface) bool { return iface.BindingName() == "masquerade" }
+
 // hasNullEntry says whether a list mutation patches has a null entry:
 // mutation leaves such an object alone, as the API server will refuse it.
 func hasNullEntry(s *vmspec.Spec) bool {

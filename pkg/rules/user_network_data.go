@@ -20,20 +20,11 @@ func userNetworkData(v *validation) {
 	if v.spec == nil || v.obj.optedOut {
 		return
 	}
-	podNet, _ := podNetwork(v.spec)
-	if podNet == nil {
-		return
-	}
-	nic := netconfig.PodNIC{Index: -1}
-	for i, iface := range interfaces(v.spec) {
-		if iface != nil && iface.Name == podNet.Name && v.masquerade(iface) {
-			nic.Index, nic.MAC = i, iface.MacAddress
-			break
-		}
-	}
-	if nic.Index < 0 {
+	podNet, _, iface, i := podNIC(v.spec, v.masquerade)
+	if iface == nil {
 		return // no masquerade NIC on the pod network: the launcher's addressing does not apply
 	}
+	nic := netconfig.PodNIC{Index: i, MAC: iface.MacAddress}
 	var ok bool
 	if nic.IPv6, ok = podPrefix(podNet.Pod.VMIPv6NetworkCIDR, config.KubeVirtDefaultIPv6CIDR); !ok {
 		return // validation refuses the CIDR
