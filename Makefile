@@ -9,8 +9,8 @@ KUBEVIRT_VERSION := v1.9.0
 # The older pairings make test-compat runs besides the one above: the
 # kube-apiserver and kubectl of each COMPAT_KUBE_VERSION (wrapper modules
 # e2e/tools/kube-1.N) and the CRDs each COMPAT_KUBEVIRT_VERSION ships.
-COMPAT_KUBE_VERSION     := v1.31.14 v1.33.13
-COMPAT_KUBEVIRT_VERSION := v1.4.0 v1.6.0 v1.9.0
+COMPAT_KUBE_VERSION     := v1.31.14 v1.32.13 v1.33.13 v1.34.4
+COMPAT_KUBEVIRT_VERSION := v1.4.0 v1.5.0 v1.6.0 v1.7.0 v1.9.0
 # cert-manager's CRDs, generated from its API types by controller-tools, for
 # the dry run of the cert-manager overlay.
 CERT_MANAGER_VERSION     := v1.21.2
@@ -165,7 +165,7 @@ bench-audit: build e2e-tools ## Benchmark vmnet-webhook audit on 1000 and 4000 s
 # kube-apiserver and kubectl (minor; the pinned KUBE_VERSION's in bin/, an
 # older one's in bin/kube-1.N) with the CRDs a KubeVirt release ships. The
 # tests skip what needs a field or version the served CRDs lack.
-COMPAT_CELLS ?= 1.31:v1.4.0 1.33:v1.6.0 1.37:v1.4.0 1.37:v1.9.0
+COMPAT_CELLS ?= 1.31:v1.4.0 1.32:v1.5.0 1.33:v1.6.0 1.34:v1.7.0 1.37:v1.4.0 1.37:v1.9.0
 COMPAT_TESTS ?= ^(TestGuide|TestReservedPorts|TestDefaultsStored|TestServerDryRun|TestKubeVirtFields|TestExamples|TestEveryKind|TestOptOuts|TestControlledVMI|TestUpdateRatchets|TestIllTyped|TestIPv4Only|TestManifests|TestControlPlaneServes|TestWebhookDown|TestAuditTable|TestAuditJSON|TestPreview)
 compat-kube-dir = $(if $(filter v$(1).%,$(KUBE_VERSION)),$(BIN),$(BIN)/kube-$(1))
 COMPAT_TOOLS = $(sort $(foreach c,$(COMPAT_CELLS),$(call compat-kube-dir,$(word 1,$(subst :, ,$(c))))/kube-apiserver \

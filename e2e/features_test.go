@@ -23,7 +23,7 @@ var served struct {
 	// template's interfaces[] and networks[] items.
 	interfaceFields, networkFields map[string]bool
 	// celRules: the VM schema has x-kubernetes-validations (KubeVirt 1.9's
-	// does, 1.4's and 1.6's do not). Where it has, the API server adds a
+	// does, 1.4's to 1.7's do not). Where it has, the API server adds a
 	// line to schema errors saying those rules were not checked.
 	celRules bool
 }

@@ -32,6 +32,8 @@ func TestShippedCRDs(t *testing.T) {
 		has, lacks            []string // interfaces[] fields
 	}{
 		{"v1.4.0", "v1alpha1:ss", []string{"masquerade", "ports", "macAddress", "passt", "binding"}, []string{"portRanges", "passtBinding"}},
+		{"v1.5.0", "v1alpha1:ss", []string{"masquerade", "ports", "macAddress", "passt", "binding"}, []string{"portRanges", "passtBinding"}},
+		{"v1.7.0", "v1alpha1:s- v1beta1:ss", []string{"masquerade", "ports", "macAddress", "passt", "binding"}, []string{"portRanges", "passtBinding"}},
 		{"v1.9.0", "v1alpha1:s- v1beta1:ss", []string{"masquerade", "ports", "macAddress", "portRanges", "passtBinding"}, nil},
 	}
 	for _, c := range cases {
