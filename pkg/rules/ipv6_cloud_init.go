@@ -26,7 +26,7 @@ func ipv6CloudInit(m *mutation) {
 	if o.ownerKind == "VirtualMachine" {
 		return // a VMI a VM started: its template had its turn
 	}
-	pod, podIdx, iface, ifaceIdx := podNIC(s, bound)
+	pod, podIdx, iface, ifaceIdx := podNIC(s, isMasquerade)
 	if iface == nil || !m.cfg.IPv6.Injects(pod.Pod.VMIPv6NetworkCIDR != "") {
 		return
 	}

@@ -59,9 +59,9 @@ func podNIC(s *vmspec.Spec, masquerade func(*vmspec.Interface) bool) (pod *vmspe
 	return pod, podIdx, nil, -1
 }
 
-// bound says whether an interface is bound by masquerade as it stands:
-// as written, or as defaulted earlier in this pass.
-func bound(iface *vmspec.Interface) bool { return iface.BindingName() == "masquerade" }
+// isMasquerade says whether an interface is bound by masquerade as it
+// stands: as written, or as defaulted earlier in this pass.
+func isMasquerade(iface *vmspec.Interface) bool { return iface.BindingName() == "masquerade" }
 
 // hasNullEntry says whether a list mutation patches has a null entry:
 // mutation leaves such an object alone, as the API server will refuse it.

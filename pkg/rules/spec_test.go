@@ -52,13 +52,13 @@ func TestPodNIC(t *testing.T) {
 	}
 	for _, tt := range tests {
 		s := &vmspec.Spec{Networks: tt.networks, Domain: &vmspec.Domain{Devices: &vmspec.Devices{Interfaces: tt.ifaces}}}
-		p, pi, iface, ii := podNIC(s, bound)
+		p, pi, iface, ii := podNIC(s, isMasquerade)
 		if (p != nil) != tt.wantPod || (iface != nil) != tt.wantNIC || pi != tt.podIdx || ii != tt.ifaceIdx {
 			t.Errorf("%s: got pod %v at %d, NIC %v at %d; want %v at %d, %v at %d",
 				tt.name, p != nil, pi, iface != nil, ii, tt.wantPod, tt.podIdx, tt.wantNIC, tt.ifaceIdx)
 		}
 	}
-	if _, _, iface, _ := podNIC(nil, bound); iface != nil {
+	if _, _, iface, _ := podNIC(nil, isMasquerade); iface != nil {
 		t.Error("a nil spec has no pod NIC")
 	}
 }
