@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"sigs.k8s.io/yaml"
 )
@@ -143,17 +145,29 @@ func lintNICs(text string, nics []nicConf, nic PodNIC) Report {
 	return res
 }
 
-// clip cuts s to LineMax bytes, on a rune boundary.
+// clip makes s a line a Warning header can carry (Printable), of at most
+// LineMax bytes cut on a rune boundary: a name or MAC the user wrote may
+// hold anything.
 func clip(s string) string {
+	s = Printable(s)
 	if len(s) <= LineMax {
 		return s
 	}
-	s = s[:LineMax-3]
-	for len(s) > 0 && s[len(s)-1]&0xc0 == 0x80 {
-		s = s[:len(s)-1]
+	cut := LineMax - 3
+	for !utf8.RuneStart(s[cut]) {
+		cut--
 	}
-	if len(s) > 0 && s[len(s)-1] >= 0xc0 {
-		s = s[:len(s)-1]
-	}
-	return s + "..."
+	return s[:cut] + "..."
+}
+
+// Printable stands U+FFFD for each control character and each byte that is
+// not UTF-8 in s (strings.Map writes those so): the API server drops a
+// warning with either.
+func Printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return utf8.RuneError
+		}
+		return r
+	}, s)
 }

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"sigs.k8s.io/yaml"
 
@@ -351,8 +353,9 @@ func FuzzLint(f *testing.F) {
 		nic := PodNIC{MAC: mac, Index: idx, IPv6: prefix}
 		got := Lint(text, nic, configDrive)
 		for _, w := range got.Warnings {
-			if len(w) > LineMax || strings.Contains(w, "\n") {
-				t.Fatalf("line of %d bytes or with a newline: %q", len(w), w)
+			// What the API server takes as a Warning header's text.
+			if len(w) > LineMax || !utf8.ValidString(w) || strings.IndexFunc(w, unicode.IsControl) >= 0 {
+				t.Fatalf("line of %d bytes, or one a Warning header cannot carry: %q", len(w), w)
 			}
 		}
 		if got.Fix != "" {
@@ -361,4 +364,19 @@ func FuzzLint(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestClip(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"as it is", "eth0 has no match", "eth0 has no match"},
+		{"a newline and a tab", "a\nb\tc", "a\uFFFDb\uFFFDc"},
+		{"bytes that are not UTF-8", "mac \xff\xfe", "mac \uFFFD\uFFFD"},
+		{"cut at a rune", strings.Repeat("é", 40), strings.Repeat("é", 31) + "..."},
+		{"cut after making printable", strings.Repeat("\n", 30), strings.Repeat("\uFFFD", 21) + "..."},
+	}
+	for _, tt := range tests {
+		if got := clip(tt.in); got != tt.want || len(got) > LineMax {
+			t.Errorf("%s: got %q (%d bytes), want %q", tt.name, got, len(got), tt.want)
+		}
+	}
 }

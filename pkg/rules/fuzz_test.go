@@ -1,9 +1,15 @@
 package rules
 
 import (
+	"slices"
+	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/vmnet-webhook/vmnet-webhook/pkg/config"
 )
 
 var fuzzKinds = []schema.GroupVersionKind{
@@ -34,14 +40,24 @@ func FuzzNoPanic(f *testing.F) {
 				if decodeErr != nil && len(v.Errors) != 1 {
 					t.Fatalf("not an object but %d validation errors", len(v.Errors))
 				}
-				for _, w := range append(m.Warnings, v.Warnings...) {
-					if len(w) >= 120 {
-						t.Fatalf("warning of %d characters: %q", len(w), w)
-					}
+				warn := defaults()
+				warn.Enforcement = config.Warn
+				for _, w := range slices.Concat(m.Warnings, v.Warnings, Validate(warn, req).Warnings) {
+					assertWarningLine(t, w)
 				}
 			}
 		}
 	})
+}
+
+// assertWarningLine fails unless w is a line under 120 characters that the
+// API server passes on as a Warning header: valid UTF-8, no control
+// characters (it drops any other).
+func assertWarningLine(t *testing.T, w string) {
+	t.Helper()
+	if len(w) >= 120 || !utf8.ValidString(w) || strings.IndexFunc(w, unicode.IsControl) >= 0 {
+		t.Fatalf("warning of %d characters, or one a Warning header cannot carry: %q", len(w), w)
+	}
 }
 
 // FuzzPatchApplies: whatever Mutate answers applies to its input.

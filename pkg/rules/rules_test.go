@@ -161,6 +161,17 @@ func TestMutationOffLimits(t *testing.T) {
 	}
 }
 
+// A key the user wrote with a newline in it stays in the path of the
+// warning, made printable: the API server drops a warning that is not.
+func TestWarnEnforcementControlCharacter(t *testing.T) {
+	cfg := defaults()
+	cfg.Enforcement = "warn"
+	res := Validate(cfg, Request{Kind: vmKind, Operation: Create, Object: []byte(`{"metadata":{"labels":{"a\nb":5}},"spec":{}}`)})
+	if len(res.Errors) != 0 || !slices.Equal(res.Warnings, []string{"metadata.labels[a\uFFFDb]: must be a string, not a number"}) {
+		t.Errorf("got %q, %q", errorStrings(res), res.Warnings)
+	}
+}
+
 func TestWarnEnforcementNotAnObject(t *testing.T) {
 	cfg := defaults()
 	cfg.Enforcement = "warn"
