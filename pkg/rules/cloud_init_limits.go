@@ -15,9 +15,6 @@ const maxNetworkData = 2048
 // network data source per cloud-init volume, and inline data within the
 // limit. Checked here so the user reads it before the VM fails to start.
 func cloudInitLimits(v *validation) {
-	if v.spec == nil {
-		return
-	}
 	for i, vol := range v.spec.Volumes {
 		if vol == nil {
 			continue

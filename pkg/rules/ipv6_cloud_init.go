@@ -41,18 +41,13 @@ func ipv6CloudInit(m *mutation) {
 		return
 	}
 	var mac net.HardwareAddr
-	if iface.MacAddress != "" {
-		var ok bool
-		if mac, ok = parseMAC(iface.MacAddress); !ok || macProblem(mac) != "" {
-			m.warn(o.ifacePath(ifaceIdx).Child("macAddress"), "IPv6 networkData not injected: no NIC can take this MAC")
-			return
-		}
-	} else {
+	if iface.MacAddress == "" {
 		mac = assignedMAC(macSeed(o, m.uid))
+	} else if mac, ok = parseMAC(iface.MacAddress); !ok || macProblem(mac) != "" {
+		m.warn(o.ifacePath(ifaceIdx).Child("macAddress"), "IPv6 networkData not injected: no NIC can take this MAC")
+		return
 	}
 	networkData := netconfig.Write(netconfig.NICName(m.cfg.IPv6.GuestInterface, ifaceIdx), mac, prefix)
-	// Only where the guest boots from; templates of replicas get warnings.
-	canInject := o.bootsGuest()
 	addIdentity := func() {
 		if iface.MacAddress == "" {
 			m.add(o.at(interfacesPtr, ifaceIdx, "/macAddress"), mac.String())
@@ -72,7 +67,7 @@ func ipv6CloudInit(m *mutation) {
 			if len(sources) == 0 {
 				m.warn(o.SpecPath.Child("volumes").Index(i).Child(ci.key), "IPv6 networkData not injected (ConfigDrive is not netplan)")
 			}
-		case !canInject:
+		case !o.bootsGuest(): // templates of replicas get only warnings
 		case len(sources) == 0:
 			addIdentity()
 			m.add(ndPtr, networkData)
@@ -85,33 +80,31 @@ func ipv6CloudInit(m *mutation) {
 		return
 	}
 	// No cloud-init volume: add one, and its disk.
-	if s.Domain == nil || !canInject {
+	if s.Domain == nil || !o.bootsGuest() {
 		return
 	}
 	name := freeName("cloudinitdisk", s)
 	addIdentity()
-	m.push(volumesPtr, s.Volumes != nil, len(s.Volumes), noCloudVolume{Name: name, CloudInitNoCloud: networkDataOnly{networkData}})
-	m.pushDevice(disksPtr, disks(s) != nil, len(disks(s)), virtioDisk{Name: name, Disk: diskBus{"virtio"}})
+	vol, disk := noCloudVolume{Name: name}, virtioDisk{Name: name}
+	vol.CloudInitNoCloud.NetworkData, disk.Disk.Bus = networkData, "virtio"
+	m.push(volumesPtr, s.Volumes != nil, len(s.Volumes), vol)
+	m.pushDevice(disksPtr, disks(s) != nil, len(disks(s)), disk)
 }
 
 // The volume and disk ipv6CloudInit adds: structs, cheaper than maps, with
 // fields in name order as a map's would be written.
 type noCloudVolume struct {
-	CloudInitNoCloud networkDataOnly `json:"cloudInitNoCloud"`
-	Name             string          `json:"name"`
-}
-
-type networkDataOnly struct {
-	NetworkData string `json:"networkData"`
+	CloudInitNoCloud struct {
+		NetworkData string `json:"networkData"`
+	} `json:"cloudInitNoCloud"`
+	Name string `json:"name"`
 }
 
 type virtioDisk struct {
-	Disk diskBus `json:"disk"`
-	Name string  `json:"name"`
-}
-
-type diskBus struct {
-	Bus string `json:"bus"`
+	Disk struct {
+		Bus string `json:"bus"`
+	} `json:"disk"`
+	Name string `json:"name"`
 }
 
 // guestPrefix is the network the launcher uses for the guest's IPv6: the
@@ -131,21 +124,15 @@ func guestPrefix(pod *vmspec.PodNetwork, cfg config.Config) (p netip.Prefix, add
 
 // freeName returns base, or base-N, whichever no volume or disk uses.
 func freeName(base string, s *vmspec.Spec) string {
-	taken := func(name string) bool {
-		for _, vol := range s.Volumes {
-			if vol.Name == name {
-				return true
-			}
-		}
-		for _, d := range disks(s) {
-			if d.Name == name {
-				return true
-			}
-		}
-		return false
+	taken := map[string]bool{}
+	for _, vol := range s.Volumes {
+		taken[vol.Name] = true
+	}
+	for _, d := range disks(s) {
+		taken[d.Name] = true
 	}
 	name := base
-	for i := 1; taken(name); i++ {
+	for i := 1; taken[name]; i++ {
 		name = base + "-" + strconv.Itoa(i)
 	}
 	return name

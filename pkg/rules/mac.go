@@ -24,9 +24,8 @@ func macProblem(mac net.HardwareAddr) string {
 	return "is all zeros"
 }
 
-// assignedMAC is the MAC given to a pod network NIC that has none, drawn
-// from seed (see macSeed): locally administered unicast, so it cannot clash
-// with a vendor's address.
+// assignedMAC is the MAC given to a pod network NIC that has none: locally
+// administered unicast, so it cannot clash with a vendor's address.
 func assignedMAC(seed string) net.HardwareAddr {
 	sum := sha256.Sum256([]byte("vmnet-webhook/mac/" + seed))
 	mac := net.HardwareAddr(sum[:6])
@@ -34,11 +33,9 @@ func assignedMAC(seed string) net.HardwareAddr {
 	return mac
 }
 
-// macSeed is what an object's MAC is drawn from: its namespace and name,
-// so that preview, a dry run and the create give the same VM the same MAC,
-// and no two VMs in a cluster share one; the admission request's UID when
-// the name is still to be generated (a replica set's VMIs), so that each
-// replica gets its own.
+// macSeed is what an object's MAC is drawn from: its namespace and name, so
+// that preview, a dry run and the create agree and no two VMs share one; the
+// request's UID while the name is to be generated (a replica set's VMIs).
 func macSeed(o *object, uid string) string {
 	if o.Meta.Name == "" {
 		return "uid:" + uid

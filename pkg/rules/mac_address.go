@@ -25,7 +25,7 @@ func macAddress(v *validation) {
 				continue
 			}
 		}
-		if v.hadMAC(iface.Name, given) {
+		if v.hadIt(iface.Name, func(old *vmspec.Interface) bool { return old.MacAddress == given }) {
 			v.warn(path, problem+"; no NIC can take it")
 			continue
 		}
@@ -33,15 +33,4 @@ func macAddress(v *validation) {
 			", which no NIC can take; use a unicast address such as 02:00:00:00:00:01 (even first byte), or remove macAddress"),
 			problem+"; no NIC can take it")
 	}
-}
-
-// hadMAC says whether the stored object (on UPDATE) gave the interface of
-// that name the same macAddress.
-func (v *validation) hadMAC(iface, mac string) bool {
-	for _, old := range v.oldInterfaces() {
-		if old != nil && old.Name == iface && old.MacAddress == mac {
-			return true
-		}
-	}
-	return false
 }

@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"slices"
+
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -12,17 +14,13 @@ import (
 // never works, so there is nothing to gain.
 const MutateAnnotation = "vmnet.kubevirt.io/mutate"
 
-// object is what the rules know of a request's object: what was read of
-// it, and the facts they derive from its metadata.
+// object is a request's object as read, with what the rules derive from
+// its metadata.
 type object struct {
 	*vmspec.VM
-	// windows is set when the object's or its templates' metadata or its
-	// preference mark a Windows guest.
-	windows  bool
-	optedOut bool
-	// ownerKind is the kind of the controller that owns the object, if it
-	// is one whose objects are made from a template (MadeFromTemplate).
-	ownerKind string
+	windows   bool   // its or its templates' metadata or its preference mark a Windows guest
+	optedOut  bool   // by MutateAnnotation
+	ownerKind string // its controller's kind, when that made it from a template
 }
 
 func newObject(vm *vmspec.VM) *object {
@@ -42,13 +40,11 @@ func (o *object) ifacePath(i int) *field.Path {
 	return o.SpecPath.Child("domain", "devices", "interfaces").Index(i)
 }
 
-// controllerOwned says whether the object was made from a template by its
-// controller: it gets no defaults.
 func (o *object) controllerOwned() bool { return o.ownerKind != "" }
 
-// controllerOwners says which controllers' objects get no defaults, by the
-// owned kind: their template got them (or opted out) when it was created,
-// and a restart must not change an existing VM.
+// controllerOwners are, by the kind they make, the controllers that make
+// objects from a template: the template got the defaults (or opted out)
+// when it was created, and a restart must not change an existing VM.
 var controllerOwners = map[string][]schema.GroupKind{
 	"VirtualMachineInstance": {
 		{Group: "kubevirt.io", Kind: "VirtualMachine"},
@@ -57,36 +53,22 @@ var controllerOwners = map[string][]schema.GroupKind{
 	"VirtualMachine": {{Group: "pool.kubevirt.io", Kind: "VirtualMachinePool"}},
 }
 
-// MadeFromTemplate says whether an object of kind whose controller is of
-// controller's group and kind was made from a template the webhook admitted
-// when the controller's object was created: such objects get no defaults,
-// and an audit judges their template instead of each of them.
+// MadeFromTemplate says whether an object of kind, controlled by an object
+// of controller's group and kind, was made from a template: it gets no
+// defaults, and an audit judges the template instead.
 func MadeFromTemplate(kind string, controller schema.GroupKind) bool {
-	for _, gk := range controllerOwners[kind] {
-		if gk == controller {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(controllerOwners[kind], controller)
 }
 
-// bootsGuest says whether this object is where a guest's MAC and network
-// config are fixed: a VM (its VMIs start from its template, also when a
-// pool made it) or a VMI that no VM started. Not the templates of replica
-// sets and pools: each of their replicas gets its own when it is created,
-// so that no two share a MAC.
+// bootsGuest says whether a guest's MAC and network config are fixed here:
+// in a VM or a VMI no VM started, not in the templates of replica sets and
+// pools, whose replicas each get their own when created.
 func (o *object) bootsGuest() bool {
-	switch o.Kind {
-	case "VirtualMachine":
-		return true
-	case "VirtualMachineInstance":
-		return o.ownerKind != "VirtualMachine"
-	}
-	return false
+	return o.Kind == "VirtualMachine" || o.Kind == "VirtualMachineInstance" && o.ownerKind != "VirtualMachine"
 }
 
-// controllerOf names the kind of the object's controller when it is one
-// whose objects are made from a template, else "".
+// controllerOf names the kind of the object's controller when that made it
+// from a template, else "".
 func controllerOf(kind string, refs []*vmspec.OwnerReference) string {
 	owner := ""
 	for _, ref := range refs {

@@ -12,7 +12,7 @@ import (
 // network+2, so each CIDR must leave at least 4 addresses. KubeVirt checks
 // neither at admission; a bad one only fails when the VM starts.
 func podCIDRs(v *validation) {
-	for i, n := range networks(v.spec) {
+	for i, n := range v.spec.Networks {
 		if n == nil || n.Pod == nil {
 			continue
 		}

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec"
 )
 
 // Reserved ports: libvirt uses them on a masquerade interface and drops all
@@ -14,28 +16,17 @@ import (
 // reserved port the stored object already had on the same interface only
 // warns, so that existing VMs stay editable; a new one is denied.
 func reservedPorts(v *validation) {
-	if len(v.cfg.ReservedPorts) == 0 {
-		return
-	}
 	for i, iface := range interfaces(v.spec) {
 		if iface == nil || !v.masquerade(iface) {
 			continue
 		}
 		for j, p := range iface.Ports {
-			port := int64(p.Port)
-			if !v.cfg.IsReserved(port) {
-				continue
+			if port := int64(p.Port); v.cfg.IsReserved(port) {
+				v.reserved(iface.Name, port, v.obj.ifacePath(i).Child("ports").Index(j).Child("port"),
+					fmt.Sprintf("port %d is reserved by libvirt, which drops other incoming traffic to it; use a port other than ", port),
+					fmt.Sprintf("port %d is reserved by libvirt; use another port", port),
+					fmt.Sprintf("port %d is reserved by libvirt; move it", port))
 			}
-			path := v.obj.ifacePath(i).Child("ports").Index(j).Child("port")
-			if v.wasThere(iface.Name, port) {
-				v.warn(path, fmt.Sprintf("port %d is reserved by libvirt; move it", port))
-				v.ratcheted = true
-				continue
-			}
-			v.deny(field.Forbidden(path, fmt.Sprintf(
-				"port %d is reserved by libvirt, which drops other incoming traffic to it; use a port other than %s",
-				port, portList(v.cfg.ReservedPorts))),
-				fmt.Sprintf("port %d is reserved by libvirt; use another port", port))
 		}
 		for j, r := range iface.PortRanges {
 			if r == nil || r.Start == nil || r.End == nil {
@@ -43,41 +34,39 @@ func reservedPorts(v *validation) {
 			}
 			start, end := int64(*r.Start), int64(*r.End)
 			for _, rp := range v.cfg.ReservedPorts {
-				port := int64(rp)
-				if port < start || port > end {
-					continue
+				if port := int64(rp); start <= port && port <= end {
+					v.reserved(iface.Name, port, v.obj.ifacePath(i).Child("portRanges").Index(j),
+						fmt.Sprintf("the range %d-%d covers reserved port %d, and libvirt drops other incoming traffic to it; use ports other than ", start, end, port),
+						fmt.Sprintf("range %d-%d covers port %d, reserved by libvirt", start, end, port),
+						fmt.Sprintf("range covers reserved port %d; move the range", port))
 				}
-				path := v.obj.ifacePath(i).Child("portRanges").Index(j)
-				if v.wasThere(iface.Name, port) {
-					v.warn(path, fmt.Sprintf("range covers reserved port %d; move the range", port))
-					v.ratcheted = true
-					continue
-				}
-				v.deny(field.Forbidden(path, fmt.Sprintf(
-					"the range %d-%d covers reserved port %d, and libvirt drops other incoming traffic to it; use ports other than %s",
-					start, end, port, portList(v.cfg.ReservedPorts))),
-					fmt.Sprintf("range %d-%d covers port %d, reserved by libvirt", start, end, port))
 			}
 		}
 	}
 }
 
-// wasThere says whether the stored object (on UPDATE) listed port on the
-// interface of that name, as a port or inside a range, on any binding.
-func (v *validation) wasThere(iface string, port int64) bool {
-	for _, old := range v.oldInterfaces() {
-		if old == nil || old.Name != iface {
-			continue
+// reserved denies a reserved port at path (detail, ending in the ports to
+// avoid; short as a warning), or only warns (ratchet) when the stored
+// object listed it on the interface, on any binding.
+func (v *validation) reserved(iface string, port int64, path *field.Path, detail, short, ratchet string) {
+	if v.hadIt(iface, func(old *vmspec.Interface) bool { return lists(old, port) }) {
+		v.warn(path, ratchet)
+		v.ratcheted = true
+		return
+	}
+	v.deny(field.Forbidden(path, detail+portList(v.cfg.ReservedPorts)), short)
+}
+
+// lists says whether an interface lists port, as a port or in a range.
+func lists(iface *vmspec.Interface, port int64) bool {
+	for _, p := range iface.Ports {
+		if int64(p.Port) == port {
+			return true
 		}
-		for _, p := range old.Ports {
-			if int64(p.Port) == port {
-				return true
-			}
-		}
-		for _, r := range old.PortRanges {
-			if r != nil && r.Start != nil && r.End != nil && int64(*r.Start) <= port && port <= int64(*r.End) {
-				return true
-			}
+	}
+	for _, r := range iface.PortRanges {
+		if r != nil && r.Start != nil && r.End != nil && int64(*r.Start) <= port && port <= int64(*r.End) {
+			return true
 		}
 	}
 	return false

@@ -23,37 +23,27 @@ const (
 
 // Request is what the rules see of an admission request.
 type Request struct {
-	// Kind is the object's kind; versions are not distinguished.
-	Kind schema.GroupVersionKind
-	// Operation is CREATE or UPDATE; other operations pass untouched.
-	Operation Operation
-	// Object is the object's raw JSON.
-	Object []byte
-	// OldObject is the stored object's raw JSON, on UPDATE.
-	OldObject []byte
-	// UID is the admission request's; a MAC the rules assign is drawn from
-	// it.
-	UID string
+	Kind      schema.GroupVersionKind // versions are not told apart
+	Operation Operation               // CREATE or UPDATE; others pass untouched
+	Object    []byte                  // the object's raw JSON
+	OldObject []byte                  // the stored object's, on UPDATE
+	UID       string                  // a MAC the rules assign is drawn from it
 }
 
 // Result is what the rules answer.
 type Result struct {
-	// Patch holds targeted operations on the raw object.
-	Patch []jsonpatch.Operation
-	// Errors are the violations; any error denies the request.
-	Errors field.ErrorList
-	// Warnings are returned to the user, each a line under 120 characters.
-	Warnings []string
-	// Fired names each rule that patched, denied or warned, for metrics and
-	// logs, in the order they ran. The names are the Rule* constants.
+	Patch    []jsonpatch.Operation // targeted operations on the raw object
+	Errors   field.ErrorList       // any error denies the request
+	Warnings []string              // lines under 120 characters, for the user
+	// Fired names each rule that patched, denied or warned, in the order
+	// they ran, for metrics and logs: one of the Rule* constants.
 	Fired []string
-	// NotChecked names the fields the rules cannot read and so did not
-	// check (network data in a Secret), for audit to list.
+	// NotChecked names the fields the rules cannot read (network data in a
+	// Secret), for audit to list.
 	NotChecked []string
 }
 
-// Rule names, the only values Result.Fired holds: a metric label's bounded
-// set.
+// Rule names: Result.Fired's values, a metric label's bounded set.
 const (
 	RuleMalformed            = "malformed"
 	RuleDefaultNetwork       = "default-network"
@@ -91,10 +81,9 @@ var validators = []struct {
 	{RuleUserNetworkData, userNetworkData},
 }
 
-// Mutate runs the mutating rules (on CREATE) over the object. Where the
-// object cannot be read (a member the rules read has the wrong type), or a
-// list it patches has a null entry, it leaves the object alone: validation,
-// this webhook's and the API server's schema, says what is wrong.
+// Mutate runs the mutating rules on CREATE. An object it cannot read, or
+// with a null entry in a list it patches, is left alone for validation to
+// refuse.
 func Mutate(cfg config.Config, req Request) Result {
 	if !known(req.Kind) || req.Operation != Create {
 		return Result{}
@@ -122,10 +111,9 @@ func Mutate(cfg config.Config, req Request) Result {
 	return Result{Patch: m.ops, Warnings: m.warnings, Fired: fired}
 }
 
-// Validate runs the validating rules (on CREATE and UPDATE) over the
-// object, as it stands after mutation. An object it cannot read gets one
-// error naming the first member of the wrong type; the API server's schema
-// names the rest.
+// Validate runs the validating rules on CREATE and UPDATE, over the object
+// as mutated. An object it cannot read gets one error, at the first member of
+// the wrong type; the API server's schema names the rest.
 func Validate(cfg config.Config, req Request) Result {
 	if !known(req.Kind) || (req.Operation != Create && req.Operation != Update) {
 		return Result{}
@@ -139,6 +127,9 @@ func Validate(cfg config.Config, req Request) Result {
 			res.Errors = nil
 		}
 		return res
+	}
+	if vm.Spec == nil {
+		return Result{}
 	}
 	v := &validation{cfg: cfg, gk: req.Kind.GroupKind(), obj: newObject(vm), spec: vm.Spec}
 	if req.Operation == Update {
@@ -174,11 +165,7 @@ func known(gvk schema.GroupVersionKind) bool {
 	return ok
 }
 
-// malformed answers an object that cannot be read, with the error a user
-// reads.
+// malformed answers an object that cannot be read.
 func malformed(err *field.Error) Result {
-	return Result{
-		Errors: field.ErrorList{err},
-		Fired:  []string{RuleMalformed},
-	}
+	return Result{Errors: field.ErrorList{err}, Fired: []string{RuleMalformed}}
 }

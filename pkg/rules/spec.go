@@ -2,9 +2,8 @@ package rules
 
 import "github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec"
 
-// Small readings of a VM spec that several rules share; each is nil-safe.
-// A nil entry in a list is a JSON null, skipped by the rules that read the
-// list.
+// Readings of a VM spec that several rules share. A nil entry in a list is
+// a JSON null, which the rules skip.
 
 func devices(s *vmspec.Spec) *vmspec.Devices {
 	if s == nil || s.Domain == nil {
@@ -27,17 +26,10 @@ func disks(s *vmspec.Spec) []*vmspec.Disk {
 	return nil
 }
 
-func networks(s *vmspec.Spec) []*vmspec.Network {
-	if s == nil {
-		return nil
-	}
-	return s.Networks
-}
-
-// podNetwork returns the first network on the pod network, with its
-// position; nil when there is none.
+// podNetwork returns the first network on the pod network and its
+// position, or nil and -1.
 func podNetwork(s *vmspec.Spec) (*vmspec.Network, int) {
-	for i, n := range networks(s) {
+	for i, n := range s.Networks {
 		if n != nil && n.Pod != nil {
 			return n, i
 		}
@@ -66,7 +58,7 @@ func isMasquerade(iface *vmspec.Interface) bool { return iface.BindingName() == 
 // hasNullEntry says whether a list mutation patches has a null entry:
 // mutation leaves such an object alone, as the API server will refuse it.
 func hasNullEntry(s *vmspec.Spec) bool {
-	return hasNil(interfaces(s)) || hasNil(networks(s)) || hasNil(s.Volumes) || hasNil(disks(s))
+	return hasNil(interfaces(s)) || hasNil(s.Networks) || hasNil(s.Volumes) || hasNil(disks(s))
 }
 
 func hasNil[T any](list []*T) bool {
@@ -78,9 +70,10 @@ func hasNil[T any](list []*T) bool {
 	return false
 }
 
-// cloudInitSource is one cloud-init source of a volume, under its key.
+// cloudInitSource is one cloud-init source of a volume, under its key
+// (cloudInitNoCloud or cloudInitConfigDrive).
 type cloudInitSource struct {
-	key string // cloudInitNoCloud or cloudInitConfigDrive
+	key string
 	*vmspec.CloudInit
 }
 
@@ -96,8 +89,8 @@ func cloudInits(vol *vmspec.Volume) []cloudInitSource {
 	return out
 }
 
-// bootCloudInit finds the cloud-init source the guest boots with, the one
-// KubeVirt uses: that of the first volume with one, at position i. ok is
+// bootCloudInit finds the cloud-init source the guest boots with, as
+// KubeVirt does: that of the first volume with one, at position i. ok is
 // false when there is none (i is -1), or when that volume sets both kinds,
 // which KubeVirt refuses.
 func bootCloudInit(s *vmspec.Spec) (ci cloudInitSource, i int, ok bool) {
@@ -106,12 +99,11 @@ func bootCloudInit(s *vmspec.Spec) (ci cloudInitSource, i int, ok bool) {
 			continue
 		}
 		switch cis := cloudInits(vol); len(cis) {
-		case 0:
-			continue
 		case 1:
 			return cis[0], i, true
+		case 2:
+			return cloudInitSource{}, i, false
 		}
-		return cloudInitSource{}, i, false
 	}
 	return cloudInitSource{}, -1, false
 }

@@ -9,15 +9,13 @@ import (
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/netconfig"
 )
 
-// User network data: the network config a user wrote into the cloud-init
-// volume the guest boots from is never rewritten, but when cloud-init will
-// leave the pod network's NIC without the network it expects (the guide's
-// own recipe on a guest that names its NIC enp1s0), the user is told, with
-// the fix (netconfig.Lint). Warnings only: they refuse nothing, whatever
-// the enforcement. Objects that opted out get none. A Secret's network data
-// cannot be read here (NotChecked).
+// User network data: the network config a user wrote for the boot volume is
+// never rewritten, but when it would leave the pod network's NIC without the
+// network it expects (the guide's recipe on an enp1s0 guest), the user is
+// warned, with the fix (netconfig.Lint). Never denied; none for objects that
+// opted out; a Secret's network data cannot be read here (NotChecked).
 func userNetworkData(v *validation) {
-	if v.spec == nil || v.obj.optedOut {
+	if v.obj.optedOut {
 		return
 	}
 	podNet, _, iface, i := podNIC(v.spec, v.masquerade)

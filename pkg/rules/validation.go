@@ -10,20 +10,17 @@ import (
 
 // validation is one Validate call's state.
 type validation struct {
-	cfg  config.Config
-	gk   schema.GroupKind
-	obj  *object
-	spec *vmspec.Spec // nil when the object has none
-	// The stored object of an UPDATE, read only when a rule needs it.
-	oldRaw   []byte
-	old      *vmspec.Spec
-	oldRead  bool
-	findings []finding
-	warnings []string
-	// notChecked lists the paths of fields the rules could not read.
-	notChecked []string
-	// ratcheted is set by a rule that warned only for ratcheted ports.
-	ratcheted bool
+	cfg        config.Config
+	gk         schema.GroupKind
+	obj        *object
+	spec       *vmspec.Spec
+	oldRaw     []byte       // the stored object of an UPDATE, read when a rule asks
+	old        *vmspec.Spec // as read
+	oldRead    bool
+	findings   []finding
+	warnings   []string
+	notChecked []string // paths of fields the rules could not read
+	ratcheted  bool     // set by a rule that warned only for ratcheted ports
 }
 
 // finding is one violation: the field error that denies, and the short
@@ -33,10 +30,9 @@ type finding struct {
 	short string
 }
 
-// masquerade says whether an interface is, or will be, bound by
-// masquerade: it says so, or it is on the pod network with no binding and
-// Mutate gives it masquerade (the object is neither opted out nor
-// controller-owned).
+// masquerade says whether an interface is, or will be, bound by masquerade:
+// it says so, or it is on the pod network with no binding, which Mutate
+// defaults.
 func (v *validation) masquerade(iface *vmspec.Interface) bool {
 	switch iface.BindingName() {
 	case "masquerade":
@@ -60,15 +56,20 @@ func (v *validation) warn(path *field.Path, msg string) {
 	v.warnings = append(v.warnings, v.obj.fit(path.String(), msg))
 }
 
-// oldInterfaces returns the interfaces of the stored object on UPDATE, nil
-// otherwise. The stored object was admitted before: one that cannot be
-// read counts as having none, and its flaws are not this request's.
-func (v *validation) oldInterfaces() []*vmspec.Interface {
+// hadIt says whether the stored object (on UPDATE) had an interface of that
+// name for which had is true. One that cannot be read has none: its flaws
+// are not this request's.
+func (v *validation) hadIt(name string, had func(*vmspec.Interface) bool) bool {
 	if v.oldRaw != nil && !v.oldRead {
 		v.oldRead = true
 		if vm, err := vmspec.Read(v.gk, v.oldRaw); err == nil {
 			v.old = vm.Spec
 		}
 	}
-	return interfaces(v.old)
+	for _, old := range interfaces(v.old) {
+		if old != nil && old.Name == name && had(old) {
+			return true
+		}
+	}
+	return false
 }

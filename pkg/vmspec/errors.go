@@ -66,13 +66,9 @@ func wantName(t reflect.Type) string {
 	return "an object"
 }
 
-// badValue is the JSON text of the value the decoder refused: an Int says
-// what it was given; otherwise it starts where the error is.
+// badValue is the JSON text of the value the decoder refused, which starts
+// where the error is.
 func badValue(raw []byte, se *json.SemanticError) jsontext.Value {
-	var ie *intError
-	if errors.As(se.Err, &ie) {
-		return ie.value
-	}
 	if se.ByteOffset < 0 || se.ByteOffset > int64(len(raw)) {
 		return nil
 	}
@@ -80,18 +76,12 @@ func badValue(raw []byte, se *json.SemanticError) jsontext.Value {
 	return v
 }
 
+// names are the kinds of JSON value as a message names them.
+var names = map[jsontext.Kind]string{'"': "a string", '0': "a number", 't': "a boolean", 'f': "a boolean", '{': "an object", '[': "an array"}
+
 func kindName(v jsontext.Value) string {
-	switch v.Kind() {
-	case '"':
-		return "a string"
-	case '0':
-		return "a number"
-	case 't', 'f':
-		return "a boolean"
-	case '{':
-		return "an object"
-	case '[':
-		return "an array"
+	if name, ok := names[v.Kind()]; ok {
+		return name
 	}
 	return "null"
 }

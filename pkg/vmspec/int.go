@@ -2,6 +2,7 @@ package vmspec
 
 import (
 	"bytes"
+	"errors"
 	"math"
 	"strconv"
 
@@ -12,11 +13,7 @@ import (
 // alike. JSON null leaves it 0.
 type Int int64
 
-// intError is what decoding anything else into an Int fails with; it
-// keeps the value for the message.
-type intError struct{ value []byte }
-
-func (e *intError) Error() string { return "must be an integer" }
+var errNotInt = errors.New("must be an integer")
 
 // UnmarshalJSONFrom reads an Int with JSON v2, the product's decoder.
 func (n *Int) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
@@ -29,7 +26,7 @@ func (n *Int) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 
 // UnmarshalJSON reads an Int with encoding/json's kin, the API server's
 // decoder, which the tests hold the product's to.
-func (n *Int) UnmarshalJSON(b []byte) error { return n.set(bytes.Clone(b)) }
+func (n *Int) UnmarshalJSON(b []byte) error { return n.set(b) }
 
 func (n *Int) set(v []byte) error {
 	if bytes.Equal(v, []byte("null")) {
@@ -37,7 +34,7 @@ func (n *Int) set(v []byte) error {
 	}
 	i, ok := parseInt(string(v))
 	if !ok {
-		return &intError{value: v}
+		return errNotInt
 	}
 	*n = Int(i)
 	return nil

@@ -12,46 +12,20 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// The objects of each kind, down to the parts the rules read.
-type (
-	vmObject struct {
-		Metadata Meta    `json:"metadata"`
-		Spec     *vmSpec `json:"spec"`
-	}
-	vmSpec struct {
-		Preference *preference `json:"preference"`
-		Template   *template   `json:"template"`
-	}
-	preference struct {
+// object is an object or a template of one: metadata M, and a spec S that
+// leads to the VM spec. Each kind nests them as it does (see read).
+type object[M, S any] struct {
+	Metadata M  `json:"metadata"`
+	Spec     *S `json:"spec"`
+}
+
+// vmSpec is what the rules read of a VirtualMachine's spec.
+type vmSpec struct {
+	Preference *struct {
 		Name string `json:"name"`
-	}
-	template struct {
-		Metadata *Meta `json:"metadata"`
-		Spec     *Spec `json:"spec"`
-	}
-	vmiObject struct {
-		Metadata Meta  `json:"metadata"`
-		Spec     *Spec `json:"spec"`
-	}
-	replicaSetObject struct {
-		Metadata Meta            `json:"metadata"`
-		Spec     *replicaSetSpec `json:"spec"`
-	}
-	replicaSetSpec struct {
-		Template *template `json:"template"`
-	}
-	poolObject struct {
-		Metadata Meta      `json:"metadata"`
-		Spec     *poolSpec `json:"spec"`
-	}
-	poolSpec struct {
-		VirtualMachineTemplate *vmTemplate `json:"virtualMachineTemplate"`
-	}
-	vmTemplate struct {
-		Metadata *Meta   `json:"metadata"`
-		Spec     *vmSpec `json:"spec"`
-	}
-)
+	} `json:"preference"`
+	Template *object[*Meta, Spec] `json:"template"`
+}
 
 // options read an object as the API server does: names matched case
 // sensitively, invalid UTF-8 read as U+FFFD; members the structs do not name
@@ -115,28 +89,32 @@ func read(shape Shape, raw []byte, unmarshal func([]byte, any) error) (*VM, erro
 	var err error
 	switch shape.Kind {
 	case "VirtualMachine":
-		var o vmObject
+		var o object[Meta, vmSpec]
 		err = unmarshal(raw, &o)
 		vm.Meta = o.Metadata
 		vm.readVMSpec(o.Spec)
 	case "VirtualMachineInstance":
-		var o vmiObject
+		var o object[Meta, Spec]
 		err = unmarshal(raw, &o)
 		vm.Meta, vm.Spec = o.Metadata, o.Spec
 	case "VirtualMachineInstanceReplicaSet":
-		var o replicaSetObject
+		var o object[Meta, struct {
+			Template *object[*Meta, Spec] `json:"template"`
+		}]
 		err = unmarshal(raw, &o)
 		vm.Meta = o.Metadata
 		if o.Spec != nil {
 			vm.readTemplate(o.Spec.Template)
 		}
 	case "VirtualMachinePool":
-		var o poolObject
+		var o object[Meta, struct {
+			VirtualMachineTemplate *object[*Meta, vmSpec] `json:"virtualMachineTemplate"`
+		}]
 		err = unmarshal(raw, &o)
 		vm.Meta = o.Metadata
-		if o.Spec != nil && o.Spec.VirtualMachineTemplate != nil {
-			vm.TemplateMeta = append(vm.TemplateMeta, o.Spec.VirtualMachineTemplate.Metadata)
-			vm.readVMSpec(o.Spec.VirtualMachineTemplate.Spec)
+		if t := o.Spec; t != nil && t.VirtualMachineTemplate != nil {
+			vm.TemplateMeta = append(vm.TemplateMeta, t.VirtualMachineTemplate.Metadata)
+			vm.readVMSpec(t.VirtualMachineTemplate.Spec)
 		}
 	}
 	return vm, err
@@ -152,10 +130,9 @@ func (vm *VM) readVMSpec(s *vmSpec) {
 	vm.readTemplate(s.Template)
 }
 
-func (vm *VM) readTemplate(t *template) {
-	if t == nil {
-		return
+func (vm *VM) readTemplate(t *object[*Meta, Spec]) {
+	if t != nil {
+		vm.TemplateMeta = append(vm.TemplateMeta, t.Metadata)
+		vm.Spec = t.Spec
 	}
-	vm.TemplateMeta = append(vm.TemplateMeta, t.Metadata)
-	vm.Spec = t.Spec
 }
