@@ -3,7 +3,6 @@ package rules
 import (
 	"fmt"
 	"net"
-	"net/netip"
 	"strconv"
 	"strings"
 
@@ -30,10 +29,13 @@ func ipv6CloudInit(m *mutation) {
 	if iface == nil || !m.cfg.IPv6.Injects(pod.Pod.VMIPv6NetworkCIDR != "") {
 		return
 	}
-	prefix, addCIDR, ok := guestPrefix(pod.Pod, m.cfg)
-	if !ok {
-		return
+	// The launcher's network for the guest's IPv6. A default other than
+	// KubeVirt's is written into the network, so that guest and launcher agree.
+	prefix, ok := podPrefix(pod.Pod.VMIPv6NetworkCIDR, true, m.cfg.IPv6.DefaultCIDR)
+	if !ok || !prefix.IsValid() {
+		return // validation refuses it
 	}
+	addCIDR := pod.Pod.VMIPv6NetworkCIDR == "" && prefix != config.KubeVirtDefaultIPv6CIDR
 	if o.windows {
 		gw := prefix.Masked().Addr().Next()
 		m.warn(o.SpecPath.Child("networks").Index(podIdx).Child("pod"),
@@ -105,21 +107,6 @@ type virtioDisk struct {
 		Bus string `json:"bus"`
 	} `json:"disk"`
 	Name string `json:"name"`
-}
-
-// guestPrefix is the network the launcher uses for the guest's IPv6: the
-// pod network's own, or the configured default. addCIDR asks to write the
-// default into the network when it is not KubeVirt's, so that guest and
-// launcher agree. ok is false for a CIDR that validation will refuse.
-func guestPrefix(pod *vmspec.PodNetwork, cfg config.Config) (p netip.Prefix, addCIDR, ok bool) {
-	if pod.VMIPv6NetworkCIDR == "" {
-		p = cfg.IPv6.DefaultCIDR
-		return p, p != config.KubeVirtDefaultIPv6CIDR, p.IsValid()
-	}
-	if !validPodCIDR(pod.VMIPv6NetworkCIDR, true) {
-		return netip.Prefix{}, false, false
-	}
-	return netip.MustParsePrefix(pod.VMIPv6NetworkCIDR), false, true
 }
 
 // freeName returns base, or base-N, whichever no volume or disk uses.

@@ -24,10 +24,10 @@ func userNetworkData(v *validation) {
 	}
 	nic := netconfig.PodNIC{Index: i, MAC: iface.MacAddress}
 	var ok bool
-	if nic.IPv6, ok = podPrefix(podNet.Pod.VMIPv6NetworkCIDR, config.KubeVirtDefaultIPv6CIDR); !ok {
+	if nic.IPv6, ok = podPrefix(podNet.Pod.VMIPv6NetworkCIDR, true, config.KubeVirtDefaultIPv6CIDR); !ok {
 		return // validation refuses the CIDR
 	}
-	if nic.IPv4, ok = podPrefix(podNet.Pod.VMNetworkCIDR, netip.Prefix{}); !ok {
+	if nic.IPv4, ok = podPrefix(podNet.Pod.VMNetworkCIDR, false, netip.Prefix{}); !ok {
 		return
 	}
 	ci, i, ok := bootCloudInit(v.spec)
@@ -67,14 +67,4 @@ func userNetworkData(v *validation) {
 	for _, line := range lines {
 		v.warnings = append(v.warnings, full+": "+line)
 	}
-}
-
-// podPrefix is a pod network's CIDR, or def when it sets none; ok is false
-// for a CIDR that does not parse (podCIDRs refuses it).
-func podPrefix(cidr string, def netip.Prefix) (netip.Prefix, bool) {
-	if cidr == "" {
-		return def, true
-	}
-	p, err := netip.ParsePrefix(cidr)
-	return p, err == nil
 }

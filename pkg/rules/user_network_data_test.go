@@ -94,6 +94,12 @@ func TestUserNetworkData(t *testing.T) {
 			pod:     `{vmIPv6NetworkCIDR: "nonsense"}`,
 			volumes: `[{name: ci, cloudInitNoCloud: {networkData: ` + guide + `}}]`,
 		},
+		{
+			name:    "an IPv4 CIDR as the IPv6 one, which CIDR validation refuses: no lint",
+			iface:   `{name: default, masquerade: {}}`,
+			pod:     `{vmIPv6NetworkCIDR: "10.0.2.0/24"}`,
+			volumes: `[{name: ci, cloudInitNoCloud: {networkData: ` + guide + `}}]`,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
