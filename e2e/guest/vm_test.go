@@ -213,9 +213,15 @@ func writeSeed(dir string, s vmSpec, generation int) (string, error) {
 		}
 	}
 	iso := src + ".iso"
-	out, err := exec.Command("xorriso", "-as", "mkisofs", "-output", iso, "-volid", "cidata", "-joliet", "-rock", src).CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("xorriso: %v\n%s", err, out)
+	// Debian's xorriso 1.5.4 has been seen to crash (SIGSEGV) while shutting
+	// down after writing a good image: one more try, from scratch.
+	var out []byte
+	var err error
+	for try := 0; try < 2; try++ {
+		os.Remove(iso)
+		if out, err = exec.Command("xorriso", "-as", "mkisofs", "-output", iso, "-volid", "cidata", "-joliet", "-rock", src).CombinedOutput(); err == nil {
+			return iso, nil
+		}
 	}
-	return iso, nil
+	return "", fmt.Errorf("xorriso: %v\n%s", err, out)
 }
