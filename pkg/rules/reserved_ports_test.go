@@ -259,7 +259,7 @@ func TestReservedPortsRatchet(t *testing.T) {
             ports: [{port: 49152}, {port: 49153}]`,
 			want:  []string{"spec.template.spec.domain.devices.interfaces[0].ports[1].port: Forbidden: port 49153 is reserved by libvirt, which drops other incoming traffic to it; use a port other than 49152 and 49153"},
 			warns: []string{"spec.template.spec.domain.devices.interfaces[0].ports[0].port: port 49152 is reserved by libvirt; move it"},
-			fired: []string{RuleReservedPorts, RuleReservedPortsRatchet},
+			fired: []string{"reserved-ports", RuleReservedPortsRatchet},
 		},
 		{
 			name: "the same port on another interface is new",
@@ -270,7 +270,7 @@ func TestReservedPortsRatchet(t *testing.T) {
             masquerade: {}
             ports: [{port: 49152}]`,
 			want:  []string{"spec.template.spec.domain.devices.interfaces[1].ports[0].port: Forbidden: port 49152 is reserved by libvirt, which drops other incoming traffic to it; use a port other than 49152 and 49153"},
-			fired: []string{RuleReservedPorts},
+			fired: []string{"reserved-ports"},
 		},
 	}
 	for _, tt := range tests {

@@ -43,19 +43,11 @@ type Result struct {
 	NotChecked []string
 }
 
-// Rule names: Result.Fired's values, a metric label's bounded set.
+// Rule names are Result.Fired's values, a metric label's bounded set: those
+// of the tables below, and these two.
 const (
-	RuleMalformed            = "malformed"
-	RuleDefaultNetwork       = "default-network"
-	RuleDefaultBinding       = "default-binding"
-	RuleIPv6CloudInit        = "ipv6-cloud-init"
-	RuleReservedPorts        = "reserved-ports"
-	RuleReservedPortsRatchet = "reserved-ports-ratchet"
-	RulePodCIDRs             = "pod-cidrs"
-	RuleCloudInitLimits      = "cloud-init-limits"
-	RuleWindowsMTU           = "windows-mtu"
-	RuleMACAddress           = "mac-address"
-	RuleUserNetworkData      = "user-network-data"
+	RuleMalformed            = "malformed"              // the object cannot be read
+	RuleReservedPortsRatchet = "reserved-ports-ratchet" // reserved ports the stored object had
 )
 
 // mutators run in this order; each sees the object as patched so far.
@@ -63,9 +55,9 @@ var mutators = []struct {
 	name string
 	run  func(*mutation)
 }{
-	{RuleDefaultNetwork, defaultNetwork},
-	{RuleDefaultBinding, defaultBinding},
-	{RuleIPv6CloudInit, ipv6CloudInit},
+	{"default-network", defaultNetwork},
+	{"default-binding", defaultBinding},
+	{"ipv6-cloud-init", ipv6CloudInit},
 }
 
 // validators run in this order, over the object as it stands after mutation.
@@ -73,12 +65,12 @@ var validators = []struct {
 	name string
 	run  func(*validation)
 }{
-	{RuleReservedPorts, reservedPorts},
-	{RulePodCIDRs, podCIDRs},
-	{RuleMACAddress, macAddress},
-	{RuleCloudInitLimits, cloudInitLimits},
-	{RuleWindowsMTU, windowsMTU},
-	{RuleUserNetworkData, userNetworkData},
+	{"reserved-ports", reservedPorts},
+	{"pod-cidrs", podCIDRs},
+	{"mac-address", macAddress},
+	{"cloud-init-limits", cloudInitLimits},
+	{"windows-mtu", windowsMTU},
+	{"user-network-data", userNetworkData},
 }
 
 // Mutate runs the mutating rules on CREATE. An object it cannot read, or

@@ -55,16 +55,13 @@ func wantName(t reflect.Type) string {
 	switch {
 	case t == reflect.TypeFor[Int]():
 		return "an integer"
-	case t == nil:
-	case t.Kind() == reflect.String:
-		return "a string"
-	case t.Kind() == reflect.Bool:
-		return "a boolean"
-	case t.Kind() == reflect.Slice:
-		return "an array"
+	case t != nil && wants[t.Kind()] != "":
+		return wants[t.Kind()]
 	}
 	return "an object"
 }
+
+var wants = map[reflect.Kind]string{reflect.String: "a string", reflect.Bool: "a boolean", reflect.Slice: "an array"}
 
 // badValue is the JSON text of the value the decoder refused, which starts
 // where the error is.

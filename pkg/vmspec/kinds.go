@@ -21,20 +21,13 @@ type Shape struct {
 	SpecPath *field.Path
 }
 
-func shape(kind string, keys ...string) Shape {
-	s := Shape{Kind: kind, SpecPath: field.NewPath(keys[0], keys[1:]...)}
-	for _, k := range keys {
-		s.SpecPtr = s.SpecPtr.AppendToken(k)
-	}
-	return s
-}
+func shape(kind string, ptr jsontext.Pointer) Shape { return Shape{kind, ptr, pathOf(ptr)} }
 
 var shapes = map[schema.GroupKind]Shape{
-	{Group: "kubevirt.io", Kind: "VirtualMachine"}:                   shape("VirtualMachine", "spec", "template", "spec"),
-	{Group: "kubevirt.io", Kind: "VirtualMachineInstance"}:           shape("VirtualMachineInstance", "spec"),
-	{Group: "kubevirt.io", Kind: "VirtualMachineInstanceReplicaSet"}: shape("VirtualMachineInstanceReplicaSet", "spec", "template", "spec"),
-	{Group: "pool.kubevirt.io", Kind: "VirtualMachinePool"}: shape("VirtualMachinePool",
-		"spec", "virtualMachineTemplate", "spec", "template", "spec"),
+	{Group: "kubevirt.io", Kind: "VirtualMachine"}:                   shape("VirtualMachine", "/spec/template/spec"),
+	{Group: "kubevirt.io", Kind: "VirtualMachineInstance"}:           shape("VirtualMachineInstance", "/spec"),
+	{Group: "kubevirt.io", Kind: "VirtualMachineInstanceReplicaSet"}: shape("VirtualMachineInstanceReplicaSet", "/spec/template/spec"),
+	{Group: "pool.kubevirt.io", Kind: "VirtualMachinePool"}:          shape("VirtualMachinePool", "/spec/virtualMachineTemplate/spec/template/spec"),
 }
 
 // ShapeOf returns the shape of a kind, ignoring its version; ok is false
