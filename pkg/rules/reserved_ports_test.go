@@ -237,6 +237,7 @@ func TestReservedPortsRatchet(t *testing.T) {
 		want   []string
 		warns  []string
 		fired  []string
+		warn   bool // enforcement warn
 	}{
 		{
 			name: "unchanged reserved port warns",
@@ -262,6 +263,19 @@ func TestReservedPortsRatchet(t *testing.T) {
 			fired: []string{"reserved-ports", RuleReservedPortsRatchet},
 		},
 		{
+			name: "under enforcement warn a new reserved port warns, and both rules count",
+			warn: true,
+			ifaces: `
+          - name: default
+            masquerade: {}
+            ports: [{port: 49152}, {port: 49153}]`,
+			warns: []string{
+				"spec.template.spec.domain.devices.interfaces[0].ports[0].port: port 49152 is reserved by libvirt; move it",
+				"spec.template.spec.domain.devices.interfaces[0].ports[1].port: port 49153 is reserved by libvirt; use another port",
+			},
+			fired: []string{"reserved-ports", RuleReservedPortsRatchet},
+		},
+		{
 			name: "the same port on another interface is new",
 			ifaces: `
           - name: default
@@ -276,7 +290,11 @@ func TestReservedPortsRatchet(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			obj := toJSON(t, vmWithInterfaces(tt.ifaces))
-			res := Validate(defaults(), Request{Kind: kindOf(t, obj), Operation: Update, Object: obj, OldObject: toJSON(t, old)})
+			cfg := defaults()
+			if tt.warn {
+				cfg.Enforcement = config.Warn
+			}
+			res := Validate(cfg, Request{Kind: kindOf(t, obj), Operation: Update, Object: obj, OldObject: toJSON(t, old)})
 			if got := errorStrings(res); !sameStrings(got, tt.want) {
 				t.Errorf("errors:\n got %q\nwant %q", got, tt.want)
 			}

@@ -111,14 +111,10 @@ func Validate(cfg config.Config, req Request) Result {
 		return Result{}
 	}
 	vm, err := vmspec.Read(req.Kind.GroupKind(), req.Object)
-	if err != nil {
-		res := malformed(err)
-		if cfg.Enforcement == config.Warn {
-			e := res.Errors[0]
-			res.Warnings = []string{fit("", e.Field, e.Detail)}
-			res.Errors = nil
-		}
-		return res
+	if err != nil && cfg.Enforcement == config.Warn {
+		return Result{Warnings: []string{fit("", err.Field, err.Detail)}, Fired: []string{RuleMalformed}}
+	} else if err != nil {
+		return malformed(err)
 	}
 	if vm.Spec == nil {
 		return Result{}
@@ -129,26 +125,16 @@ func Validate(cfg config.Config, req Request) Result {
 	}
 	var fired []string
 	for _, r := range validators {
-		n, warns := len(v.findings), len(v.warnings)
+		v.fired, v.ratcheted = false, false
 		r.run(v)
-		// The ratchet's warnings are counted under their own name.
-		if len(v.findings) > n || (len(v.warnings) > warns && !v.ratcheted) {
+		if v.fired {
 			fired = append(fired, r.name)
 		}
-		if v.ratcheted {
+		if v.ratcheted { // counted under a name of its own
 			fired = append(fired, RuleReservedPortsRatchet)
-			v.ratcheted = false
 		}
 	}
-	res := Result{Warnings: v.warnings, Fired: fired, NotChecked: v.notChecked}
-	for _, f := range v.findings {
-		if cfg.Enforcement == config.Warn {
-			res.Warnings = append(res.Warnings, v.obj.fit(f.err.Field, f.short))
-		} else {
-			res.Errors = append(res.Errors, f.err)
-		}
-	}
-	return res
+	return Result{Errors: v.errs, Warnings: v.warnings, Fired: fired, NotChecked: v.notChecked}
 }
 
 // known says whether the rules read objects of the kind.

@@ -65,6 +65,6 @@ func userNetworkData(v *validation) {
 		}
 	}
 	for _, line := range lines {
-		v.warnings = append(v.warnings, full+": "+line)
+		v.warnings, v.fired = append(v.warnings, full+": "+line), true
 	}
 }

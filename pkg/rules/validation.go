@@ -17,17 +17,11 @@ type validation struct {
 	oldRaw     []byte       // the stored object of an UPDATE, read when a rule asks
 	old        *vmspec.Spec // as read
 	oldRead    bool
-	findings   []finding
+	errs       field.ErrorList
 	warnings   []string
 	notChecked []string // paths of fields the rules could not read
-	ratcheted  bool     // set by a rule that warned only for ratcheted ports
-}
-
-// finding is one violation: the field error that denies, and the short
-// text that stands in for it as a warning when enforcement is warn.
-type finding struct {
-	err   *field.Error
-	short string
+	fired      bool     // the running rule denied or warned
+	ratcheted  bool     // it warned of reserved ports the stored object had
 }
 
 // masquerade says whether an interface is, or will be, bound by masquerade:
@@ -48,11 +42,18 @@ func (v *validation) onPod(iface *vmspec.Interface) bool {
 	return n != nil && iface.Name == n.Name
 }
 
+// deny refuses with err, or warns with short when enforcement is warn.
 func (v *validation) deny(err *field.Error, short string) {
-	v.findings = append(v.findings, finding{err: err, short: short})
+	v.fired = true
+	if v.cfg.Enforcement == config.Warn {
+		v.warnings = append(v.warnings, v.obj.fit(err.Field, short))
+	} else {
+		v.errs = append(v.errs, err)
+	}
 }
 
 func (v *validation) warn(path *field.Path, msg string) {
+	v.fired = true
 	v.warnings = append(v.warnings, v.obj.fit(path.String(), msg))
 }
 
