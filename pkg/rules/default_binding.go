@@ -11,7 +11,7 @@ func defaultBinding(m *mutation) {
 	if m.obj.controllerOwned() || pod == nil {
 		return
 	}
-	for i, iface := range interfaces(m.spec) {
+	for i, iface := range devices(m.spec).Interfaces {
 		if iface.Name != pod.Name || iface.BindingName() != "" {
 			continue
 		}

@@ -9,14 +9,13 @@ import "github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec"
 func defaultNetwork(m *mutation) {
 	s := m.spec
 	d := devices(s)
-	autoattachOff := d != nil && d.AutoattachPodInterface != nil && !*d.AutoattachPodInterface
-	if m.obj.controllerOwned() || s.Domain == nil || autoattachOff || len(interfaces(s)) > 0 || len(s.Networks) > 0 {
+	autoattachOff := d.AutoattachPodInterface != nil && !*d.AutoattachPodInterface
+	if m.obj.controllerOwned() || s.Domain == nil || autoattachOff || len(d.Interfaces) > 0 || len(s.Networks) > 0 {
 		return
 	}
-	m.pushDevice(interfacesPtr, interfaces(s) != nil, 0, defaultInterface{Name: "default"})
+	m.push(interfacesPtr, d.Interfaces != nil, 0, defaultInterface{Name: "default"})
 	m.push(networksPtr, s.Networks != nil, 0, defaultPodNetwork{Name: "default"})
-	d = devices(s)
-	d.Interfaces = append(d.Interfaces, &vmspec.Interface{Name: "default", Masquerade: &vmspec.Empty{}})
+	s.Domain.Devices.Interfaces = append(s.Domain.Devices.Interfaces, &vmspec.Interface{Name: "default", Masquerade: &vmspec.Empty{}})
 	s.Networks = append(s.Networks, &vmspec.Network{Name: "default", Pod: &vmspec.PodNetwork{}})
 }
 

@@ -90,7 +90,7 @@ func ipv6CloudInit(m *mutation) {
 	vol, disk := noCloudVolume{Name: name}, virtioDisk{Name: name}
 	vol.CloudInitNoCloud.NetworkData, disk.Disk.Bus = networkData, "virtio"
 	m.push(volumesPtr, s.Volumes != nil, len(s.Volumes), vol)
-	m.pushDevice(disksPtr, disks(s) != nil, len(disks(s)), disk)
+	m.push(disksPtr, devices(s).Disks != nil, len(devices(s).Disks), disk)
 }
 
 // The volume and disk ipv6CloudInit adds: structs, cheaper than maps, with
@@ -115,7 +115,7 @@ func freeName(base string, s *vmspec.Spec) string {
 	for _, vol := range s.Volumes {
 		taken[vol.Name] = true
 	}
-	for _, d := range disks(s) {
+	for _, d := range devices(s).Disks {
 		taken[d.Name] = true
 	}
 	name := base

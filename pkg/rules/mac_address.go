@@ -12,7 +12,7 @@ import (
 // object already had on the same interface only warns, so that existing
 // VMs stay editable.
 func macAddress(v *validation) {
-	for i, iface := range interfaces(v.spec) {
+	for i, iface := range devices(v.spec).Interfaces {
 		if iface == nil || iface.MacAddress == "" || !v.onPod(iface) || !v.masquerade(iface) {
 			continue
 		}

@@ -43,26 +43,20 @@ func (m *mutation) replace(ptr jsontext.Pointer, value any) {
 
 // push appends value to the spec's list (a suffix such as networksPtr),
 // which has n entries, or adds the list when it is absent or null (present
-// false).
+// false). A list under domain.devices adds devices when that is absent, and
+// to the spec read, so that later rules see it; the caller has checked that
+// domain is there.
 func (m *mutation) push(list jsontext.Pointer, present bool, n int, value any) {
-	if !present {
-		m.add(m.obj.SpecPtr+list, []any{value})
-		return
-	}
-	m.add(m.obj.at(list, n, ""), value)
-}
-
-// pushDevice appends value to a list under domain.devices (interfacesPtr or
-// disksPtr), adding devices itself when it is absent (and to the spec read,
-// so that later rules see it). The caller has checked that domain is there.
-func (m *mutation) pushDevice(list jsontext.Pointer, present bool, n int, value any) {
-	if m.spec.Domain.Devices == nil {
-		name := strings.TrimPrefix(string(list), devicesPtr+"/")
+	name, underDevices := strings.CutPrefix(string(list), devicesPtr+"/")
+	switch {
+	case present:
+		m.add(m.obj.at(list, n, ""), value)
+	case underDevices && m.spec.Domain.Devices == nil:
 		m.add(m.obj.SpecPtr+devicesPtr, map[string]any{name: []any{value}})
 		m.spec.Domain.Devices = &vmspec.Devices{}
-		return
+	default:
+		m.add(m.obj.SpecPtr+list, []any{value})
 	}
-	m.push(list, present, n, value)
 }
 
 // Where mutation writes, from the VM spec.

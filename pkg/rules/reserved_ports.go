@@ -16,7 +16,7 @@ import (
 // reserved port the stored object already had on the same interface only
 // warns, so that existing VMs stay editable; a new one is denied.
 func reservedPorts(v *validation) {
-	for i, iface := range interfaces(v.spec) {
+	for i, iface := range devices(v.spec).Interfaces {
 		if iface == nil || !v.masquerade(iface) {
 			continue
 		}
@@ -74,16 +74,12 @@ func lists(iface *vmspec.Interface, port int64) bool {
 
 // portList writes ports as "a", "a and b" or "a, b and c".
 func portList(ports []int32) string {
-	var b strings.Builder
+	s := make([]string, len(ports))
 	for i, p := range ports {
-		switch {
-		case i == 0:
-		case i == len(ports)-1:
-			b.WriteString(" and ")
-		default:
-			b.WriteString(", ")
-		}
-		b.WriteString(strconv.Itoa(int(p)))
+		s[i] = strconv.Itoa(int(p))
 	}
-	return b.String()
+	if len(s) < 2 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
 }

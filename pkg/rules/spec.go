@@ -5,25 +5,12 @@ import "github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec"
 // Readings of a VM spec that several rules share. A nil entry in a list is
 // a JSON null, which the rules skip.
 
-func devices(s *vmspec.Spec) *vmspec.Devices {
-	if s == nil || s.Domain == nil {
-		return nil
+// devices is the spec's domain.devices, empty when it has none.
+func devices(s *vmspec.Spec) vmspec.Devices {
+	if s == nil || s.Domain == nil || s.Domain.Devices == nil {
+		return vmspec.Devices{}
 	}
-	return s.Domain.Devices
-}
-
-func interfaces(s *vmspec.Spec) []*vmspec.Interface {
-	if d := devices(s); d != nil {
-		return d.Interfaces
-	}
-	return nil
-}
-
-func disks(s *vmspec.Spec) []*vmspec.Disk {
-	if d := devices(s); d != nil {
-		return d.Disks
-	}
-	return nil
+	return *s.Domain.Devices
 }
 
 // podNetwork returns the first network on the pod network and its
@@ -42,7 +29,7 @@ func podNetwork(s *vmspec.Spec) (*vmspec.Network, int) {
 // nil when there is none.
 func podNIC(s *vmspec.Spec, masquerade func(*vmspec.Interface) bool) (pod *vmspec.Network, podIdx int, iface *vmspec.Interface, ifaceIdx int) {
 	if pod, podIdx = podNetwork(s); pod != nil {
-		for i, iface := range interfaces(s) {
+		for i, iface := range devices(s).Interfaces {
 			if iface != nil && iface.Name == pod.Name && masquerade(iface) {
 				return pod, podIdx, iface, i
 			}
@@ -58,7 +45,8 @@ func isMasquerade(iface *vmspec.Interface) bool { return iface.BindingName() == 
 // hasNullEntry says whether a list mutation patches has a null entry:
 // mutation leaves such an object alone, as the API server will refuse it.
 func hasNullEntry(s *vmspec.Spec) bool {
-	return hasNil(interfaces(s)) || hasNil(s.Networks) || hasNil(s.Volumes) || hasNil(disks(s))
+	d := devices(s)
+	return hasNil(d.Interfaces) || hasNil(s.Networks) || hasNil(s.Volumes) || hasNil(d.Disks)
 }
 
 func hasNil[T any](list []*T) bool {

@@ -67,7 +67,7 @@ func (v *validation) hadIt(name string, had func(*vmspec.Interface) bool) bool {
 			v.old = vm.Spec
 		}
 	}
-	for _, old := range interfaces(v.old) {
+	for _, old := range devices(v.old).Interfaces {
 		if old != nil && old.Name == name && had(old) {
 			return true
 		}

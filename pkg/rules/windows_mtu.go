@@ -14,7 +14,7 @@ func windowsMTU(v *validation) {
 	if !v.obj.windows {
 		return
 	}
-	for i, iface := range interfaces(v.spec) {
+	for i, iface := range devices(v.spec).Interfaces {
 		if iface == nil || iface.Model == "" || iface.Model == "virtio" {
 			continue
 		}

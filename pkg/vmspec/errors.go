@@ -27,7 +27,10 @@ func readError(raw []byte, err error) *field.Error {
 	if !errors.As(err, &se) {
 		return field.Invalid(wholePath, field.OmitValueType{}, "not valid JSON: "+strings.TrimPrefix(err.Error(), "jsontext: "))
 	}
-	value := badValue(raw, se)
+	var value jsontext.Value // the refused one, which starts where the error is
+	if se.ByteOffset >= 0 && se.ByteOffset <= int64(len(raw)) {
+		value, _ = jsontext.NewDecoder(bytes.NewReader(raw[se.ByteOffset:])).ReadValue()
+	}
 	if se.JSONPointer == "" {
 		return field.Invalid(wholePath, field.OmitValueType{}, "must be a JSON object, not "+kindName(value))
 	}
@@ -62,16 +65,6 @@ func wantName(t reflect.Type) string {
 }
 
 var wants = map[reflect.Kind]string{reflect.String: "a string", reflect.Bool: "a boolean", reflect.Slice: "an array"}
-
-// badValue is the JSON text of the value the decoder refused, which starts
-// where the error is.
-func badValue(raw []byte, se *json.SemanticError) jsontext.Value {
-	if se.ByteOffset < 0 || se.ByteOffset > int64(len(raw)) {
-		return nil
-	}
-	v, _ := jsontext.NewDecoder(bytes.NewReader(raw[se.ByteOffset:])).ReadValue()
-	return v
-}
 
 // names are the kinds of JSON value as a message names them.
 var names = map[jsontext.Kind]string{'"': "a string", '0': "a number", 't': "a boolean", 'f': "a boolean", '{': "an object", '[': "an array"}

@@ -4,12 +4,12 @@ import (
 	"bytes"
 	stdjson "encoding/json"
 	"errors"
-	"io"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	kjson "sigs.k8s.io/json"
 )
 
 // object is an object or a template of one: metadata M, and a spec S that
@@ -34,22 +34,14 @@ type vmSpec struct {
 var options = jsontext.AllowInvalidUTF8(true)
 
 // canonical is the object as the API server reads it when names repeat:
-// encoding/json into a map, where the last of duplicate names wins whole,
-// written out again. Rare, and dearer than reading, so only then.
+// with sigs.k8s.io/json into a map, where the last of duplicate names wins
+// whole, written out again. Rare, and dearer than reading, so only then.
 func canonical(raw []byte) ([]byte, error) {
-	var v any
-	dec := stdjson.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if err := dec.Decode(&v); err != nil {
+	var m map[string]any
+	if err := kjson.UnmarshalCaseSensitivePreserveInts(raw, &m); err != nil {
 		return nil, err
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, errors.New("data after the top-level value")
-	}
-	if _, ok := v.(map[string]any); !ok {
-		return nil, errors.New("not an object")
-	}
-	return stdjson.Marshal(v)
+	return stdjson.Marshal(m)
 }
 
 // Read reads what the rules read of an object of the kind gk, which

@@ -104,7 +104,7 @@ func TestReadErrors(t *testing.T) {
 		{"null", ` null `, `object: Required value: the request carries no object`, vmGK},
 		{"not an object", `[1]`, `object: Invalid value: must be a JSON object, not an array`, vmGK},
 		{"not JSON", `{"spec":`, `object: Invalid value: not valid JSON: unexpected EOF within "/spec" after offset 8`, vmGK},
-		{"data after the object, names given twice", `{"a":1,"a":2} ]`, `object: Invalid value: not valid JSON: data after the top-level value`, vmGK},
+		{"data after the object, names given twice", `{"a":1,"a":2} ]`, `object: Invalid value: not valid JSON: invalid character ']' after top-level value`, vmGK},
 		{"not JSON past a name given twice", `{"a":1,"a":2,}`, `object: Invalid value: not valid JSON: invalid character '}' looking for beginning of object key string`, vmGK},
 		{"data after the object", `{} 1`, `object: Invalid value: not valid JSON: invalid character '1' after top-level value after offset 3`, vmGK},
 		{"a port as a string", `{"spec":{"template":{"spec":{"domain":{"devices":{"interfaces":[{"name":"a"},{"ports":[{"port":"80"}]}]}}}}}}`,
