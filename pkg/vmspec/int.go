@@ -5,8 +5,6 @@ import (
 	"errors"
 	"math"
 	"strconv"
-
-	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Int is an integer as the API server's schema reads one: 80, 80.0 and 8e1
@@ -15,20 +13,9 @@ type Int int64
 
 var errNotInt = errors.New("must be an integer")
 
-// UnmarshalJSONFrom reads an Int with JSON v2, the product's decoder.
-func (n *Int) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
-	v, err := dec.ReadValue()
-	if err != nil {
-		return err
-	}
-	return n.set(v)
-}
-
-// UnmarshalJSON reads an Int with encoding/json's kin, the API server's
-// decoder, which the tests hold the product's to.
-func (n *Int) UnmarshalJSON(b []byte) error { return n.set(b) }
-
-func (n *Int) set(v []byte) error {
+// UnmarshalJSON reads an Int, for JSON v2 (the product's decoder) and for
+// encoding/json's kin (the API server's, which the tests hold it to).
+func (n *Int) UnmarshalJSON(v []byte) error {
 	if bytes.Equal(v, []byte("null")) {
 		return nil
 	}
