@@ -41,7 +41,7 @@ var _ admission.Handler = (*Handler)(nil)
 func RulesRequest(req admission.Request) rules.Request {
 	return rules.Request{
 		Kind:      schema.GroupVersionKind{Group: req.Kind.Group, Version: req.Kind.Version, Kind: req.Kind.Kind},
-		Operation: rules.Operation(req.Operation),
+		Operation: req.Operation,
 		Object:    req.Object.Raw,
 		OldObject: req.OldObject.Raw,
 		UID:       string(req.UID),

@@ -56,7 +56,7 @@ func (b *syncBuffer) String() string {
 
 // fakeMutate adds an annotation to every object: one targeted op.
 func fakeMutate(_ config.Config, req rules.Request) rules.Result {
-	if req.Operation != rules.Create {
+	if req.Operation != admissionv1.Create {
 		return rules.Result{}
 	}
 	return rules.Result{

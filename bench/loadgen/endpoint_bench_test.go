@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	admissionv1 "k8s.io/api/admission/v1"
 
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/config"
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/rules"
@@ -33,7 +34,7 @@ func BenchmarkEndpoint(b *testing.B) {
 	}
 	cfg := dualStack()
 	for _, f := range fixtures {
-		patch := rules.Mutate(cfg, rules.Request{Kind: f.Kind, Operation: rules.Create, Object: f.Object, UID: "uid-1"}).Patch
+		patch := rules.Mutate(cfg, rules.Request{Kind: f.Kind, Operation: admissionv1.Create, Object: f.Object, UID: "uid-1"}).Patch
 		floorPatch := func(config.Config, rules.Request) rules.Result { return rules.Result{Patch: patch} }
 		for _, arm := range []struct {
 			name string

@@ -68,7 +68,7 @@ func PatchOnly(patch []byte) Expect {
 // encoded by webhook.MarshalPatch as the server encodes it. Nil when the
 // rules patch nothing.
 func WirePatch(cfg config.Config, c *Case) ([]byte, error) {
-	res := rules.Mutate(cfg, rules.Request{Kind: c.Fixture.Kind, Operation: rules.Create, Object: c.Object()})
+	res := rules.Mutate(cfg, rules.Request{Kind: c.Fixture.Kind, Operation: admissionv1.Create, Object: c.Object()})
 	if len(res.Errors) > 0 {
 		return nil, fmt.Errorf("%s: /mutate denies: %v", c.Name, res.Errors.ToAggregate())
 	}
@@ -84,7 +84,7 @@ func WirePatch(cfg config.Config, c *Case) ([]byte, error) {
 // validation's warnings for /validate), so that a wrong rule cannot make its
 // own wrong answer the expectation unnoticed.
 func FromRules(cfg config.Config, path string, f Fixture) (Expect, error) {
-	req := rules.Request{Kind: f.Kind, Operation: rules.Create, Object: f.Object}
+	req := rules.Request{Kind: f.Kind, Operation: admissionv1.Create, Object: f.Object}
 	var res rules.Result
 	switch path {
 	case webhook.MutatePath:

@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 
+	admissionv1 "k8s.io/api/admission/v1"
 	admv1 "k8s.io/api/admissionregistration/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -237,7 +238,7 @@ func (a *auditor) judge(ctx context.Context, gvr schema.GroupVersionResource, ob
 	it.Result, it.Warnings = resultAdmitted, r.warnings
 	// What the rules could not read (network data in a Secret), of the
 	// object as it would be stored.
-	it.NotChecked = rules.Validate(a.admission.cfg, rules.Request{Kind: r.gvk, Operation: rules.Create, Object: r.obj}).NotChecked
+	it.NotChecked = rules.Validate(a.admission.cfg, rules.Request{Kind: r.gvk, Operation: admissionv1.Create, Object: r.obj}).NotChecked
 	if it.Additions, err = additions(r.patch); err != nil {
 		return it, fmt.Errorf("%s: %v", d.source, err)
 	}

@@ -22,12 +22,13 @@ func bigVM(tb testing.TB) []byte {
 func benchInputs(b *testing.B) map[string][]byte {
 	return map[string][]byte{
 		"small": readFixture(b, "testdata/guide-masquerade.yaml"),
+		"bare":  readFixture(b, "testdata/bare-vm.yaml"), // every mutation
 		"256":   bigVM(b),
 	}
 }
 
 func BenchmarkMutate(b *testing.B) {
-	for _, name := range []string{"small", "256"} {
+	for _, name := range []string{"small", "bare", "256"} {
 		obj := benchInputs(b)[name]
 		req := createReq(b, obj)
 		cfg := defaults()
@@ -42,7 +43,7 @@ func BenchmarkMutate(b *testing.B) {
 }
 
 func BenchmarkValidate(b *testing.B) {
-	for _, name := range []string{"small", "256"} {
+	for _, name := range []string{"small", "bare", "256"} {
 		obj := benchInputs(b)[name]
 		req := createReq(b, obj)
 		cfg := defaults()

@@ -7,6 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	admissionv1 "k8s.io/api/admission/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/config"
@@ -33,7 +34,7 @@ func FuzzNoPanic(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		_, decodeErr := decodeWhole(data)
 		for _, k := range fuzzKinds {
-			for _, op := range []Operation{Create, Update} {
+			for _, op := range []admissionv1.Operation{Create, Update} {
 				req := Request{Kind: k, Operation: op, Object: data, OldObject: data}
 				m := Mutate(defaults(), req)
 				v := Validate(defaults(), req)

@@ -9,13 +9,21 @@ import (
 	"testing"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
+	admissionv1 "k8s.io/api/admission/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/yaml"
 
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/config"
 )
 
+// The operations, as the tests spell them.
+const (
+	Create = admissionv1.Create
+	Update = admissionv1.Update
+)
+
 // toJSON turns a YAML fixture into the JSON the API server would send.
+
 func toJSON(t testing.TB, y string) []byte {
 	t.Helper()
 	j, err := yaml.YAMLToJSON([]byte(y))

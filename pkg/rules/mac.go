@@ -3,6 +3,7 @@ package rules
 import (
 	"crypto/sha256"
 	"net"
+	"slices"
 )
 
 // parseMAC reads a MAC as KubeVirt does (net.ParseMAC), 48 bits only.
@@ -13,15 +14,13 @@ func parseMAC(s string) (net.HardwareAddr, bool) {
 
 // macProblem says why no NIC can take mac, "" when one can.
 func macProblem(mac net.HardwareAddr) string {
-	if mac[0]&1 != 0 {
+	switch {
+	case mac[0]&1 != 0:
 		return "is a multicast address"
+	case !slices.ContainsFunc(mac, func(b byte) bool { return b != 0 }):
+		return "is all zeros"
 	}
-	for _, b := range mac {
-		if b != 0 {
-			return ""
-		}
-	}
-	return "is all zeros"
+	return ""
 }
 
 // assignedMAC is the MAC given to a pod network NIC that has none: locally

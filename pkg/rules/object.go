@@ -70,14 +70,13 @@ func (o *object) bootsGuest() bool {
 // controllerOf names the kind of the object's controller when that made it
 // from a template, else "".
 func controllerOf(kind string, refs []*vmspec.OwnerReference) string {
-	owner := ""
-	for _, ref := range refs {
+	for _, ref := range refs { // the API server takes one controller at most
 		if ref == nil || !ref.Controller {
 			continue
 		}
 		if gv, err := schema.ParseGroupVersion(ref.APIVersion); err == nil && MadeFromTemplate(kind, gv.WithKind(ref.Kind).GroupKind()) {
-			owner = ref.Kind
+			return ref.Kind
 		}
 	}
-	return owner
+	return ""
 }

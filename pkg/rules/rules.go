@@ -6,6 +6,7 @@ package rules
 
 import (
 	"gomodules.xyz/jsonpatch/v2"
+	admissionv1 "k8s.io/api/admission/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -13,18 +14,10 @@ import (
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec"
 )
 
-// Operation is the admission operation the object arrives with.
-type Operation string
-
-const (
-	Create Operation = "CREATE"
-	Update Operation = "UPDATE"
-)
-
 // Request is what the rules see of an admission request.
 type Request struct {
 	Kind      schema.GroupVersionKind // versions are not told apart
-	Operation Operation               // CREATE or UPDATE; others pass untouched
+	Operation admissionv1.Operation   // CREATE or UPDATE; others pass untouched
 	Object    []byte                  // the object's raw JSON
 	OldObject []byte                  // the stored object's, on UPDATE
 	UID       string                  // a MAC the rules assign is drawn from it
@@ -36,7 +29,8 @@ type Result struct {
 	Errors   field.ErrorList       // any error denies the request
 	Warnings []string              // lines under 120 characters, for the user
 	// Fired names each rule that patched, denied or warned, in the order
-	// they ran, for metrics and logs: one of the Rule* constants.
+	// they ran, for metrics and logs: a name from the rule tables, or a
+	// Rule constant.
 	Fired []string
 	// NotChecked names the fields the rules cannot read (network data in a
 	// Secret), for audit to list.
@@ -77,7 +71,7 @@ var validators = []struct {
 // with a null entry in a list it patches, is left alone for validation to
 // refuse.
 func Mutate(cfg config.Config, req Request) Result {
-	if !known(req.Kind) || req.Operation != Create {
+	if _, ok := vmspec.ShapeOf(req.Kind.GroupKind()); !ok || req.Operation != admissionv1.Create {
 		return Result{}
 	}
 	vm, err := vmspec.Read(req.Kind.GroupKind(), req.Object)
@@ -107,7 +101,7 @@ func Mutate(cfg config.Config, req Request) Result {
 // as mutated. An object it cannot read gets one error, at the first member of
 // the wrong type; the API server's schema names the rest.
 func Validate(cfg config.Config, req Request) Result {
-	if !known(req.Kind) || (req.Operation != Create && req.Operation != Update) {
+	if _, ok := vmspec.ShapeOf(req.Kind.GroupKind()); !ok || (req.Operation != admissionv1.Create && req.Operation != admissionv1.Update) {
 		return Result{}
 	}
 	vm, err := vmspec.Read(req.Kind.GroupKind(), req.Object)
@@ -120,7 +114,7 @@ func Validate(cfg config.Config, req Request) Result {
 		return Result{}
 	}
 	v := &validation{cfg: cfg, gk: req.Kind.GroupKind(), obj: newObject(vm), spec: vm.Spec}
-	if req.Operation == Update {
+	if req.Operation == admissionv1.Update {
 		v.oldRaw = req.OldObject
 	}
 	var fired []string
@@ -135,12 +129,6 @@ func Validate(cfg config.Config, req Request) Result {
 		}
 	}
 	return Result{Errors: v.errs, Warnings: v.warnings, Fired: fired, NotChecked: v.notChecked}
-}
-
-// known says whether the rules read objects of the kind.
-func known(gvk schema.GroupVersionKind) bool {
-	_, ok := vmspec.ShapeOf(gvk.GroupKind())
-	return ok
 }
 
 // malformed answers an object that cannot be read.
