@@ -16,17 +16,14 @@ func podCIDRs(v *validation) {
 		if n == nil || n.Pod == nil {
 			continue
 		}
-		podPath := func() *field.Path { return v.obj.SpecPath.Child("networks").Index(i).Child("pod") }
-		if _, ok := podPrefix(n.Pod.VMNetworkCIDR, false, netip.Prefix{}); !ok {
-			const short = "must be an IPv4 CIDR with prefix /30 or shorter"
-			v.deny(field.Invalid(podPath().Child("vmNetworkCIDR"), vmspec.Clip(n.Pod.VMNetworkCIDR),
-				short+" (at least 4 addresses), e.g. 10.0.2.0/24"), short)
+		check := func(name, cidr string, ipv6 bool, short, example string) {
+			if _, ok := podPrefix(cidr, ipv6, netip.Prefix{}); !ok {
+				path := v.obj.SpecPath.Child("networks").Index(i).Child("pod", name)
+				v.deny(field.Invalid(path, vmspec.Clip(cidr), short+" (at least 4 addresses), e.g. "+example), short)
+			}
 		}
-		if _, ok := podPrefix(n.Pod.VMIPv6NetworkCIDR, true, netip.Prefix{}); !ok {
-			const short = "must be an IPv6 CIDR with prefix /126 or shorter"
-			v.deny(field.Invalid(podPath().Child("vmIPv6NetworkCIDR"), vmspec.Clip(n.Pod.VMIPv6NetworkCIDR),
-				short+" (at least 4 addresses), e.g. fd10:0:2::/120"), short)
-		}
+		check("vmNetworkCIDR", n.Pod.VMNetworkCIDR, false, "must be an IPv4 CIDR with prefix /30 or shorter", "10.0.2.0/24")
+		check("vmIPv6NetworkCIDR", n.Pod.VMIPv6NetworkCIDR, true, "must be an IPv6 CIDR with prefix /126 or shorter", "fd10:0:2::/120")
 	}
 }
 

@@ -3,6 +3,7 @@ package rules
 import (
 	"encoding/base64"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/config"
@@ -58,11 +59,8 @@ func userNetworkData(v *validation) {
 	// One problem may take several lines: all name the field alike, from
 	// the VM spec when the full path makes any line too long.
 	full := path.String()
-	for _, line := range lines {
-		if len(full)+2+len(line) > 119 {
-			full = strings.TrimPrefix(full, v.obj.SpecPath.String()+".")
-			break
-		}
+	if slices.ContainsFunc(lines, func(line string) bool { return len(full)+2+len(line) > 119 }) {
+		full = strings.TrimPrefix(full, v.obj.SpecPath.String()+".")
 	}
 	for _, line := range lines {
 		v.warnings, v.fired = append(v.warnings, full+": "+line), true
