@@ -43,9 +43,10 @@ func ipv6CloudInit(m *mutation) {
 		return
 	}
 	var mac net.HardwareAddr
+	problem := ""
 	if iface.MacAddress == "" {
 		mac = assignedMAC(macSeed(o, m.uid))
-	} else if mac, ok = parseMAC(iface.MacAddress); !ok || macProblem(mac) != "" {
+	} else if mac, problem = parseMAC(iface.MacAddress); problem != "" {
 		m.warn(o.ifacePath(ifaceIdx).Child("macAddress"), "IPv6 networkData not injected: no NIC can take this MAC")
 		return
 	}

@@ -6,21 +6,19 @@ import (
 	"slices"
 )
 
-// parseMAC reads a MAC as KubeVirt does (net.ParseMAC), 48 bits only.
-func parseMAC(s string) (net.HardwareAddr, bool) {
+// parseMAC reads a MAC as KubeVirt does (net.ParseMAC); problem says why no
+// NIC can take it, "" when one can.
+func parseMAC(s string) (mac net.HardwareAddr, problem string) {
 	mac, err := net.ParseMAC(s)
-	return mac, err == nil && len(mac) == 6
-}
-
-// macProblem says why no NIC can take mac, "" when one can.
-func macProblem(mac net.HardwareAddr) string {
 	switch {
+	case err != nil || len(mac) != 6:
+		return nil, "is not a MAC address of 6 bytes"
 	case mac[0]&1 != 0:
-		return "is a multicast address"
+		return nil, "is a multicast address"
 	case !slices.ContainsFunc(mac, func(b byte) bool { return b != 0 }):
-		return "is all zeros"
+		return nil, "is all zeros"
 	}
-	return ""
+	return mac, ""
 }
 
 // assignedMAC is the MAC given to a pod network NIC that has none: locally

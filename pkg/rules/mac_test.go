@@ -57,19 +57,19 @@ func TestParseMAC(t *testing.T) {
 		"ff:ff:ff:ff:ff:ff": "is a multicast address",
 		"00:00:00:00:00:00": "is all zeros",
 		"00:00:00:00:00:01": "",
+		// not MACs of 48 bits
+		"":                        "is not a MAC address of 6 bytes",
+		"02:00:00:00:00":          "is not a MAC address of 6 bytes",
+		"02:00:00:00:00:00:00:01": "is not a MAC address of 6 bytes",
+		"zz:00:00:00:00:01":       "is not a MAC address of 6 bytes",
+		"0200000000001":           "is not a MAC address of 6 bytes",
 	} {
-		mac, ok := parseMAC(in)
-		if !ok {
-			t.Errorf("parseMAC(%q) failed", in)
-			continue
+		mac, problem := parseMAC(in)
+		if problem != want {
+			t.Errorf("parseMAC(%q) problem %q, want %q", in, problem, want)
 		}
-		if got := macProblem(mac); got != want {
-			t.Errorf("macProblem(%q) = %q, want %q", in, got, want)
-		}
-	}
-	for _, in := range []string{"", "02:00:00:00:00", "02:00:00:00:00:00:00:01", "zz:00:00:00:00:01", "0200000000001"} {
-		if _, ok := parseMAC(in); ok {
-			t.Errorf("parseMAC(%q) accepted", in)
+		if (mac != nil) != (want == "") {
+			t.Errorf("parseMAC(%q) = %v with problem %q", in, mac, problem)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -59,17 +60,10 @@ func (v *validation) reserved(iface string, port int64, path *field.Path, detail
 
 // lists says whether an interface lists port, as a port or in a range.
 func lists(iface *vmspec.Interface, port int64) bool {
-	for _, p := range iface.Ports {
-		if int64(p.Port) == port {
-			return true
-		}
-	}
-	for _, r := range iface.PortRanges {
-		if r != nil && r.Start != nil && r.End != nil && int64(*r.Start) <= port && port <= int64(*r.End) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(iface.Ports, func(p vmspec.Port) bool { return int64(p.Port) == port }) ||
+		slices.ContainsFunc(iface.PortRanges, func(r *vmspec.PortRange) bool {
+			return r != nil && r.Start != nil && r.End != nil && int64(*r.Start) <= port && port <= int64(*r.End)
+		})
 }
 
 // portList writes ports as "a", "a and b" or "a, b and c".

@@ -1,6 +1,10 @@
 package rules
 
-import "github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec"
+import (
+	"slices"
+
+	"github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec"
+)
 
 // Readings of a VM spec that several rules share. A nil entry in a list is
 // a JSON null, which the rules skip.
@@ -46,16 +50,8 @@ func isMasquerade(iface *vmspec.Interface) bool { return iface.BindingName() == 
 // mutation leaves such an object alone, as the API server will refuse it.
 func hasNullEntry(s *vmspec.Spec) bool {
 	d := devices(s)
-	return hasNil(d.Interfaces) || hasNil(s.Networks) || hasNil(s.Volumes) || hasNil(d.Disks)
-}
-
-func hasNil[T any](list []*T) bool {
-	for _, e := range list {
-		if e == nil {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(d.Interfaces, nil) || slices.Contains(s.Networks, nil) ||
+		slices.Contains(s.Volumes, nil) || slices.Contains(d.Disks, nil)
 }
 
 // cloudInitSource is one cloud-init source of a volume, under its key

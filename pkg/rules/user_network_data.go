@@ -19,21 +19,15 @@ func userNetworkData(v *validation) {
 	if v.obj.optedOut {
 		return
 	}
-	podNet, _, iface, i := podNIC(v.spec, v.masquerade)
+	podNet, _, iface, ifaceIdx := podNIC(v.spec, v.masquerade)
 	if iface == nil {
 		return // no masquerade NIC on the pod network: the launcher's addressing does not apply
 	}
-	nic := netconfig.PodNIC{Index: i, MAC: iface.MacAddress}
-	var ok bool
-	if nic.IPv6, ok = podPrefix(podNet.Pod.VMIPv6NetworkCIDR, true, config.KubeVirtDefaultIPv6CIDR); !ok {
-		return // validation refuses the CIDR
-	}
-	if nic.IPv4, ok = podPrefix(podNet.Pod.VMNetworkCIDR, false, netip.Prefix{}); !ok {
-		return
-	}
+	ipv6, ok6 := podPrefix(podNet.Pod.VMIPv6NetworkCIDR, true, config.KubeVirtDefaultIPv6CIDR)
+	ipv4, ok4 := podPrefix(podNet.Pod.VMNetworkCIDR, false, netip.Prefix{})
 	ci, i, ok := bootCloudInit(v.spec)
-	if !ok {
-		return
+	if !ok || !ok6 || !ok4 {
+		return // no cloud-init source, or a CIDR validation refuses
 	}
 	path := v.obj.SpecPath.Child("volumes").Index(i).Child(ci.key)
 	var text string
@@ -55,6 +49,7 @@ func userNetworkData(v *validation) {
 	if strings.HasPrefix(text, netconfig.Marker) {
 		return // the webhook's own
 	}
+	nic := netconfig.PodNIC{Index: ifaceIdx, MAC: iface.MacAddress, IPv4: ipv4, IPv6: ipv6}
 	lines := netconfig.Lint(text, nic, ci.key == "cloudInitConfigDrive").Warnings
 	// One problem may take several lines: all name the field alike, from
 	// the VM spec when the full path makes any line too long.

@@ -6,18 +6,13 @@ package vmspec
 
 // VM is what the rules read of one object of any of the kinds.
 type VM struct {
-	// Shape is the object's kind and where it keeps its VM spec.
-	Shape
-	// Meta is the object's own metadata.
-	Meta Meta
+	Shape             // the object's kind, and where it keeps its VM spec
+	Meta       Meta   // the object's own metadata
+	Preference string // spec.preference.name of a VM or of a pool's VM template; "" for none
+	Spec       *Spec  // the VirtualMachineInstance spec; nil when the object has none
 	// TemplateMeta are the metadata of its templates, outermost first: with
 	// Meta, the labels and annotations that describe the guest.
 	TemplateMeta []*Meta
-	// Preference is spec.preference.name of the VirtualMachine (or the
-	// pool's VM template), "" for none.
-	Preference string
-	// Spec is the VirtualMachineInstance spec; nil when the object has none.
-	Spec *Spec
 }
 
 // Meta is what the rules read of an object's metadata.
