@@ -51,7 +51,7 @@ func reservedPorts(v *validation) {
 // object listed it on the interface, on any binding.
 func (v *validation) reserved(iface string, port int64, path *field.Path, detail, short, ratchet string) {
 	if v.hadIt(iface, func(old *vmspec.Interface) bool { return lists(old, port) }) {
-		v.warnings = append(v.warnings, v.obj.fit(path.String(), ratchet))
+		v.warnings = append(v.warnings, v.obj.fit(path.String(), ratchet)) // not warn: not this rule firing
 		v.ratcheted = true
 		return
 	}
