@@ -23,7 +23,6 @@ const (
 )
 
 // toJSON turns a YAML fixture into the JSON the API server would send.
-
 func toJSON(t testing.TB, y string) []byte {
 	t.Helper()
 	j, err := yaml.YAMLToJSON([]byte(y))
