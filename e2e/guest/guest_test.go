@@ -510,7 +510,7 @@ func runCase(t *testing.T, r *result, c guestCase, s vmSpec, images string, acc 
 		if !s.NoCloud {
 			return ""
 		}
-		iso, err := writeSeed(dir, s, generation)
+		iso, err := writeSeed(dir, s, generation, t.Logf)
 		if err != nil {
 			fatal(err)
 		}

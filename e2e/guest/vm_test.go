@@ -201,8 +201,9 @@ func seedFiles(s vmSpec, generation int) map[string]string {
 }
 
 // writeSeed writes the seed's files into dir/seed and makes dir/seed.iso:
-// ISO9660 with Joliet and Rock Ridge, volume label cidata.
-func writeSeed(dir string, s vmSpec, generation int) (string, error) {
+// ISO9660 with Joliet and Rock Ridge, volume label cidata. logf says when
+// the image had to be made twice.
+func writeSeed(dir string, s vmSpec, generation int, logf func(string, ...any)) (string, error) {
 	src := filepath.Join(dir, fmt.Sprintf("seed-%d", generation))
 	if err := os.MkdirAll(src, 0o755); err != nil {
 		return "", err
@@ -222,6 +223,7 @@ func writeSeed(dir string, s vmSpec, generation int) (string, error) {
 		if out, err = exec.Command("xorriso", "-as", "mkisofs", "-output", iso, "-volid", "cidata", "-joliet", "-rock", src).CombinedOutput(); err == nil {
 			return iso, nil
 		}
+		logf("xorriso, try %d: %v\n%s", try+1, err, out)
 	}
 	return "", fmt.Errorf("xorriso: %v\n%s", err, out)
 }

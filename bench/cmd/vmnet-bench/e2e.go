@@ -22,12 +22,19 @@ import (
 	"github.com/vmnet-webhook/vmnet-webhook/e2e/framework"
 )
 
-// The end-to-end arms, in their first round's order.
-var e2eArms = []string{"none", "floor-webhook", "floor+patch", "vmnet-webhook", "cel-policies"}
+// e2eArms are the end-to-end arms, in their first round's order; with a
+// baseline binary, "baseline" is that binary registered as vmnet-webhook is.
+func (o options) e2eArms() []string {
+	arms := []string{"none", "floor-webhook", "floor+patch", "vmnet-webhook", "cel-policies"}
+	if o.baseline != "" {
+		arms = append(arms, "baseline")
+	}
+	return arms
+}
 
 // webhookArm reports whether arm is served by one of the webhook servers.
 func webhookArm(arm string) bool {
-	return arm == "floor-webhook" || arm == "floor+patch" || arm == "vmnet-webhook"
+	return arm == "floor-webhook" || arm == "floor+patch" || arm == "vmnet-webhook" || arm == "baseline"
 }
 
 const benchNamespace = "bench"
@@ -44,7 +51,7 @@ func expectShape(arm string, s e2eload.VMShape) error {
 	var wantIf, wantNet []map[string]any
 	wantVol := []string{"containerdisk"}
 	switch arm {
-	case "vmnet-webhook", "floor+patch":
+	case "vmnet-webhook", "floor+patch", "baseline":
 		wantIf, wantNet, wantVol = defaultInterfaces, defaultNetworks, []string{"containerdisk", "cloudinitdisk"}
 		// The NIC's MAC, which the guest config is matched by, is drawn
 		// from each VM's name (floor+patch repeats the one it was given).
@@ -219,7 +226,7 @@ func runEndToEnd(ctx context.Context, o options, root string, servers map[string
 
 	var cells []e2eCell
 	for round := range o.rounds {
-		order := slices.Clone(e2eArms)
+		order := o.e2eArms()
 		for range round % len(order) {
 			order = append(order[1:], order[0])
 		}

@@ -28,8 +28,9 @@ type options struct {
 	out                          string
 	skipE2E                      bool
 	// baseline is another vmnet-webhook binary (an earlier commit's),
-	// measured beside this one at server level: arms mutate@baseline and
-	// validate@baseline, which must give the same answers.
+	// measured beside this one: at server level arms mutate@baseline and
+	// validate@baseline, end to end arm baseline; each must give the same
+	// answers.
 	baseline    string
 	baselineRev string // the commit it was built from, for the report
 	logf        func(string, ...any)

@@ -286,14 +286,18 @@ func (r *report) markdown(command string) string {
 		p("manifests/base, pointed at loopback); `floor+patch`, the floor answering /mutate with the very patch")
 		p("vmnet-webhook gives this VM (what the API server spends applying that patch and storing the larger object,")
 		p("without the rules); vmnet-webhook; the CEL policies of manifests/cel (which add the interface and network")
-		p("but no cloud-init volume). Every stored object was checked against what its arm must store. `admit ms` and")
+		baselineArm := ""
+		if o.baseline != "" {
+			baselineArm = "; `baseline`, the baseline binary registered as vmnet-webhook is"
+		}
+		p("but no cloud-init volume)%s. Every stored object was checked against what its arm must store. `admit ms` and", baselineArm)
 		p("`validate ms` are the API server's own mean time per create in its mutating and validating admission steps")
 		p("(apiserver_admission_step_admission_duration_seconds). Ratios are paired per round, medians over rounds.")
 		p("")
 		p("| clients | arm | creates/s | p50 ms | p99 ms | admit ms | validate ms | vs floor-webhook | vs CEL |")
 		p("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
 		for _, n := range o.clients {
-			for _, arm := range e2eArms {
+			for _, arm := range o.e2eArms() {
 				a, ok := r.e2eAgg(arm, n)
 				if !ok {
 					continue
@@ -362,6 +366,16 @@ func (r *report) markdown(command string) string {
 			}
 		}
 		p("")
+		if len(r.E2E) > 0 {
+			p("End to end, the `baseline` arm is paired with vmnet-webhook the same way (creates/s and p99 of this build over the baseline's):")
+			p("")
+			p("| clients | creates/s vs baseline | p99 vs baseline |")
+			p("|---:|---:|---:|")
+			for _, n := range o.clients {
+				p("| %d | %.2f | %.2f |", n, r.e2eRatio("vmnet-webhook", "baseline", n, "rps"), r.e2eRatio("vmnet-webhook", "baseline", n, "p99"))
+			}
+			p("")
+		}
 	}
 
 	p("## Scaling")
@@ -430,7 +444,11 @@ func (r *report) markdown(command string) string {
 		vf, vc := r.e2eRatio("vmnet-webhook", "floor-webhook", maxClients, "rps"), r.e2eRatio("vmnet-webhook", "cel-policies", maxClients, "rps")
 		pf := r.e2eRatio("vmnet-webhook", "floor+patch", maxClients, "rps")
 		p99f, p99c := r.e2eRatio("vmnet-webhook", "floor-webhook", maxClients, "p99"), r.e2eRatio("vmnet-webhook", "cel-policies", maxClients, "p99")
-		p("| %s, %d clients | %.2f (vs floor+patch: %.2f) | %s |", e2eTargets[0], maxClients, vf, pf, verdict(vf >= 0.95))
+		vsBaseline := ""
+		if o.baseline != "" {
+			vsBaseline = fmt.Sprintf("; vs baseline: %.2f", r.e2eRatio("vmnet-webhook", "baseline", maxClients, "rps"))
+		}
+		p("| %s, %d clients | %.2f (vs floor+patch: %.2f%s) | %s |", e2eTargets[0], maxClients, vf, pf, vsBaseline, verdict(vf >= 0.95))
 		p("| %s, %d clients | %.2f | %s |", e2eTargets[1], maxClients, vc, verdict(vc >= 1.0))
 		p("| %s, %d clients | %.2f × floor-webhook's | %s |", e2eTargets[2], maxClients, p99f, verdict(p99f <= 1))
 		p("| %s, %d clients | %.2f × CEL's | %s |", e2eTargets[3], maxClients, p99c, verdict(p99c <= 1))
