@@ -57,6 +57,22 @@ func ints(s string) ([]int, error) {
 	return out, nil
 }
 
+// benchCommand is the command line the report names: the flags set, but
+// not -out, which is where the reader has the report already and may be a
+// path of this machine's.
+func benchCommand(fs *flag.FlagSet) string {
+	var set []string
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name != "out" {
+			set = append(set, "-"+f.Name+" "+f.Value.String())
+		}
+	})
+	if len(set) == 0 {
+		return "make bench"
+	}
+	return "make bench BENCH_FLAGS='" + strings.Join(set, " ") + "'"
+}
+
 func main() {
 	var o options
 	conns := flag.String("conns", "1,8,32", "server level: keep-alive connections per run")
@@ -84,11 +100,7 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	command := "make bench"
-	if len(os.Args) > 1 {
-		command += " BENCH_FLAGS='" + strings.Join(os.Args[1:], " ") + "'"
-	}
-	if err := run(ctx, o, command); err != nil {
+	if err := run(ctx, o, benchCommand(flag.CommandLine)); err != nil {
 		fmt.Fprintf(os.Stderr, "vmnet-bench: %v\n", err)
 		os.Exit(1)
 	}

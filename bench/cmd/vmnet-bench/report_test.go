@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"strings"
 	"testing"
 	"time"
@@ -92,6 +93,29 @@ func TestReportBaseline(t *testing.T) {
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("report lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+// The report names the flags it ran with, but not the file it went to.
+func TestBenchCommand(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "make bench"},
+		{[]string{"-out", "/some/dir/b.md"}, "make bench"},
+		{[]string{"-rounds", "3", "-out=x.md", "-skip-e2e"}, "make bench BENCH_FLAGS='-rounds 3 -skip-e2e true'"},
+	} {
+		fs := flag.NewFlagSet("vmnet-bench", flag.ContinueOnError)
+		fs.Int("rounds", 5, "")
+		fs.String("out", "BENCHMARKS.md", "")
+		fs.Bool("skip-e2e", false, "")
+		if err := fs.Parse(tc.args); err != nil {
+			t.Fatal(err)
+		}
+		if got := benchCommand(fs); got != tc.want {
+			t.Errorf("benchCommand(%q) = %q, want %q", tc.args, got, tc.want)
 		}
 	}
 }
