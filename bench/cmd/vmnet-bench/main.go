@@ -84,7 +84,7 @@ func main() {
 	flag.DurationVar(&o.e2eDuration, "e2e-duration", 2*time.Second, "end to end: measured duration of each run")
 	flag.StringVar(&o.out, "out", "BENCHMARKS.md", "report file")
 	flag.BoolVar(&o.skipE2E, "skip-e2e", false, "server level only")
-	flag.StringVar(&o.baseline, "baseline", "", "server level: another vmnet-webhook binary measured beside this one (make bench BASELINE=<commit>)")
+	flag.StringVar(&o.baseline, "baseline", "", "another vmnet-webhook binary measured beside this one, at server level and end to end (make bench BASELINE=<commit>)")
 	flag.StringVar(&o.baselineRev, "baseline-rev", "", "the commit the baseline was built from, named in the report")
 	flag.Parse()
 	var err error
