@@ -66,11 +66,11 @@ func wantName(t reflect.Type) string {
 
 var wants = map[reflect.Kind]string{reflect.String: "a string", reflect.Bool: "a boolean", reflect.Slice: "an array"}
 
-// names are the kinds of JSON value as a message names them.
-var names = map[jsontext.Kind]string{'"': "a string", '0': "a number", 't': "a boolean", 'f': "a boolean", '{': "an object", '[': "an array"}
+// kindNames are the kinds of JSON value as a message names them.
+var kindNames = map[jsontext.Kind]string{'"': "a string", '0': "a number", 't': "a boolean", 'f': "a boolean", '{': "an object", '[': "an array"}
 
 func kindName(v jsontext.Value) string {
-	if name, ok := names[v.Kind()]; ok {
+	if name, ok := kindNames[v.Kind()]; ok {
 		return name
 	}
 	return "null"
