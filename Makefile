@@ -205,7 +205,7 @@ SOAK_DURATION ?= 60s
 # left as it is).
 BASELINE ?=
 
-bench: build e2e-tools ## Measure against the floor and the CEL policies (~10 min); writes BENCHMARKS.md. [BASELINE=<commit>]
+bench: build e2e-tools ## Measure against the floor and the CEL policies (~11 min, 14 with BASELINE); writes BENCHMARKS.md. [BASELINE=<commit>]
 	$(GO) build -trimpath -o $(BIN)/vmnet-floor ./bench/cmd/vmnet-floor
 	$(GO) build -trimpath -o $(BIN)/vmnet-bench ./bench/cmd/vmnet-bench
 	$(if $(BASELINE),@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && git archive $(BASELINE) | tar -x -C "$$tmp" && \
