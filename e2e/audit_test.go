@@ -146,12 +146,12 @@ audit-vms   VirtualMachine           example-vm-ipv6   warning   volumes[1].clou
 audit-vms   VirtualMachine           example-vm-ipv6   warning   volumes[1].cloudInitNoCloud.networkData: (enp1s0 on q35) cloud-init sets up no NIC: the VM loses IPv4 too
 audit-vms   VirtualMachine           example-vm-ipv6   warning   volumes[1].cloudInitNoCloud.networkData: fix: set the pod interface's macAddress and match that MAC
 audit-vms   VirtualMachine           example-vm-ipv6   warning   volumes[1].cloudInitNoCloud.networkData: and set-name: eth0, or delete networkData: the webhook writes it
-audit-vms   VirtualMachine           reserved-port     refused   spec.template.spec.domain.devices.interfaces[0].ports[1].port: Forbidden: port 49152 is reserved by libvirt, which drops other incoming traffic to it; use a port other than 49152 and 49153
+audit-vms   VirtualMachine           reserved-port     refused   spec.template.spec.domain.devices.interfaces[0].ports[1].port: Forbidden: port 49152 is reserved for libvirt's live migration: on launchers that still migrate over TCP, KubeVirt keeps the pod's own connections to it for libvirt; use a port other than 49152 and 49153
 audit-vms   VirtualMachine           reserved-port     adds      MAC address, IPv6 networkData, cloud-init disk
 audit-vms   VirtualMachine           windows-e1000     warning   spec.template.spec.networks[0].pod: Windows: set IPv6 fd10:0:2::2/120, gateway fd10:0:2::1 in the guest
 audit-vms   VirtualMachine           windows-e1000     warning   spec.template.spec.domain.devices.interfaces[0].model: without virtio, Windows ignores the DHCP MTU; set it with netsh
-audit-vms   VirtualMachinePool       web-pool          refused   spec.virtualMachineTemplate.spec.template.spec.domain.devices.interfaces[0].ports[1].port: Forbidden: port 49153 is reserved by libvirt, which drops other incoming traffic to it; use a port other than 49152 and 49153
-audit-vms   VirtualMachineInstance   lone-vmi          refused   spec.domain.devices.interfaces[0].ports[0].port: Forbidden: port 49152 is reserved by libvirt, which drops other incoming traffic to it; use a port other than 49152 and 49153
+audit-vms   VirtualMachinePool       web-pool          refused   spec.virtualMachineTemplate.spec.template.spec.domain.devices.interfaces[0].ports[1].port: Forbidden: port 49153 is reserved for libvirt's live migration: on launchers that still migrate over TCP, KubeVirt keeps the pod's own connections to it for libvirt; use a port other than 49152 and 49153
+audit-vms   VirtualMachineInstance   lone-vmi          refused   spec.domain.devices.interfaces[0].ports[0].port: Forbidden: port 49152 is reserved for libvirt's live migration: on launchers that still migrate over TCP, KubeVirt keeps the pod's own connections to it for libvirt; use a port other than 49152 and 49153
 audit-vms   VirtualMachineInstance   lone-vmi          adds      MAC address, IPv6 networkData, cloud-init disk
 `
 
@@ -447,7 +447,7 @@ const auditJSON = `{
                 {
                     "webhook": "validate.vmnet.kubevirt.io",
                     "field": "spec.template.spec.domain.devices.interfaces[0].ports[1].port",
-                    "message": "spec.template.spec.domain.devices.interfaces[0].ports[1].port: Forbidden: port 49152 is reserved by libvirt, which drops other incoming traffic to it; use a port other than 49152 and 49153"
+                    "message": "spec.template.spec.domain.devices.interfaces[0].ports[1].port: Forbidden: port 49152 is reserved for libvirt's live migration: on launchers that still migrate over TCP, KubeVirt keeps the pod's own connections to it for libvirt; use a port other than 49152 and 49153"
                 }
             ],
             "additions": [
@@ -477,7 +477,7 @@ const auditJSON = `{
                 {
                     "webhook": "validate.vmnet.kubevirt.io",
                     "field": "spec.virtualMachineTemplate.spec.template.spec.domain.devices.interfaces[0].ports[1].port",
-                    "message": "spec.virtualMachineTemplate.spec.template.spec.domain.devices.interfaces[0].ports[1].port: Forbidden: port 49153 is reserved by libvirt, which drops other incoming traffic to it; use a port other than 49152 and 49153"
+                    "message": "spec.virtualMachineTemplate.spec.template.spec.domain.devices.interfaces[0].ports[1].port: Forbidden: port 49153 is reserved for libvirt's live migration: on launchers that still migrate over TCP, KubeVirt keeps the pod's own connections to it for libvirt; use a port other than 49152 and 49153"
                 }
             ]
         },
@@ -491,7 +491,7 @@ const auditJSON = `{
                 {
                     "webhook": "validate-vmi.vmnet.kubevirt.io",
                     "field": "spec.domain.devices.interfaces[0].ports[0].port",
-                    "message": "spec.domain.devices.interfaces[0].ports[0].port: Forbidden: port 49152 is reserved by libvirt, which drops other incoming traffic to it; use a port other than 49152 and 49153"
+                    "message": "spec.domain.devices.interfaces[0].ports[0].port: Forbidden: port 49152 is reserved for libvirt's live migration: on launchers that still migrate over TCP, KubeVirt keeps the pod's own connections to it for libvirt; use a port other than 49152 and 49153"
                 }
             ],
             "additions": [

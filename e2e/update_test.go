@@ -61,7 +61,7 @@ func TestUpdateRatchetsExistingReservedPorts(t *testing.T) {
 		t.Fatalf("created while unregistered, but mutated: volumes %v", vols)
 	}
 
-	const kept = "Warning: spec.template.spec.domain.devices.interfaces[0].ports[1].port: port 49152 is reserved by libvirt; move it\n"
+	const kept = "Warning: spec.template.spec.domain.devices.interfaces[0].ports[1].port: port 49152 is reserved for libvirt's migration; move it\n"
 	r := mustKubectl(t, "", "label", "-n", ns, "vm", "reserved-port", "team=storage")
 	if r.stdout != "virtualmachine.kubevirt.io/reserved-port labeled\n" || r.stderr != kept {
 		t.Errorf("kubectl label:\nstdout %q\nstderr %q\nwant stderr %q", r.stdout, r.stderr, kept)

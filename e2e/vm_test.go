@@ -79,8 +79,8 @@ func TestReservedPortsRefusedThroughKubectl(t *testing.T) {
 			denied("STDIN") + "[" + reserved(iface0+".ports[0].port", 49153) + ", " + reserved(iface0+".ports[1].port", 49152) + "]"},
 		{"a range covering both", "examples/reserved-port-range.yaml", "", "reserved-port-range",
 			denied("examples/reserved-port-range.yaml") + "[" +
-				iface0 + ".portRanges[1]: Forbidden: the range 49100-49200 covers reserved port 49152, and libvirt drops other incoming traffic to it; use ports other than 49152 and 49153, " +
-				iface0 + ".portRanges[1]: Forbidden: the range 49100-49200 covers reserved port 49153, and libvirt drops other incoming traffic to it; use ports other than 49152 and 49153]"},
+				iface0 + ".portRanges[1]: Forbidden: the range 49100-49200 covers port 49152, reserved for libvirt's live migration: on launchers that still migrate over TCP, KubeVirt keeps the pod's own connections to it for libvirt; use ports other than 49152 and 49153, " +
+				iface0 + ".portRanges[1]: Forbidden: the range 49100-49200 covers port 49153, reserved for libvirt's live migration: on launchers that still migrate over TCP, KubeVirt keeps the pod's own connections to it for libvirt; use ports other than 49152 and 49153]"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -124,8 +124,8 @@ func TestReservedPortsRefusedThroughClientGo(t *testing.T) {
 		t.Fatalf("details %+v, want two causes", st.Details)
 	}
 	for i, want := range []struct{ field, msg string }{
-		{iface0 + ".ports[0].port", "Forbidden: port 49153 is reserved by libvirt"},
-		{iface0 + ".ports[1].port", "Forbidden: port 49152 is reserved by libvirt"},
+		{iface0 + ".ports[0].port", "Forbidden: port 49153 is reserved for libvirt's live migration"},
+		{iface0 + ".ports[1].port", "Forbidden: port 49152 is reserved for libvirt's live migration"},
 	} {
 		c := st.Details.Causes[i]
 		if c.Field != want.field || c.Type != metav1.CauseType("FieldValueForbidden") || !strings.HasPrefix(c.Message, want.msg) {

@@ -40,7 +40,7 @@ func Install(ctx context.Context, cp *framework.ControlPlane) error {
 	for {
 		_, denied, _ := cp.Kubectl(ctx, probeReserved, "create", "--dry-run=server", "-f", "-")
 		out, _, err := cp.Kubectl(ctx, probeBare, "create", "--dry-run=server", "-o", "jsonpath={.spec.template.spec.networks[0].name}", "-f", "-")
-		if strings.Contains(denied, "reserved by libvirt") && err == nil && out == "default" {
+		if strings.Contains(denied, "reserved for libvirt") && err == nil && out == "default" {
 			return nil
 		}
 		select {

@@ -96,9 +96,9 @@ func TestPolicies(t *testing.T) {
 		name, devices, networks, denial string
 	}{
 		{"port 49152 on masquerade", `{interfaces: [{name: default, masquerade: {}, ports: [{port: 80}, {port: 49152}]}]}`,
-			`[{name: default, pod: {}}]`, "ports 49152 and 49153 are reserved by libvirt"},
+			`[{name: default, pod: {}}]`, "ports 49152 and 49153 are reserved for libvirt's live migration"},
 		{"port 49153 on a pod interface without binding", `{interfaces: [{name: default, ports: [{port: 49153}]}]}`,
-			`[{name: default, pod: {}}]`, "ports 49152 and 49153 are reserved by libvirt"},
+			`[{name: default, pod: {}}]`, "ports 49152 and 49153 are reserved for libvirt's live migration"},
 		{"range over 49152", `{interfaces: [{name: default, masquerade: {}, portRanges: [{start: 49100, end: 49200, protocol: TCP}]}]}`,
 			`[{name: default, pod: {}}]`, "port ranges cover 49152 or 49153"},
 		{"port 49152 on a bridge interface", `{interfaces: [{name: br, bridge: {}, ports: [{port: 49152}]}]}`,

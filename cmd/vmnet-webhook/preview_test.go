@@ -41,7 +41,7 @@ func (r *recorder) validate(_ config.Config, req rules.Request) rules.Result {
 	r.calls = append(r.calls, "validate "+string(req.Operation)+" "+req.Kind.Kind+" mutated="+obj.Metadata.Labels["mutated"]+" old="+
 		map[bool]string{true: "yes", false: "no"}[req.OldObject != nil])
 	if strings.HasPrefix(obj.Metadata.Name, "deny") {
-		return rules.Result{Errors: field.ErrorList{field.Forbidden(field.NewPath("spec", "template", "spec", "domain", "devices", "interfaces").Index(0).Child("ports").Index(0).Child("port"), "port 49152 is reserved by libvirt")}}
+		return rules.Result{Errors: field.ErrorList{field.Forbidden(field.NewPath("spec", "template", "spec", "domain", "devices", "interfaces").Index(0).Child("ports").Index(0).Child("port"), "port 49152 is reserved for libvirt's live migration")}}
 	}
 	return rules.Result{}
 }
@@ -119,7 +119,7 @@ metadata:
 		t.Errorf("stdout:\n%s\nwant:\n%s", out.String(), wantOut)
 	}
 	warn := "Warning: spec.template.spec.domain.devices.interfaces[0].model: e1000 on Windows: set the MTU with netsh\n"
-	deny := `spec.template.spec.domain.devices.interfaces[0].ports[0].port: Forbidden: port 49152 is reserved by libvirt`
+	deny := `spec.template.spec.domain.devices.interfaces[0].ports[0].port: Forbidden: port 49152 is reserved for libvirt's live migration`
 	wantErr := warn +
 		warn + `Error from server (Forbidden): admission webhook "validate-vmi.vmnet.kubevirt.io" denied the request: ` + deny + "\n" +
 		warn + `Error from server (Forbidden): admission webhook "validate.vmnet.kubevirt.io" denied the request: ` + deny + "\n"

@@ -25,7 +25,7 @@ type mutation struct {
 }
 
 func (m *mutation) warn(path *field.Path, msg string) {
-	m.warnings = append(m.warnings, m.obj.fit(path.String(), msg))
+	m.warnings = append(m.warnings, m.obj.fit(path.String(), msg)...)
 }
 
 // add adds the member at ptr, or replaces a null there.

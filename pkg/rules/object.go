@@ -2,6 +2,7 @@ package rules
 
 import (
 	"slices"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -19,6 +20,7 @@ const MutateAnnotation = "vmnet.kubevirt.io/mutate"
 type object struct {
 	*vmspec.VM
 	windows   bool   // its or its templates' metadata or its preference mark a Windows guest
+	istio     bool   // its VMI's metadata ask for the Istio sidecar
 	optedOut  bool   // by MutateAnnotation
 	ownerKind string // its controller's kind, when that made it from a template
 }
@@ -33,7 +35,23 @@ func newObject(vm *vmspec.VM) *object {
 	for _, md := range vm.TemplateMeta {
 		o.windows = o.windows || md != nil && marksWindows(md)
 	}
+	if md := vmiMeta(vm); md != nil {
+		o.istio = strings.EqualFold(md.Annotations[IstioInjectAnnotation], "true")
+	}
 	return o
+}
+
+// vmiMeta is the metadata the object's VMIs get: a VMI's own, else its
+// innermost template's (KubeVirt copies a VM template's metadata to the
+// VMI); nil when it has none.
+func vmiMeta(vm *vmspec.VM) *vmspec.Meta {
+	if vm.Kind == "VirtualMachineInstance" {
+		return &vm.Meta
+	}
+	if n := len(vm.TemplateMeta); n > 0 {
+		return vm.TemplateMeta[n-1]
+	}
+	return nil
 }
 
 func (o *object) ifacePath(i int) *field.Path {

@@ -11,11 +11,16 @@ import (
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec"
 )
 
-// Reserved ports: libvirt uses them on a masquerade interface and drops all
-// other incoming traffic to them, so listing one never works. Applies to
-// ports[].port and to portRanges[] that cover a reserved port. On UPDATE a
-// reserved port the stored object already had on the same interface only
-// warns, so that existing VMs stay editable; a new one is denied.
+// Reserved ports: the platform's documentation reserves 49152 and 49153 for
+// libvirt's live migration. KubeVirt launchers of the legacy TCP migration
+// transport keep the pod's own TCP connections to them for libvirt, and a VM
+// that listed one broke its migrations there; launchers of the Unix socket
+// transport, every one KubeVirt starts today, forward them like any other
+// port (docs/behaviour.md cites the sources). They are refused so that no VM
+// depends on them. Applies to ports[].port and to portRanges[] that cover a
+// reserved port. On UPDATE a reserved port the stored object already had on
+// the same interface only warns, so that existing VMs stay editable; a new
+// one is denied.
 func reservedPorts(v *validation) {
 	for i, iface := range devices(v.spec).Interfaces {
 		if iface == nil || !v.masquerade(iface) {
@@ -23,10 +28,11 @@ func reservedPorts(v *validation) {
 		}
 		for j, p := range iface.Ports {
 			if port := int64(p.Port); v.cfg.IsReserved(port) {
+				why, short := reservedFor(port)
 				v.reserved(iface.Name, port, v.obj.ifacePath(i).Child("ports").Index(j).Child("port"),
-					fmt.Sprintf("port %d is reserved by libvirt, which drops other incoming traffic to it; use a port other than ", port),
-					fmt.Sprintf("port %d is reserved by libvirt; use another port", port),
-					fmt.Sprintf("port %d is reserved by libvirt; move it", port))
+					fmt.Sprintf("port %d is %s; use a port other than ", port, why),
+					fmt.Sprintf("port %d is %s; use another port", port, short),
+					fmt.Sprintf("port %d is %s; move it", port, short))
 			}
 		}
 		for j, r := range iface.PortRanges {
@@ -36,10 +42,11 @@ func reservedPorts(v *validation) {
 			start, end := int64(*r.Start), int64(*r.End)
 			for _, rp := range v.cfg.ReservedPorts {
 				if port := int64(rp); start <= port && port <= end {
+					why, short := reservedFor(port)
 					v.reserved(iface.Name, port, v.obj.ifacePath(i).Child("portRanges").Index(j),
-						fmt.Sprintf("the range %d-%d covers reserved port %d, and libvirt drops other incoming traffic to it; use ports other than ", start, end, port),
-						fmt.Sprintf("range %d-%d covers port %d, reserved by libvirt", start, end, port),
-						fmt.Sprintf("range covers reserved port %d; move the range", port))
+						fmt.Sprintf("the range %d-%d covers port %d, %s; use ports other than ", start, end, port, why),
+						fmt.Sprintf("range %d-%d covers port %d, %s", start, end, port, short),
+						fmt.Sprintf("range covers port %d, %s; move the range", port, short))
 				}
 			}
 		}
@@ -51,11 +58,21 @@ func reservedPorts(v *validation) {
 // object listed it on the interface, on any binding.
 func (v *validation) reserved(iface string, port int64, path *field.Path, detail, short, ratchet string) {
 	if v.hadIt(iface, func(old *vmspec.Interface) bool { return lists(old, port) }) {
-		v.warnings = append(v.warnings, v.obj.fit(path.String(), ratchet)) // not warn: not this rule firing
+		v.warnings = append(v.warnings, v.obj.fit(path.String(), ratchet)...) // not warn: not this rule firing
 		v.ratcheted = true
 		return
 	}
 	v.deny(field.Forbidden(path, detail+portList(v.cfg.ReservedPorts)), short)
+}
+
+// reservedFor says what a reserved port is reserved for: at length for a
+// denial, and short for a warning.
+func reservedFor(port int64) (why, short string) {
+	if port == 49152 || port == 49153 {
+		return "reserved for libvirt's live migration: on launchers that still migrate over TCP, " +
+			"KubeVirt keeps the pod's own connections to it for libvirt", "reserved for libvirt's migration"
+	}
+	return "reserved on this cluster (the webhook's reservedPorts)", "reserved on this cluster"
 }
 
 // lists says whether an interface lists port, as a port or in a range.

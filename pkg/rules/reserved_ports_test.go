@@ -52,7 +52,7 @@ func TestReservedPorts(t *testing.T) {
           - name: default
             masquerade: {}
             ports: [{port: 80}, {port: 49152, protocol: TCP}]`,
-			want: []string{path + "[0].ports[1].port: Forbidden: port 49152 is reserved by libvirt, which drops other incoming traffic to it; use a port other than 49152 and 49153"},
+			want: []string{path + "[0].ports[1].port: Forbidden: port 49152 is reserved for libvirt's live migration: on launchers that still migrate over TCP, KubeVirt keeps the pod's own connections to it for libvirt; use a port other than 49152 and 49153"},
 		},
 		{
 			name: "every offending port on every interface, ports and ranges",
@@ -64,9 +64,9 @@ func TestReservedPorts(t *testing.T) {
             masquerade: {}
             portRanges: [{start: 40000, end: 41000}, {start: 49000, end: 49200}]`,
 			want: []string{
-				path + "[0].ports[0].port: Forbidden: port 49153 is reserved by libvirt, which drops other incoming traffic to it; use a port other than 49152 and 49153",
-				path + "[1].portRanges[1]: Forbidden: the range 49000-49200 covers reserved port 49152, and libvirt drops other incoming traffic to it; use ports other than 49152 and 49153",
-				path + "[1].portRanges[1]: Forbidden: the range 49000-49200 covers reserved port 49153, and libvirt drops other incoming traffic to it; use ports other than 49152 and 49153",
+				path + "[0].ports[0].port: Forbidden: port 49153 is reserved for libvirt's live migration: on launchers that still migrate over TCP, KubeVirt keeps the pod's own connections to it for libvirt; use a port other than 49152 and 49153",
+				path + "[1].portRanges[1]: Forbidden: the range 49000-49200 covers port 49152, reserved for libvirt's live migration: on launchers that still migrate over TCP, KubeVirt keeps the pod's own connections to it for libvirt; use ports other than 49152 and 49153",
+				path + "[1].portRanges[1]: Forbidden: the range 49000-49200 covers port 49153, reserved for libvirt's live migration: on launchers that still migrate over TCP, KubeVirt keeps the pod's own connections to it for libvirt; use ports other than 49152 and 49153",
 			},
 		},
 		{
@@ -75,7 +75,7 @@ func TestReservedPorts(t *testing.T) {
           - name: default
             masquerade: {}
             portRanges: [{start: 49153, end: 49153}]`,
-			want: []string{path + "[0].portRanges[0]: Forbidden: the range 49153-49153 covers reserved port 49153, and libvirt drops other incoming traffic to it; use ports other than 49152 and 49153"},
+			want: []string{path + "[0].portRanges[0]: Forbidden: the range 49153-49153 covers port 49153, reserved for libvirt's live migration: on launchers that still migrate over TCP, KubeVirt keeps the pod's own connections to it for libvirt; use ports other than 49152 and 49153"},
 		},
 		{
 			name: "bridge and other bindings are not checked",
@@ -92,7 +92,7 @@ func TestReservedPorts(t *testing.T) {
 			ifaces: `
           - name: default
             ports: [{port: 49152}]`,
-			want: []string{path + "[0].ports[0].port: Forbidden: port 49152 is reserved by libvirt, which drops other incoming traffic to it; use a port other than 49152 and 49153"},
+			want: []string{path + "[0].ports[0].port: Forbidden: port 49152 is reserved for libvirt's live migration: on launchers that still migrate over TCP, KubeVirt keeps the pod's own connections to it for libvirt; use a port other than 49152 and 49153"},
 		},
 		{
 			name: "an object with a member of the wrong type gets that error; the port's comes once it is mended",
@@ -109,7 +109,7 @@ func TestReservedPorts(t *testing.T) {
           - name: default
             masquerade: {}
             ports: [{port: 22}]`,
-			want: []string{path + "[0].ports[0].port: Forbidden: port 22 is reserved by libvirt, which drops other incoming traffic to it; use a port other than 22, 49152 and 49153"},
+			want: []string{path + "[0].ports[0].port: Forbidden: port 22 is reserved on this cluster (the webhook's reservedPorts); use a port other than 22, 49152 and 49153"},
 		},
 		{
 			name: "no reserved ports configured",
@@ -150,8 +150,8 @@ func TestReservedPorts(t *testing.T) {
             masquerade: {}
             ports: [{port: 49152.0}, {port: 4.9153e4}]`,
 			want: []string{
-				path + "[0].ports[0].port: Forbidden: port 49152 is reserved by libvirt, which drops other incoming traffic to it; use a port other than 49152 and 49153",
-				path + "[0].ports[1].port: Forbidden: port 49153 is reserved by libvirt, which drops other incoming traffic to it; use a port other than 49152 and 49153",
+				path + "[0].ports[0].port: Forbidden: port 49152 is reserved for libvirt's live migration: on launchers that still migrate over TCP, KubeVirt keeps the pod's own connections to it for libvirt; use a port other than 49152 and 49153",
+				path + "[0].ports[1].port: Forbidden: port 49153 is reserved for libvirt's live migration: on launchers that still migrate over TCP, KubeVirt keeps the pod's own connections to it for libvirt; use a port other than 49152 and 49153",
 			},
 		},
 		{
@@ -163,8 +163,8 @@ func TestReservedPorts(t *testing.T) {
             ports: [{port: 49152}]
             portRanges: [{start: 49100, end: 49152}]`,
 			warns: []string{
-				path + "[0].ports[0].port: port 49152 is reserved by libvirt; use another port",
-				path + "[0].portRanges[0]: range 49100-49152 covers port 49152, reserved by libvirt",
+				"domain.devices.interfaces[0].ports[0].port: port 49152 is reserved for libvirt's migration; use another port",
+				"domain.devices.interfaces[0].portRanges[0]: range 49100-49152 covers port 49152, reserved for libvirt's migration",
 			},
 		},
 	}
@@ -217,7 +217,7 @@ spec:
         pod: {}
 `
 			res := Validate(defaults(), createReq(t, toJSON(t, y)))
-			want := []string{"spec.template.spec.domain.devices.interfaces[1].ports[0].port: Forbidden: port 49153 is reserved by libvirt, which drops other incoming traffic to it; use a port other than 49152 and 49153"}
+			want := []string{"spec.template.spec.domain.devices.interfaces[1].ports[0].port: Forbidden: port 49153 is reserved for libvirt's live migration: on launchers that still migrate over TCP, KubeVirt keeps the pod's own connections to it for libvirt; use a port other than 49152 and 49153"}
 			if got := errorStrings(res); !sameStrings(got, want) {
 				t.Errorf("got %q, want %q", got, want)
 			}
@@ -247,8 +247,8 @@ func TestReservedPortsRatchet(t *testing.T) {
             ports: [{port: 80}, {port: 49152}]
             portRanges: [{start: 49150, end: 49152}]`,
 			warns: []string{
-				"spec.template.spec.domain.devices.interfaces[0].ports[1].port: port 49152 is reserved by libvirt; move it",
-				"spec.template.spec.domain.devices.interfaces[0].portRanges[0]: range covers reserved port 49152; move the range",
+				"spec.template.spec.domain.devices.interfaces[0].ports[1].port: port 49152 is reserved for libvirt's migration; move it",
+				"domain.devices.interfaces[0].portRanges[0]: range covers port 49152, reserved for libvirt's migration; move the range",
 			},
 			fired: []string{RuleReservedPortsRatchet},
 		},
@@ -258,8 +258,8 @@ func TestReservedPortsRatchet(t *testing.T) {
           - name: default
             masquerade: {}
             ports: [{port: 49152}, {port: 49153}]`,
-			want:  []string{"spec.template.spec.domain.devices.interfaces[0].ports[1].port: Forbidden: port 49153 is reserved by libvirt, which drops other incoming traffic to it; use a port other than 49152 and 49153"},
-			warns: []string{"spec.template.spec.domain.devices.interfaces[0].ports[0].port: port 49152 is reserved by libvirt; move it"},
+			want:  []string{"spec.template.spec.domain.devices.interfaces[0].ports[1].port: Forbidden: port 49153 is reserved for libvirt's live migration: on launchers that still migrate over TCP, KubeVirt keeps the pod's own connections to it for libvirt; use a port other than 49152 and 49153"},
+			warns: []string{"spec.template.spec.domain.devices.interfaces[0].ports[0].port: port 49152 is reserved for libvirt's migration; move it"},
 			fired: []string{"reserved-ports", RuleReservedPortsRatchet},
 		},
 		{
@@ -270,8 +270,8 @@ func TestReservedPortsRatchet(t *testing.T) {
             masquerade: {}
             ports: [{port: 49152}, {port: 49153}]`,
 			warns: []string{
-				"spec.template.spec.domain.devices.interfaces[0].ports[0].port: port 49152 is reserved by libvirt; move it",
-				"spec.template.spec.domain.devices.interfaces[0].ports[1].port: port 49153 is reserved by libvirt; use another port",
+				"spec.template.spec.domain.devices.interfaces[0].ports[0].port: port 49152 is reserved for libvirt's migration; move it",
+				"domain.devices.interfaces[0].ports[1].port: port 49153 is reserved for libvirt's migration; use another port",
 			},
 			fired: []string{"reserved-ports", RuleReservedPortsRatchet},
 		},
@@ -283,7 +283,7 @@ func TestReservedPortsRatchet(t *testing.T) {
           - name: other
             masquerade: {}
             ports: [{port: 49152}]`,
-			want:  []string{"spec.template.spec.domain.devices.interfaces[1].ports[0].port: Forbidden: port 49152 is reserved by libvirt, which drops other incoming traffic to it; use a port other than 49152 and 49153"},
+			want:  []string{"spec.template.spec.domain.devices.interfaces[1].ports[0].port: Forbidden: port 49152 is reserved for libvirt's live migration: on launchers that still migrate over TCP, KubeVirt keeps the pod's own connections to it for libvirt; use a port other than 49152 and 49153"},
 			fired: []string{"reserved-ports"},
 		},
 	}

@@ -60,6 +60,7 @@ var validators = []struct {
 	run  func(*validation)
 }{
 	{"reserved-ports", reservedPorts},
+	{"istio-ports", istioPorts},
 	{"pod-cidrs", podCIDRs},
 	{"mac-address", macAddress},
 	{"cloud-init-limits", cloudInitLimits},
@@ -106,7 +107,7 @@ func Validate(cfg config.Config, req Request) Result {
 	}
 	vm, err := vmspec.Read(req.Kind.GroupKind(), req.Object)
 	if err != nil && cfg.Enforcement == config.Warn {
-		return Result{Warnings: []string{fit("", err.Field, err.Detail)}, Fired: []string{RuleMalformed}}
+		return Result{Warnings: fit("", err.Field, err.Detail), Fired: []string{RuleMalformed}}
 	} else if err != nil {
 		return malformed(err)
 	}

@@ -3,7 +3,6 @@ package rules
 import (
 	"encoding/base64"
 	"net/netip"
-	"slices"
 	"strings"
 
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/config"
@@ -50,14 +49,7 @@ func userNetworkData(v *validation) {
 		return // the webhook's own
 	}
 	nic := netconfig.PodNIC{Index: ifaceIdx, MAC: iface.MacAddress, IPv4: ipv4, IPv6: ipv6}
-	lines := netconfig.Lint(text, nic, ci.key == "cloudInitConfigDrive").Warnings
-	// One problem may take several lines: all name the field alike, from
-	// the VM spec when the full path makes any line too long.
-	full := path.String()
-	if slices.ContainsFunc(lines, func(line string) bool { return len(full)+2+len(line) > 119 }) {
-		full = strings.TrimPrefix(full, v.obj.SpecPath.String()+".")
-	}
-	for _, line := range lines {
-		v.warnings, v.fired = append(v.warnings, full+": "+line), true
+	for _, msg := range netconfig.Lint(text, nic, ci.key == "cloudInitConfigDrive").Warnings {
+		v.warn(path, msg)
 	}
 }

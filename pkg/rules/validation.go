@@ -46,7 +46,7 @@ func (v *validation) onPod(iface *vmspec.Interface) bool {
 func (v *validation) deny(err *field.Error, short string) {
 	v.fired = true
 	if v.cfg.Enforcement == config.Warn {
-		v.warnings = append(v.warnings, v.obj.fit(err.Field, short))
+		v.warnings = append(v.warnings, v.obj.fit(err.Field, short)...)
 	} else {
 		v.errs = append(v.errs, err)
 	}
@@ -54,7 +54,7 @@ func (v *validation) deny(err *field.Error, short string) {
 
 func (v *validation) warn(path *field.Path, msg string) {
 	v.fired = true
-	v.warnings = append(v.warnings, v.obj.fit(path.String(), msg))
+	v.warnings = append(v.warnings, v.obj.fit(path.String(), msg)...)
 }
 
 // hadIt says whether the stored object (on UPDATE) had an interface of that

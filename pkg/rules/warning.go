@@ -7,29 +7,81 @@ import (
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/netconfig"
 )
 
-// fit shapes a printable warning under 120 characters naming the field:
-// the full path if it fits, else the path from the VM spec, else the tail
-// of the line.
-func (o *object) fit(path, msg string) string {
+// warningMax is the length of a Warning header the rules write, in bytes:
+// kubectl and oc print each on a line of its own after "Warning: ".
+const warningMax = 119
+
+// fit shapes a message of whole sentences into Warning lines that name the
+// field (see fit below).
+func (o *object) fit(path, msg string) []string {
 	return fit(o.SpecPath.String(), path, msg)
 }
 
-func fit(specPrefix, path, msg string) string {
-	const limit = 119
-	path, msg = netconfig.Printable(path), netconfig.Printable(msg) // a map key in a path may hold a newline
-	s := path + ": " + msg
-	if len(s) <= limit {
-		return s
+// fit shapes msg into Warning lines of at most warningMax bytes, each
+// "path: part": one line with the full path when it fits, else with the
+// path from the VM spec (specPrefix cut off), the message wrapped at spaces
+// over as many lines as it needs. A path too long to leave room for the
+// message keeps only its end. Control characters and bytes that are not
+// UTF-8 are written as U+FFFD, since the API server drops a warning with
+// either; a map key in a path may hold a newline.
+func fit(specPrefix, path, msg string) []string {
+	path, msg = netconfig.Printable(path), netconfig.Printable(msg)
+	if len(path)+2+len(msg) <= warningMax {
+		return []string{path + ": " + msg}
 	}
 	if rel, ok := strings.CutPrefix(path, specPrefix+"."); ok {
-		s = rel + ": " + msg
-		if len(s) <= limit {
-			return s
+		path = rel
+	}
+	const minWidth = 40 // of the message on each line
+	if len(path)+2 > warningMax-minWidth {
+		path = "..." + tail(path, warningMax-minWidth-2-3)
+	}
+	var lines []string
+	for _, part := range wrap(msg, warningMax-len(path)-2) {
+		lines = append(lines, path+": "+part)
+	}
+	return lines
+}
+
+// wrap breaks s into lines of at most width bytes at spaces; a word longer
+// than width is cut on a rune boundary.
+func wrap(s string, width int) []string {
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(s) {
+		for len(word) > width {
+			if line != "" {
+				lines, line = append(lines, line), ""
+			}
+			cut := width
+			for !utf8.RuneStart(word[cut]) {
+				cut--
+			}
+			lines, word = append(lines, word[:cut]), word[cut:]
+		}
+		switch {
+		case line == "":
+			line = word
+		case len(line)+1+len(word) <= width:
+			line += " " + word
+		default:
+			lines, line = append(lines, line), word
 		}
 	}
-	s = s[len(s)-(limit-3):]
-	for !utf8.RuneStart(s[0]) {
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+// tail is the end of s of at most n bytes, starting on a rune boundary.
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[len(s)-n:]
+	for len(s) > 0 && !utf8.RuneStart(s[0]) {
 		s = s[1:]
 	}
-	return "..." + s
+	return s
 }

@@ -116,7 +116,7 @@ spec:
 	all = append(all, Validate(cfg, createReq(t, obj)).Warnings...)
 	all = append(all, Validate(cfg, createReq(t, multicast)).Warnings...)
 	// Every kind of warning must be among them.
-	for _, want := range []string{"ConfigDrive", "Windows: set IPv6", "netsh", "move it", "move the range", "reserved by libvirt; use another port",
+	for _, want := range []string{"ConfigDrive", "Windows: set IPv6", "netsh", "move it", "move the range", "reserved for libvirt's migration; use another port",
 		"covers port 49152", "IPv4 CIDR", "IPv6 CIDR", "at most one", "base64", "no NIC can take this MAC", "multicast address; no NIC"} {
 		found := false
 		for _, w := range all {

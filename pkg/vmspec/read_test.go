@@ -47,7 +47,7 @@ func TestRead(t *testing.T) {
 			&VM{Spec: &Spec{Domain: &Domain{Devices: &Devices{
 				AutoattachPodInterface: ptr(false),
 				Interfaces: []*Interface{iface(Interface{Name: "default", Model: "e1000", MacAddress: "02:00:00:00:00:01",
-					Masquerade: &Empty{}, Ports: []Port{{80}, {0}}, PortRanges: []*PortRange{{Start: ptr(Int(8000)), End: ptr(Int(8100))}}})},
+					Masquerade: &Empty{}, Ports: []Port{{Port: 80, Protocol: "TCP"}, {}}, PortRanges: []*PortRange{{Start: ptr(Int(8000)), End: ptr(Int(8100))}}})},
 				Disks: []*Disk{{Name: "d"}},
 			}}}}},
 		{"null entries keep their places", vmiGK, `{"spec":{"networks":[null,{"name":"a"}],"volumes":[null]}}`,
@@ -55,7 +55,7 @@ func TestRead(t *testing.T) {
 		{"integers as the API server's schema reads them", vmiGK,
 			`{"spec":{"domain":{"devices":{"interfaces":[{"ports":[{"port":80.0},{"port":8e1},{"port":4.9152e4},{"port":null}]}]}}}}`,
 			&VM{Spec: &Spec{Domain: &Domain{Devices: &Devices{
-				Interfaces: []*Interface{{Ports: []Port{{80}, {80}, {49152}, {0}}}}}}}}},
+				Interfaces: []*Interface{{Ports: []Port{{Port: 80}, {Port: 80}, {Port: 49152}, {}}}}}}}}},
 		{"the last of duplicate names wins whole, as the API server reads it", vmiGK,
 			`{"metadata":{"labels":{"a":"1"},"labels":{"b":"2"}},"spec":{"networks":[{"name":"a","pod":{"vmIPv6NetworkCIDR":"x"}}],"networks":[{"name":"b","pod":{"vmIPv6NetworkCIDR":"y"},"pod":{}}]}}`,
 			&VM{Meta: Meta{Labels: map[string]string{"b": "2"}},

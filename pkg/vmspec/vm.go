@@ -82,13 +82,15 @@ func (i *Interface) BindingName() string {
 
 // Port is one of an interface's ports; 0 when absent or null.
 type Port struct {
-	Port Int `json:"port"`
+	Port     Int    `json:"port"`
+	Protocol string `json:"protocol"` // "" means TCP
 }
 
 // PortRange is one of an interface's portRanges; a bound is nil when absent.
 type PortRange struct {
-	Start *Int `json:"start"`
-	End   *Int `json:"end"`
+	Start    *Int   `json:"start"`
+	End      *Int   `json:"end"`
+	Protocol string `json:"protocol"`
 }
 
 // Network is one of spec.networks.
