@@ -295,15 +295,16 @@ func networkData(mac string) string {
 // address and gateway.
 func networkDataFor(mac, addr, gw string) string {
 	return `# vmnet-webhook: pod network, IPv6 by static address
-version: 2
-ethernets:
-  eth0:
-    match:
-      macaddress: "` + mac + `"
-    set-name: eth0
-    dhcp4: true
-    addresses: [` + addr + `]
-    gateway6: ` + gw + `
+version: 1
+config:
+  - type: physical
+    name: eth0
+    mac_address: "` + mac + `"
+    subnets:
+      - type: dhcp4
+      - type: static6
+        address: ` + addr + `
+        gateway: ` + gw + `
 `
 }
 
@@ -328,7 +329,7 @@ func denied(file string) string {
 
 // reserved is the denial text of one reserved port.
 func reserved(path string, port int) string {
-	return fmt.Sprintf("%s: Forbidden: port %d is reserved by libvirt, which drops other incoming traffic to it; use a port other than 49152 and 49153", path, port)
+	return fmt.Sprintf("%s: Forbidden: port %d is reserved for libvirt's live migration: on launchers that still migrate over TCP, KubeVirt keeps the pod's own connections to it for libvirt; use a port other than 49152 and 49153", path, port)
 }
 
 // readRoot reads a file relative to the repository's root.

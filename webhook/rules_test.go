@@ -35,8 +35,8 @@ func TestRealRules(t *testing.T) {
 	t.Run("a VM with port 49152 is denied with the exact text", func(t *testing.T) {
 		_, body := reviewOf(t, "u-real-1", "reserved-port.yaml")
 		r := ts.admit(t, ValidatePath, body).Response
-		want := "spec.template.spec.domain.devices.interfaces[0].ports[1].port: Forbidden: port 49152 is reserved by libvirt, " +
-			"which drops other incoming traffic to it; use a port other than 49152 and 49153"
+		want := "spec.template.spec.domain.devices.interfaces[0].ports[1].port: Forbidden: port 49152 is reserved for libvirt's live migration: " +
+			"on launchers that still migrate over TCP, KubeVirt keeps the pod's own connections to it for libvirt; use a port other than 49152 and 49153"
 		if r.Allowed || r.Result.Code != 403 || r.Result.Reason != "Forbidden" || r.Result.Message != want {
 			t.Fatalf("got %+v\nwant message %q", r.Result, want)
 		}
@@ -59,7 +59,7 @@ func TestRealRules(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, want := range []string{`"masquerade":{}`, `"pod":{}`, `gateway6: fd10:0:2::1`} {
+		for _, want := range []string{`"masquerade":{}`, `"pod":{}`, `gateway: fd10:0:2::1`} {
 			if !bytes.Contains(out, []byte(want)) {
 				t.Errorf("patched object lacks %s: %s", want, out)
 			}

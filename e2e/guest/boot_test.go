@@ -345,9 +345,13 @@ func (n *netns) ping(from, to string) bool {
 
 // diag is what the image's vmnet-diag unit printed once cloud-init was done.
 type diag struct {
-	NIC      string            // the guest's name for its Ethernet link
-	Renderer string            // cloud-init's "Selected renderer"
-	Status   string            // first line of `cloud-init status --long`
+	NIC      string // the guest's name for its Ethernet link
+	Renderer string // cloud-init's "Selected renderer"
+	Status   string // first line of `cloud-init status --long`
+	// Issues are the errors and recoverable errors that `cloud-init status
+	// --long` lists (cloud-init 23.4 and later), each "LEVEL: message",
+	// errors as "ERROR: message".
+	Issues   []string
 	IPv4     []string          // addresses with prefix, on any link but lo
 	IPv6     []string          // global IPv6 addresses with prefix
 	Default6 string            // gateway of the IPv6 default route, if any
@@ -404,6 +408,28 @@ func (d diag) bootName() string {
 	return n[0]
 }
 
+// statusLine reads one line of `cloud-init status --long`: a heading
+// ("errors:", "recoverable_errors:", a level such as "DEPRECATED:") sets the
+// level of the entries ("- message") that follow; it returns the level.
+func statusLine(line, level string, issues *[]string) string {
+	t := strings.TrimSpace(line)
+	switch {
+	case strings.HasPrefix(t, "- "):
+		if level != "" {
+			*issues = append(*issues, level+": "+strings.TrimPrefix(t, "- "))
+		}
+	case strings.HasPrefix(t, "errors:"):
+		return "ERROR"
+	case strings.HasPrefix(t, "recoverable_errors:"):
+		return ""
+	case strings.HasSuffix(t, ":") && !strings.Contains(t, " ") && strings.ToUpper(t) == t:
+		return strings.TrimSuffix(t, ":")
+	case strings.Contains(t, ": "):
+		return "" // another key of the status
+	}
+	return level
+}
+
 // parseDiag picks the diagnostic out of a serial console log, where kernel
 // messages may come between its lines; ok once its end marker is there.
 func parseDiag(console string) (d diag, ok bool) {
@@ -426,6 +452,7 @@ func parseDiag(console string) (d diag, ok bool) {
 	if !ok {
 		return diag{}, false
 	}
+	level := "" // of the entries that follow, in cloud-init status --long
 	for _, l := range lines {
 		kind, rest, _ := strings.Cut(l, " ")
 		f := strings.Fields(rest)
@@ -434,6 +461,7 @@ func parseDiag(console string) (d diag, ok bool) {
 			if d.Status == "" {
 				d.Status = strings.TrimSpace(rest)
 			}
+			level = statusLine(rest, level, &d.Issues)
 		case "renderer":
 			// "renderer 'netplan' from priority list: [...]"
 			d.Renderer = strings.Trim(strings.Fields(rest + " ?")[0], "':")

@@ -609,6 +609,16 @@ func checkBoot(c guestCase, s vmSpec, o observed, v6 ipv6Plan, nics []nic, first
 	if o.Renderer != c.Renderer {
 		fail("cloud-init selected renderer %q, want %q", o.Renderer, c.Renderer)
 	}
+	// What the webhook wrote, or the lint proposed, may not make cloud-init
+	// report a deprecated key or an error. Other recoverable errors (the
+	// image's own), and what a user's own networkData draws, go to the
+	// report.
+	ours := s.NetworkData == "" || strings.HasPrefix(s.NetworkData, netconfig.Marker) || c.Fix
+	for _, issue := range o.Issues {
+		if ours && (strings.HasPrefix(issue, "DEPRECATED: ") || strings.HasPrefix(issue, "ERROR: ")) {
+			fail("cloud-init status --long: %s", issue)
+		}
+	}
 	// The VM's other NICs: left as the guest named them, with no address.
 	for i, other := range nics {
 		if i == s.PodIndex {

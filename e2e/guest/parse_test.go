@@ -158,6 +158,12 @@ spec:
 	if files["meta-data"] != "instance-id: vm1.ns1\nlocal-hostname: vm1\n" || files["user-data"] != "#cloud-config\n" || files["network-config"] != "version: 2\n" {
 		t.Errorf("seed files: %q", files)
 	}
+	if n := setName("version: 1\nconfig:\n  - {type: physical, name: net0, mac_address: \"02:00:00:00:00:01\"}\n"); n != "net0" {
+		t.Errorf("setName of version 1: %q", n)
+	}
+	if n := setName("version: 1\nconfig:\n  - {type: physical, name: net0}\n"); n != "" {
+		t.Errorf("setName of version 1 without a MAC: %q", n)
+	}
 	if n := setName("version: 2\nethernets:\n  eth0:\n    match: {macaddress: \"02:00:00:00:00:01\"}\n    set-name: eth0\n"); n != "eth0" {
 		t.Errorf("setName: %q", n)
 	}
@@ -177,5 +183,46 @@ func TestRandomMACIsLocalUnicast(t *testing.T) {
 		if err != nil || len(m) != 17 || b&1 != 0 || b&2 == 0 {
 			t.Fatalf("%s: not a locally administered unicast MAC", m)
 		}
+	}
+}
+
+// cloud-init 25's `cloud-init status --long`, as the diagnostic prints it:
+// the errors and recoverable errors, each with its level.
+func TestParseDiagStatus(t *testing.T) {
+	console := strings.Join([]string{
+		"vmnet-diag: begin",
+		"vmnet-diag: status status: done",
+		"vmnet-diag: status extended_status: degraded done",
+		"vmnet-diag: status boot_status_code: enabled-by-generator",
+		"vmnet-diag: status detail: DataSourceNoCloud [seed=/dev/sr0]",
+		"vmnet-diag: status errors: []",
+		"vmnet-diag: status recoverable_errors:",
+		"vmnet-diag: status DEPRECATED:",
+		"vmnet-diag: status \t- The use of `gateway4` and `gateway6` is deprecated in 22.4 and scheduled to be removed in 27.4.",
+		"vmnet-diag: status WARNING:",
+		"vmnet-diag: status \t- Failed to set the hostname",
+		"vmnet-diag: end",
+	}, "\n")
+	d, ok := parseDiag(console)
+	if !ok {
+		t.Fatal("end marker not seen")
+	}
+	want := []string{
+		"DEPRECATED: The use of `gateway4` and `gateway6` is deprecated in 22.4 and scheduled to be removed in 27.4.",
+		"WARNING: Failed to set the hostname",
+	}
+	if d.Status != "status: done" || !reflect.DeepEqual(d.Issues, want) {
+		t.Errorf("status %q, issues:\n got %q\nwant %q", d.Status, d.Issues, want)
+	}
+	// An error, and cloud-init 22.4's long status, which lists none.
+	d, _ = parseDiag("vmnet-diag: begin\nvmnet-diag: status status: error\nvmnet-diag: status errors:\n" +
+		"vmnet-diag: status \t- ('init', ValueError('bad'))\nvmnet-diag: status recoverable_errors: {}\nvmnet-diag: end\n")
+	if !reflect.DeepEqual(d.Issues, []string{"ERROR: ('init', ValueError('bad'))"}) {
+		t.Errorf("errors: %q", d.Issues)
+	}
+	d, _ = parseDiag("vmnet-diag: begin\nvmnet-diag: status status: done\nvmnet-diag: status time: Mon, 07 Dec 2026 04:00:00 +0000\n" +
+		"vmnet-diag: status detail:\nvmnet-diag: status DataSourceNoCloud [seed=/dev/sr0][dsmode=net]\nvmnet-diag: end\n")
+	if len(d.Issues) != 0 {
+		t.Errorf("22.4's status: issues %q", d.Issues)
 	}
 }

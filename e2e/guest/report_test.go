@@ -56,8 +56,8 @@ func (r report) markdown() string {
 	fmt.Fprintf(&b, "qemu with %s (%s), 1 vCPU and 1 GiB each, %d at a time. "+
 		"Images %s; boots %.0f s; whole test %.0f s.\n\n",
 		strings.ToUpper(r.Accel.Name), r.AccelWhy, r.Parallel, images, r.BootSeconds, r.TotalSeconds)
-	b.WriteString("| guest | NIC naming | renderer | VM | seed from the stored VM | IPv4 (DHCP) | IPv6 address | IPv6 default route | ping from 10.0.2.1 / gateway / off-link | boot | result |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| guest | NIC naming | renderer | VM | seed from the stored VM | IPv4 (DHCP) | IPv6 address | IPv6 default route | ping from 10.0.2.1 / gateway / off-link | cloud-init status | boot | result |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, x := range rows {
 		c, o := x.Case, x.Obs
 		vm := "`" + c.Example + "`"
@@ -120,7 +120,7 @@ func (r report) markdown() string {
 			}
 		}
 		if o.Err != "" {
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | - | - | - | - | - | %s |\n", guest, naming, c.Renderer, vm, seed, verdict)
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | - | - | - | - | - | - | %s |\n", guest, naming, c.Renderer, vm, seed, verdict)
 			continue
 		}
 		renderer := o.Renderer
@@ -128,8 +128,12 @@ func (r report) markdown() string {
 			renderer = fmt.Sprintf("%s (image: %s)", o.Renderer, c.Renderer)
 		}
 		want := c.Want.String()
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s (want %s) |\n",
-			guest, naming, renderer, vm, seed, ipv4, ipv6, def, pings, boot, verdict, want)
+		status := strings.TrimPrefix(o.Status, "status: ")
+		for _, issue := range o.Issues {
+			status += "; " + strings.ReplaceAll(issue, "|", "\\|")
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s (want %s) |\n",
+			guest, naming, renderer, vm, seed, ipv4, ipv6, def, pings, status, boot, verdict, want)
 	}
 	// What the VMs' owners were told: kubectl's warnings at create, for
 	// every VM that drew one and for the guide's recipe.

@@ -163,19 +163,36 @@ func planIPv6(cidr string) (ipv6Plan, error) {
 	return ipv6Plan{Gateway: plus(1), VM: plus(2), Bits: p.Bits()}, nil
 }
 
-// setName is the set-name of the network config's ethernet entry, if it
-// has exactly one: the name the guest's NIC must end up with.
+// setName is the name the network config gives the guest's NIC, if it
+// configures exactly one: version 2's set-name, or version 1's name of a
+// physical entry matched by mac_address.
 func setName(networkData string) string {
 	var nd struct {
 		Ethernets map[string]struct {
 			SetName string `json:"set-name"`
 		} `json:"ethernets"`
+		Config []struct {
+			Type string `json:"type"`
+			Name string `json:"name"`
+			MAC  string `json:"mac_address"`
+		} `json:"config"`
 	}
-	if yaml.Unmarshal([]byte(networkData), &nd) != nil || len(nd.Ethernets) != 1 {
+	if yaml.Unmarshal([]byte(networkData), &nd) != nil {
 		return ""
 	}
-	for _, e := range nd.Ethernets {
-		return e.SetName
+	if len(nd.Ethernets) == 1 {
+		for _, e := range nd.Ethernets {
+			return e.SetName
+		}
+	}
+	var names []string
+	for _, c := range nd.Config {
+		if c.Type == "physical" && c.MAC != "" {
+			names = append(names, c.Name)
+		}
+	}
+	if len(names) == 1 && len(nd.Ethernets) == 0 {
+		return names[0]
 	}
 	return ""
 }

@@ -30,9 +30,9 @@ const (
 	loadNamespace = "vmnet-load"
 	// Every answer is checked; a denial must be the webhook's own.
 	createDenial = `admission webhook "validate.vmnet.kubevirt.io" denied the request: ` +
-		`spec.template.spec.domain.devices.interfaces[0].ports[0].port: Forbidden: port 49152 is reserved by libvirt`
+		`spec.template.spec.domain.devices.interfaces[0].ports[0].port: Forbidden: port 49152 is reserved for libvirt's live migration`
 	updateDenial = `admission webhook "validate-update.vmnet.kubevirt.io" denied the request: ` +
-		`spec.template.spec.domain.devices.interfaces[0].ports[0].port: Forbidden: port 49153 is reserved by libvirt`
+		`spec.template.spec.domain.devices.interfaces[0].ports[0].port: Forbidden: port 49153 is reserved for libvirt's live migration`
 )
 
 func vm(name string, port int) *unstructured.Unstructured {
@@ -55,7 +55,7 @@ func mutated(u *unstructured.Unstructured) bool {
 	for _, v := range vols {
 		m, _ := v.(map[string]any)
 		nd, _, _ := unstructured.NestedString(m, "cloudInitNoCloud", "networkData")
-		if m["name"] == "cloudinitdisk" && strings.Contains(nd, "gateway6: fd10:0:2::1") {
+		if m["name"] == "cloudinitdisk" && strings.Contains(nd, "gateway: fd10:0:2::1") {
 			return true
 		}
 	}

@@ -20,17 +20,14 @@ func lintConfigDrive(text string, nic PodNIC) []string {
 	if err := json.Unmarshal([]byte(text), &nd); err != nil {
 		var doc map[string]any
 		if yaml.Unmarshal([]byte(text), &doc) == nil && (doc["version"] != nil || doc["network"] != nil) {
-			return []string{
-				"is netplan YAML, but a ConfigDrive's network data is OpenStack's",
+			return []string{"is netplan YAML, but a ConfigDrive's network data is OpenStack's " +
 				"network_data.json: cloud-init cannot use it; use cloudInitNoCloud"}
 		}
-		return []string{
-			"is not JSON: a ConfigDrive's network data is OpenStack's",
+		return []string{"is not JSON: a ConfigDrive's network data is OpenStack's " +
 			"network_data.json; cloud-init drops it, or the whole ConfigDrive"}
 	}
 	if nd.Version != nil || nd.Ethernets != nil {
-		return []string{
-			"is netplan, but a ConfigDrive's network data is OpenStack's",
+		return []string{"is netplan, but a ConfigDrive's network data is OpenStack's " +
 			"network_data.json: cloud-init cannot use it; use cloudInitNoCloud"}
 	}
 	if nic.MAC == "" {
@@ -41,7 +38,6 @@ func lintConfigDrive(text string, nic PodNIC) []string {
 			return nil
 		}
 	}
-	return []string{
-		clip("has no link with the pod network's MAC " + nic.MAC + ":"),
-		"cloud-init leaves that NIC down; add the link and a network"}
+	return []string{"has no link with the pod network's MAC " + nic.MAC +
+		": cloud-init leaves that NIC down; add the link and a network"}
 }

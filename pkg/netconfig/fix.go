@@ -1,6 +1,8 @@
 package netconfig
 
 import (
+	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 
@@ -9,7 +11,7 @@ import (
 
 // The fix the lint proposes for an entry keyed by a NIC name without match.
 
-// fixTail is the second half of the fix for an entry without match.
+// fixTail ends the fix for an entry without match.
 func fixTail(c nicConf) string {
 	if c.v1 {
 		return "in mac_address, or delete networkData: the webhook writes it"
@@ -79,4 +81,22 @@ func fixedMatches(text, name, mac string) bool {
 		}
 	}
 	return false
+}
+
+// fixVersion1 is what Write writes for the entry, less its marker (the
+// text stays the user's), when the entry asks for what the launcher gives:
+// IPv4 by DHCP, network+2 and gateway network+1; else "".
+func fixVersion1(c nicConf, nic PodNIC) string {
+	mac, err := net.ParseMAC(nic.MAC)
+	if err != nil || len(mac) != 6 || !c.dhcp4 || c.dhcp6 || len(c.addrs) != 1 {
+		return ""
+	}
+	p6 := nic.IPv6.Masked()
+	gw := p6.Addr().Next()
+	addr, err1 := netip.ParsePrefix(c.addrs[0])
+	g, err2 := netip.ParseAddr(c.gateway6)
+	if err1 != nil || err2 != nil || g != gw || addr != netip.PrefixFrom(gw.Next(), p6.Bits()) {
+		return ""
+	}
+	return strings.TrimPrefix(Write(c.name, mac, nic.IPv6), Marker)
 }

@@ -35,18 +35,17 @@ type PodNIC struct {
 
 // Report is what Lint finds.
 type Report struct {
-	// Warnings are lines of at most LineMax bytes; the caller puts the
-	// field's path before each. Several lines may tell one problem.
+	// Warnings are one message for each problem, or for each fix, in whole
+	// sentences of any length; the caller names the field before each and
+	// fits it to a Warning header.
 	Warnings []string
-	// Fix is the whole networkData with the pod NIC's entry matched by MAC
-	// and given set-name, when the entry is keyed by a name without match,
-	// the NIC has a MAC and the text is in block style; else "".
+	// Fix is the whole networkData to use instead, when the lint can write
+	// it and the NIC has a MAC: for a version 2 entry with gateway6 and the
+	// launcher's addresses, alone in the text, what Write writes; else,
+	// for an entry keyed by a name without match and in block style, the
+	// text with match and set-name added to it; else "".
 	Fix string
 }
-
-// LineMax leaves room for the path before a line within the 119
-// characters of a warning: "volumes[10].cloudInitConfigDrive.networkDataBase64: " is 52.
-const LineMax = 66
 
 // defaultIPv4CIDR is KubeVirt's vmNetworkCIDR when a network sets none.
 var defaultIPv4CIDR = netip.MustParsePrefix("10.0.2.0/24")
@@ -62,8 +61,8 @@ func Lint(text string, nic PodNIC, configDrive bool) Report {
 	}
 	var doc any
 	if err := yaml.Unmarshal([]byte(text), &doc); err != nil {
-		return Report{Warnings: append(parseProblem(err),
-			"cloud-init ignores it: IPv4 by DHCP on one NIC at best, no IPv6")}
+		return Report{Warnings: []string{parseProblem(err) +
+			"; cloud-init ignores it: IPv4 by DHCP on one NIC at best, no IPv6"}}
 	}
 	cfg, _ := doc.(map[string]any)
 	if inner, ok := cfg["network"].(map[string]any); ok && len(cfg) == 1 {
@@ -74,9 +73,8 @@ func Lint(text string, nic PodNIC, configDrive bool) Report {
 			"is not a YAML mapping: cloud-init cannot read it as network config"}}
 	}
 	if s, _ := cfg["config"].(string); s == "disabled" {
-		return Report{Warnings: []string{
-			"disables cloud-init's network config: the guest keeps its image's",
-			"own, with no IPv6 default route; delete it to get the webhook's"}}
+		return Report{Warnings: []string{"disables cloud-init's network config: the guest keeps its image's own, " +
+			"with no IPv6 default route; delete it to get the webhook's"}}
 	}
 	var nics []nicConf
 	switch v := cfg["version"]; {
@@ -85,8 +83,7 @@ func Lint(text string, nic PodNIC, configDrive bool) Report {
 	case v == 1.0 || v == "1":
 		nics = readV1(cfg)
 	default:
-		return Report{Warnings: []string{
-			"has no version: 1 or 2: cloud-init renders no network from it",
+		return Report{Warnings: []string{"has no version: 1 or 2: cloud-init renders no network from it " +
 			"and writes no fallback; the guest may have no network at all"}}
 	}
 	return lintNICs(text, nics, nic)
@@ -95,7 +92,7 @@ func Lint(text string, nic PodNIC, configDrive bool) Report {
 // lintNICs finds the pod NIC's entry and checks it.
 func lintNICs(text string, nics []nicConf, nic PodNIC) Report {
 	var res Report
-	warn := func(lines ...string) { res.Warnings = append(res.Warnings, lines...) }
+	warn := func(msg string) { res.Warnings = append(res.Warnings, msg) }
 	pod := -1
 	for i, c := range nics {
 		if nic.MAC != "" && c.matchMAC != "" && strings.EqualFold(c.matchMAC, nic.MAC) {
@@ -111,58 +108,43 @@ func lintNICs(text string, nics []nicConf, nic PodNIC) Report {
 	}
 	if pod < 0 {
 		if nic.MAC != "" && len(nics) > 0 {
-			warn(clip("configures no NIC with the pod network's MAC "+nic.MAC+":"),
-				"cloud-init leaves that NIC down, with no fallback; add an entry")
+			warn("configures no NIC with the pod network's MAC " + nic.MAC +
+				": cloud-init leaves that NIC down, with no fallback; add an entry")
 		}
 		return res
 	}
 	c := nics[pod]
 	if c.matchMAC == "" {
 		if c.matchOther {
-			warn(clip(c.where+" matches by name or driver: only netplan honours"),
-				clip("it; other renderers look for a NIC named "+c.name+" and the VM"),
-				"has no network at all on a guest that names its NIC otherwise")
+			warn(c.where + " matches by name or driver: only netplan honours it; other renderers look for a NIC named " +
+				c.name + " and the VM has no network at all on a guest that names its NIC otherwise")
 		} else {
-			warn(clip(c.where+" has no match: on a guest whose NIC is not "+c.name),
-				clip("(enp1s0 on q35) cloud-init sets up no NIC: the VM loses IPv4 too"))
+			warn(c.where + " has no match: on a guest whose NIC is not " + c.name +
+				" (enp1s0 on q35) cloud-init sets up no NIC: the VM loses IPv4 too")
 		}
 		switch {
 		case nic.MAC == "":
-			warn("fix: set the pod interface's macAddress and match that MAC",
-				clip(fixTail(c)))
+			warn("fix: set the pod interface's macAddress and match that MAC " + fixTail(c))
 		case c.v1:
-			warn(clip("fix: add mac_address: \""+nic.MAC+"\" to "+c.where+","),
-				"or delete networkData: the webhook writes one that works")
+			warn("fix: add mac_address: \"" + nic.MAC + "\" to " + c.where +
+				", or delete networkData: the webhook writes one that works")
 		default:
-			warn(clip(fmt.Sprintf("fix: match: {macaddress: \"%s\"}", nic.MAC)),
-				clip(fixTail(c)))
-			if !c.matchOther && !c.setName {
+			warn(fmt.Sprintf("fix: match: {macaddress: \"%s\"} ", nic.MAC) + fixTail(c))
+			if !c.matchOther && !c.setName && c.gateway6 == "" {
 				res.Fix = fixText(text, c.name, nic.MAC)
 			}
 		}
 	}
 	lintAddressing(c, nic, warn)
+	if len(nics) == 1 && !c.v1 && c.gateway6 != "" {
+		// gateway6 has no replacement in version 2 (see Write).
+		res.Fix = fixVersion1(c, nic)
+	}
 	return res
 }
 
-// clip makes s a line a Warning header can carry (Printable), of at most
-// LineMax bytes cut on a rune boundary: a name or MAC the user wrote may
-// hold anything.
-func clip(s string) string {
-	s = Printable(s)
-	if len(s) <= LineMax {
-		return s
-	}
-	cut := LineMax - 3
-	for !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "..."
-}
-
-// Printable stands U+FFFD for each control character and each byte that is
-// not UTF-8 in s (strings.Map writes those so): the API server drops a
-// warning with either.
+// Printable returns s with each control character, and each byte that is
+// not UTF-8, replaced by U+FFFD: the API server drops a warning with either.
 func Printable(s string) string {
 	return strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) {

@@ -15,7 +15,7 @@ var yamlLine = regexp.MustCompile(`line (\d+)(?:, column (\d+))?: (.*)$`)
 
 // parseProblem says where the text stops being YAML, as far as the parser
 // tells: go-yaml gives the line, and the column for some errors.
-func parseProblem(err error) []string {
+func parseProblem(err error) string {
 	msg := strings.TrimPrefix(err.Error(), "error converting YAML to JSON: ")
 	msg = strings.TrimPrefix(msg, "yaml: ")
 	where := "does not parse as YAML"
@@ -26,7 +26,7 @@ func parseProblem(err error) []string {
 		}
 		msg = m[3]
 	}
-	return []string{where + ":", clip(msg)}
+	return where + ": " + msg
 }
 
 // nicConf is one NIC's entry, v1 or v2, in the terms the lint needs.

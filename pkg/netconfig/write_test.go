@@ -16,41 +16,44 @@ func TestWrite(t *testing.T) {
 	}{
 		{
 			name: "KubeVirt's default network", iface: "eth0", prefix: "fd10:0:2::/120",
-			want: Marker + `version: 2
-ethernets:
-  eth0:
-    match:
-      macaddress: "02:ab:cd:00:00:01"
-    set-name: eth0
-    dhcp4: true
-    addresses: [fd10:0:2::2/120]
-    gateway6: fd10:0:2::1
+			want: Marker + `version: 1
+config:
+  - type: physical
+    name: eth0
+    mac_address: "02:ab:cd:00:00:01"
+    subnets:
+      - type: dhcp4
+      - type: static6
+        address: fd10:0:2::2/120
+        gateway: fd10:0:2::1
 `,
 		},
 		{
 			name: "host bits masked, prefix length kept", iface: "eth1", prefix: "fd20::77/64",
-			want: Marker + `version: 2
-ethernets:
-  eth1:
-    match:
-      macaddress: "02:ab:cd:00:00:01"
-    set-name: eth1
-    dhcp4: true
-    addresses: [fd20::2/64]
-    gateway6: fd20::1
+			want: Marker + `version: 1
+config:
+  - type: physical
+    name: eth1
+    mac_address: "02:ab:cd:00:00:01"
+    subnets:
+      - type: dhcp4
+      - type: static6
+        address: fd20::2/64
+        gateway: fd20::1
 `,
 		},
 		{
 			name: "smallest network", iface: "net0", prefix: "fd00::4/126",
-			want: Marker + `version: 2
-ethernets:
-  net0:
-    match:
-      macaddress: "02:ab:cd:00:00:01"
-    set-name: net0
-    dhcp4: true
-    addresses: [fd00::6/126]
-    gateway6: fd00::5
+			want: Marker + `version: 1
+config:
+  - type: physical
+    name: net0
+    mac_address: "02:ab:cd:00:00:01"
+    subnets:
+      - type: dhcp4
+      - type: static6
+        address: fd00::6/126
+        gateway: fd00::5
 `,
 		},
 	}

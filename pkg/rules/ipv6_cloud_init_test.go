@@ -17,8 +17,8 @@ const testMAC = "e6:c8:f8:2e:9f:35"
 // network, as the JSON string of a patch value.
 func netData(t *testing.T, addr, gw string) string {
 	t.Helper()
-	b, err := json.Marshal(netconfig.Marker + "version: 2\nethernets:\n  eth0:\n    match:\n      macaddress: \"" + testMAC +
-		"\"\n    set-name: eth0\n    dhcp4: true\n    addresses: [" + addr + "]\n    gateway6: " + gw + "\n")
+	b, err := json.Marshal(netconfig.Marker + "version: 1\nconfig:\n  - type: physical\n    name: eth0\n    mac_address: \"" + testMAC +
+		"\"\n    subnets:\n      - type: dhcp4\n      - type: static6\n        address: " + addr + "\n        gateway: " + gw + "\n")
 	if err != nil {
 		t.Fatal(err)
 	}
