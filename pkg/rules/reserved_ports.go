@@ -12,12 +12,12 @@ import (
 )
 
 // Reserved ports: the platform's documentation reserves 49152 and 49153 for
-// libvirt's live migration. KubeVirt launchers of the legacy TCP migration
-// transport keep the pod's own TCP connections to them for libvirt, and a VM
-// that listed one broke its migrations there; launchers of the Unix socket
-// transport, every one KubeVirt starts today, forward them like any other
-// port (docs/behaviour.md cites the sources). They are refused so that no VM
-// depends on them. Applies to ports[].port and to portRanges[] that cover a
+// libvirt's live migration. Launchers of KubeVirt's legacy TCP migration
+// transport keep the pod's own TCP connections to them for libvirt (before
+// they did, a VM that listed one broke its own migration); launchers of the
+// Unix socket transport, every one KubeVirt starts today, forward them like
+// any other port (docs/behaviour.md cites the sources). They are refused so
+// that no VM depends on them. Applies to ports[].port and to portRanges[] that cover a
 // reserved port. On UPDATE a reserved port the stored object already had on
 // the same interface only warns, so that existing VMs stay editable; a new
 // one is denied.
