@@ -142,10 +142,14 @@ func runCmd(t *testing.T, cmd *exec.Cmd, kubeconfig string) run {
 
 const auditTable = `NAMESPACE   KIND                     NAME              RESULT    DETAIL
 audit-vms   VirtualMachine           bad-cidr          refused   spec.template.spec.networks[0].pod.vmIPv6NetworkCIDR: Invalid value: "fd10:0:2::/127": must be an IPv6 CIDR with prefix /126 or shorter (at least 4 addresses), e.g. fd10:0:2::/120
-audit-vms   VirtualMachine           example-vm-ipv6   warning   volumes[1].cloudInitNoCloud.networkData: ethernets.eth0 has no match: on a guest whose NIC is not eth0
-audit-vms   VirtualMachine           example-vm-ipv6   warning   volumes[1].cloudInitNoCloud.networkData: (enp1s0 on q35) cloud-init sets up no NIC: the VM loses IPv4 too
-audit-vms   VirtualMachine           example-vm-ipv6   warning   volumes[1].cloudInitNoCloud.networkData: fix: set the pod interface's macAddress and match that MAC
-audit-vms   VirtualMachine           example-vm-ipv6   warning   volumes[1].cloudInitNoCloud.networkData: and set-name: eth0, or delete networkData: the webhook writes it
+audit-vms   VirtualMachine           example-vm-ipv6   warning   volumes[1].cloudInitNoCloud.networkData: ethernets.eth0 has no match: on a guest whose NIC is not eth0 (enp1s0 on q35)
+audit-vms   VirtualMachine           example-vm-ipv6   warning   volumes[1].cloudInitNoCloud.networkData: cloud-init sets up no NIC: the VM loses IPv4 too
+audit-vms   VirtualMachine           example-vm-ipv6   warning   volumes[1].cloudInitNoCloud.networkData: fix: set the pod interface's macAddress and match that MAC and set-name: eth0,
+audit-vms   VirtualMachine           example-vm-ipv6   warning   volumes[1].cloudInitNoCloud.networkData: or delete networkData: the webhook writes it
+audit-vms   VirtualMachine           example-vm-ipv6   warning   volumes[1].cloudInitNoCloud.networkData: ethernets.eth0: gateway6 is deprecated in cloud-init 22.4 and set to go in
+audit-vms   VirtualMachine           example-vm-ipv6   warning   volumes[1].cloudInitNoCloud.networkData: 27.4, and newer guests report a degraded boot for it; fix: network config
+audit-vms   VirtualMachine           example-vm-ipv6   warning   volumes[1].cloudInitNoCloud.networkData: version 1, with gateway fd10:0:2::1 on a static6 subnet, or delete
+audit-vms   VirtualMachine           example-vm-ipv6   warning   volumes[1].cloudInitNoCloud.networkData: networkData: the webhook writes one that works
 audit-vms   VirtualMachine           reserved-port     refused   spec.template.spec.domain.devices.interfaces[0].ports[1].port: Forbidden: port 49152 is reserved for libvirt's live migration: on launchers that still migrate over TCP, KubeVirt keeps the pod's own connections to it for libvirt; use a port other than 49152 and 49153
 audit-vms   VirtualMachine           reserved-port     adds      MAC address, IPv6 networkData, cloud-init disk
 audit-vms   VirtualMachine           windows-e1000     warning   spec.template.spec.networks[0].pod: Windows: set IPv6 fd10:0:2::2/120, gateway fd10:0:2::1 in the guest
@@ -431,10 +435,14 @@ const auditJSON = `{
             "name": "example-vm-ipv6",
             "result": "admitted",
             "warnings": [
-                "volumes[1].cloudInitNoCloud.networkData: ethernets.eth0 has no match: on a guest whose NIC is not eth0",
-                "volumes[1].cloudInitNoCloud.networkData: (enp1s0 on q35) cloud-init sets up no NIC: the VM loses IPv4 too",
-                "volumes[1].cloudInitNoCloud.networkData: fix: set the pod interface's macAddress and match that MAC",
-                "volumes[1].cloudInitNoCloud.networkData: and set-name: eth0, or delete networkData: the webhook writes it"
+                "volumes[1].cloudInitNoCloud.networkData: ethernets.eth0 has no match: on a guest whose NIC is not eth0 (enp1s0 on q35)",
+                "volumes[1].cloudInitNoCloud.networkData: cloud-init sets up no NIC: the VM loses IPv4 too",
+                "volumes[1].cloudInitNoCloud.networkData: fix: set the pod interface's macAddress and match that MAC and set-name: eth0,",
+                "volumes[1].cloudInitNoCloud.networkData: or delete networkData: the webhook writes it",
+                "volumes[1].cloudInitNoCloud.networkData: ethernets.eth0: gateway6 is deprecated in cloud-init 22.4 and set to go in",
+                "volumes[1].cloudInitNoCloud.networkData: 27.4, and newer guests report a degraded boot for it; fix: network config",
+                "volumes[1].cloudInitNoCloud.networkData: version 1, with gateway fd10:0:2::1 on a static6 subnet, or delete",
+                "volumes[1].cloudInitNoCloud.networkData: networkData: the webhook writes one that works"
             ]
         },
         {

@@ -50,10 +50,14 @@ func TestGuideDualStackVMStoredUnchanged(t *testing.T) {
 	ns := newNamespace(t, nil)
 	r := mustKubectl(t, "", "create", "-n", ns, "-f", "examples/guide-dual-stack-vm.yaml")
 	const field = "Warning: volumes[1].cloudInitNoCloud.networkData: "
-	wantStderr := field + "ethernets.eth0 has no match: on a guest whose NIC is not eth0\n" +
-		field + "(enp1s0 on q35) cloud-init sets up no NIC: the VM loses IPv4 too\n" +
-		field + "fix: set the pod interface's macAddress and match that MAC\n" +
-		field + "and set-name: eth0, or delete networkData: the webhook writes it\n"
+	wantStderr := field + "ethernets.eth0 has no match: on a guest whose NIC is not eth0 (enp1s0 on q35)\n" +
+		field + "cloud-init sets up no NIC: the VM loses IPv4 too\n" +
+		field + "fix: set the pod interface's macAddress and match that MAC and set-name: eth0,\n" +
+		field + "or delete networkData: the webhook writes it\n" +
+		field + "ethernets.eth0: gateway6 is deprecated in cloud-init 22.4 and set to go in\n" +
+		field + "27.4, and newer guests report a degraded boot for it; fix: network config\n" +
+		field + "version 1, with gateway fd10:0:2::1 on a static6 subnet, or delete\n" +
+		field + "networkData: the webhook writes one that works\n"
 	if r.stdout != "virtualmachine.kubevirt.io/example-vm-ipv6 created\n" || r.stderr != wantStderr {
 		t.Errorf("kubectl printed\nstdout: %q\nstderr: %q", r.stdout, r.stderr)
 	}

@@ -23,10 +23,14 @@ func TestWarningsWithControlCharactersReachTheClient(t *testing.T) {
 	}
 	const field = "volumes[1].cloudInitNoCloud.networkData: "
 	want := []string{
-		field + "ethernets.\uFFFD has no match: on a guest whose NIC is not \uFFFD",
-		field + "(enp1s0 on q35) cloud-init sets up no NIC: the VM loses IPv4 too",
-		field + "fix: set the pod interface's macAddress and match that MAC",
-		field + "and set-name: \uFFFD, or delete networkData: the webhook writes it",
+		field + "ethernets.\uFFFD has no match: on a guest whose NIC is not \uFFFD (enp1s0 on q35)",
+		field + "cloud-init sets up no NIC: the VM loses IPv4 too",
+		field + "fix: set the pod interface's macAddress and match that MAC and set-name: \uFFFD,",
+		field + "or delete networkData: the webhook writes it",
+		field + "ethernets.\uFFFD: gateway6 is deprecated in cloud-init 22.4 and set to go in",
+		field + "27.4, and newer guests report a degraded boot for it; fix: network config",
+		field + "version 1, with gateway fd10:0:2::1 on a static6 subnet, or delete",
+		field + "networkData: the webhook writes one that works",
 	}
 	if got := warned.get(); !slices.Equal(got, want) {
 		t.Errorf("warnings\n %q\nwant\n %q", got, want)
