@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/go-json-experiment/json/jsontext"
-
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/config"
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/netconfig"
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec"
@@ -53,10 +51,10 @@ func ipv6CloudInit(m *mutation) {
 	networkData := netconfig.Write(netconfig.NICName(m.cfg.IPv6.GuestInterface, ifaceIdx), mac, prefix)
 	addIdentity := func() {
 		if iface.MacAddress == "" {
-			m.add(o.at(interfacesPtr, ifaceIdx, "/macAddress"), mac.String())
+			m.setMAC(ifaceIdx, mac.String())
 		}
 		if addCIDR {
-			m.add(o.at(networksPtr, podIdx, "/pod/vmIPv6NetworkCIDR"), prefix.String())
+			m.setIPv6CIDR(podIdx, prefix.String())
 		}
 	}
 	// The cloud-init volume the guest boots with, if any, decides.
@@ -64,7 +62,6 @@ func ipv6CloudInit(m *mutation) {
 		if !found {
 			return // both NoCloud and ConfigDrive: not ours to choose
 		}
-		ndPtr := o.at(volumesPtr, i, "/"+jsontext.Pointer(ci.key)+"/networkData")
 		switch sources := ci.networkDataSources(); {
 		case ci.key == "cloudInitConfigDrive":
 			if len(sources) == 0 {
@@ -73,12 +70,12 @@ func ipv6CloudInit(m *mutation) {
 		case !o.bootsGuest(): // templates of replicas get only warnings
 		case len(sources) == 0:
 			addIdentity()
-			m.add(ndPtr, networkData)
+			m.setNetworkData(i, ci, networkData)
 		case strings.HasPrefix(ci.NetworkData, netconfig.Marker) && ci.NetworkData != networkData:
 			// Ours, written for another MAC: another webhook (a MAC pool)
 			// has set the MAC since, and we are called again.
 			addIdentity()
-			m.replace(ndPtr, networkData)
+			m.setNetworkData(i, ci, networkData)
 		}
 		return
 	}
@@ -88,36 +85,21 @@ func ipv6CloudInit(m *mutation) {
 	}
 	name := freeName("cloudinitdisk", s)
 	addIdentity()
-	vol, disk := noCloudVolume{Name: name}, virtioDisk{Name: name}
-	vol.CloudInitNoCloud.NetworkData, disk.Disk.Bus = networkData, "virtio"
-	m.push(volumesPtr, s.Volumes != nil, len(s.Volumes), vol)
-	m.push(disksPtr, devices(s).Disks != nil, len(devices(s).Disks), disk)
-}
-
-// The volume and disk ipv6CloudInit adds: structs, cheaper than maps, with
-// fields in name order as a map's would be written.
-type noCloudVolume struct {
-	CloudInitNoCloud struct {
-		NetworkData string `json:"networkData"`
-	} `json:"cloudInitNoCloud"`
-	Name string `json:"name"`
-}
-
-type virtioDisk struct {
-	Disk struct {
-		Bus string `json:"bus"`
-	} `json:"disk"`
-	Name string `json:"name"`
+	m.addNoCloud(name, networkData)
 }
 
 // freeName returns base, or base-N, whichever no volume or disk uses.
 func freeName(base string, s *vmspec.Spec) string {
 	taken := map[string]bool{}
 	for _, vol := range s.Volumes {
-		taken[vol.Name] = true
+		if vol != nil {
+			taken[vol.Name] = true
+		}
 	}
 	for _, d := range devices(s).Disks {
-		taken[d.Name] = true
+		if d != nil {
+			taken[d.Name] = true
+		}
 	}
 	name := base
 	for i := 1; taken[name]; i++ {
