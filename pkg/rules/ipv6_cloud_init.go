@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 
@@ -19,73 +20,112 @@ import (
 // Windows guests get a warning instead; templates of replica sets and pools
 // nothing, as each replica gets its own MAC and config when created.
 func ipv6CloudInit(m *mutation) {
-	o, s := m.obj, m.spec
-	if o.ownerKind == "VirtualMachine" {
-		return // a VMI a VM started: its template had its turn
-	}
-	pod, podIdx, iface, ifaceIdx := podNIC(s, isMasquerade)
-	if iface == nil || !m.cfg.IPv6.Injects(pod.Pod.VMIPv6NetworkCIDR != "") {
+	nic, ok := ipv6NIC(m)
+	if !ok || warnWindows(m, nic) {
 		return
 	}
-	// The launcher's network for the guest's IPv6. A default other than
-	// KubeVirt's is written into the network, so that guest and launcher agree.
+	if nic.mac, ok = chooseMAC(m, nic); !ok {
+		return
+	}
+	ci, i, found := bootCloudInit(m.spec)
+	if warnConfigDrive(m, ci, i, found) || !m.obj.bootsGuest() {
+		return
+	}
+	writeNetworkData(m, nic, ci, i, found)
+}
+
+// ipv6Target is the NIC ipv6CloudInit writes a network config for, with its
+// pod network and the IPv6 network the launcher gives it.
+type ipv6Target struct {
+	iface            *vmspec.Interface
+	ifaceIdx, podIdx int
+	prefix           netip.Prefix
+	addCIDR          bool // the network is to name prefix, a default other than KubeVirt's
+	mac              net.HardwareAddr
+}
+
+// ipv6NIC returns the pod network's masquerade NIC and its IPv6 network;
+// ok is false when there is none, when the webhook does not inject for it,
+// when its CIDR is invalid (validation refuses it), and in a VMI a VM
+// started (its template had its turn). A default CIDR other than KubeVirt's
+// is to be written into the network, so that guest and launcher agree.
+func ipv6NIC(m *mutation) (t ipv6Target, ok bool) {
+	pod, podIdx, iface, ifaceIdx := podNIC(m.spec, isMasquerade)
+	if m.obj.ownerKind == "VirtualMachine" || iface == nil || !m.cfg.IPv6.Injects(pod.Pod.VMIPv6NetworkCIDR != "") {
+		return t, false
+	}
 	prefix, ok := podPrefix(pod.Pod.VMIPv6NetworkCIDR, true, m.cfg.IPv6.DefaultCIDR)
-	if !ok || !prefix.IsValid() {
-		return // validation refuses it
-	}
 	addCIDR := pod.Pod.VMIPv6NetworkCIDR == "" && prefix != config.KubeVirtDefaultIPv6CIDR
-	if o.windows {
-		gw := prefix.Masked().Addr().Next()
-		m.warn(o.SpecPath.Child("networks").Index(podIdx).Child("pod"),
-			fmt.Sprintf("Windows: set IPv6 %s/%d, gateway %s in the guest", gw.Next(), prefix.Bits(), gw))
+	return ipv6Target{iface: iface, ifaceIdx: ifaceIdx, podIdx: podIdx, prefix: prefix, addCIDR: addCIDR}, ok && prefix.IsValid()
+}
+
+// warnWindows reports whether the guest is Windows, which reads no
+// cloud-init network config, and then warns with the address and gateway to
+// set in the guest.
+func warnWindows(m *mutation, t ipv6Target) bool {
+	if m.obj.windows {
+		gw := t.prefix.Masked().Addr().Next()
+		m.warn(m.obj.SpecPath.Child("networks").Index(t.podIdx).Child("pod"),
+			fmt.Sprintf("Windows: set IPv6 %s/%d, gateway %s in the guest", gw.Next(), t.prefix.Bits(), gw))
+	}
+	return m.obj.windows
+}
+
+// chooseMAC returns the MAC the config matches the NIC by: its own, or the
+// one the webhook assigns when it has none. ok is false, with a warning,
+// when its own cannot be a NIC's.
+func chooseMAC(m *mutation, t ipv6Target) (mac net.HardwareAddr, ok bool) {
+	if t.iface.MacAddress == "" {
+		return assignedMAC(macSeed(m.obj, m.uid)), true
+	}
+	mac, problem := parseMAC(t.iface.MacAddress)
+	if problem != "" {
+		m.warn(m.obj.ifacePath(t.ifaceIdx).Child("macAddress"), "IPv6 networkData not injected: no NIC can take this MAC")
+	}
+	return mac, problem == ""
+}
+
+// warnConfigDrive reports whether the guest boots from a ConfigDrive
+// source (bootCloudInit's answer), whose network data is not netplan, and
+// warns when that source has none.
+func warnConfigDrive(m *mutation, ci cloudInitSource, i int, found bool) bool {
+	if !found || ci.key != "cloudInitConfigDrive" {
+		return false
+	}
+	if len(ci.networkDataSources()) == 0 {
+		m.warn(m.obj.SpecPath.Child("volumes").Index(i).Child(ci.key), "IPv6 networkData not injected (ConfigDrive is not netplan)")
+	}
+	return true
+}
+
+// writeNetworkData writes the NIC's network config, with the MAC and CIDR
+// it names, where the guest reads it: into the boot cloud-init source ci of
+// volume i when that has no network data, or instead of the webhook's own
+// written for another MAC (another webhook, a MAC pool, has set the MAC
+// since and the webhook is called again); into a NoCloud volume it adds
+// when there is no cloud-init volume (i is -1). A volume with both sources
+// (found false) is not the webhook's to choose.
+func writeNetworkData(m *mutation, t ipv6Target, ci cloudInitSource, i int, found bool) {
+	networkData := netconfig.Write(netconfig.NICName(m.cfg.IPv6.GuestInterface, t.ifaceIdx), t.mac, t.prefix)
+	write := i < 0 && m.spec.Domain != nil
+	if found {
+		ours := strings.HasPrefix(ci.NetworkData, netconfig.Marker)
+		write = len(ci.networkDataSources()) == 0 || ours && ci.NetworkData != networkData
+	}
+	if !write {
 		return
 	}
-	var mac net.HardwareAddr
-	problem := ""
-	if iface.MacAddress == "" {
-		mac = assignedMAC(macSeed(o, m.uid))
-	} else if mac, problem = parseMAC(iface.MacAddress); problem != "" {
-		m.warn(o.ifacePath(ifaceIdx).Child("macAddress"), "IPv6 networkData not injected: no NIC can take this MAC")
-		return
+	if t.iface.MacAddress == "" {
+		m.setMAC(t.ifaceIdx, t.mac.String())
 	}
-	networkData := netconfig.Write(netconfig.NICName(m.cfg.IPv6.GuestInterface, ifaceIdx), mac, prefix)
-	addIdentity := func() {
-		if iface.MacAddress == "" {
-			m.setMAC(ifaceIdx, mac.String())
-		}
-		if addCIDR {
-			m.setIPv6CIDR(podIdx, prefix.String())
-		}
+	if t.addCIDR {
+		m.setIPv6CIDR(t.podIdx, t.prefix.String())
 	}
-	// The cloud-init volume the guest boots with, if any, decides.
-	if ci, i, found := bootCloudInit(s); i >= 0 {
-		if !found {
-			return // both NoCloud and ConfigDrive: not ours to choose
-		}
-		switch sources := ci.networkDataSources(); {
-		case ci.key == "cloudInitConfigDrive":
-			if len(sources) == 0 {
-				m.warn(o.SpecPath.Child("volumes").Index(i).Child(ci.key), "IPv6 networkData not injected (ConfigDrive is not netplan)")
-			}
-		case !o.bootsGuest(): // templates of replicas get only warnings
-		case len(sources) == 0:
-			addIdentity()
-			m.setNetworkData(i, ci, networkData)
-		case strings.HasPrefix(ci.NetworkData, netconfig.Marker) && ci.NetworkData != networkData:
-			// Ours, written for another MAC: another webhook (a MAC pool)
-			// has set the MAC since, and we are called again.
-			addIdentity()
-			m.setNetworkData(i, ci, networkData)
-		}
-		return
+	if i < 0 {
+		m.addNoCloud(freeName("cloudinitdisk", m.spec), networkData)
+	} else {
+		m.setNetworkData(i, ci, networkData)
 	}
-	// No cloud-init volume: add one, and its disk.
-	if s.Domain == nil || !o.bootsGuest() {
-		return
-	}
-	name := freeName("cloudinitdisk", s)
-	addIdentity()
-	m.addNoCloud(name, networkData)
 }
 
 // freeName returns base, or base-N, whichever no volume or disk uses.
