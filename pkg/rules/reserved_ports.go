@@ -58,8 +58,7 @@ func reservedPorts(v *validation) {
 // object listed it on the interface, on any binding.
 func (v *validation) reserved(iface string, port int64, path *field.Path, detail, short, ratchet string) {
 	if v.hadIt(iface, func(old *vmspec.Interface) bool { return lists(old, port) }) {
-		v.warnings = append(v.warnings, v.obj.fit(path.String(), ratchet)...) // not warn: not this rule firing
-		v.ratcheted = true
+		v.warnRatchet(path, ratchet)
 		return
 	}
 	v.deny(field.Forbidden(path, detail+portList(v.cfg.ReservedPorts)), short)
