@@ -60,22 +60,18 @@ func (o *object) ifacePath(i int) *field.Path {
 
 func (o *object) controllerOwned() bool { return o.ownerKind != "" }
 
-// controllerOwners are, by the kind they make, the controllers that make
-// objects from a template: the template got the defaults (or opted out)
-// when it was created, and a restart must not change an existing VM.
-var controllerOwners = map[string][]schema.GroupKind{
-	"VirtualMachineInstance": {
-		{Group: "kubevirt.io", Kind: "VirtualMachine"},
-		{Group: "kubevirt.io", Kind: "VirtualMachineInstanceReplicaSet"},
-	},
-	"VirtualMachine": {{Group: "pool.kubevirt.io", Kind: "VirtualMachinePool"}},
-}
-
-// MadeFromTemplate says whether an object of kind, controlled by an object
-// of controller's group and kind, was made from a template: it gets no
+// MadeFromTemplate reports whether an object of kind, controlled by an
+// object of controller's group and kind, was made from a template
+// (vmspec.Shape's MadeBy): the template got the defaults (or opted out) when
+// it was created, and a restart must not change an existing VM, so it gets no
 // defaults, and an audit judges the template instead.
 func MadeFromTemplate(kind string, controller schema.GroupKind) bool {
-	return slices.Contains(controllerOwners[kind], controller)
+	for _, s := range vmspec.Kinds {
+		if s.Kind == kind && slices.Contains(s.MadeBy, controller) {
+			return true
+		}
+	}
+	return false
 }
 
 // bootsGuest says whether a guest's MAC and network config are fixed here:
