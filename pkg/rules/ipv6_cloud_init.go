@@ -34,13 +34,14 @@ func ipv6CloudInit(m *mutation) {
 	writeNetworkData(m, nic, ci, i, found)
 }
 
-// ipv6Target is the NIC ipv6CloudInit writes a network config for, with its
-// pod network and the IPv6 network the launcher gives it.
+// ipv6Target is the NIC ipv6CloudInit writes a network config for: its
+// positions, the IPv6 network the launcher gives it (addCIDR when the pod
+// network is to name it), and the MAC the config matches it by.
 type ipv6Target struct {
 	iface            *vmspec.Interface
 	ifaceIdx, podIdx int
 	prefix           netip.Prefix
-	addCIDR          bool // the network is to name prefix, a default other than KubeVirt's
+	addCIDR          bool
 	mac              net.HardwareAddr
 }
 
@@ -107,13 +108,12 @@ func warnConfigDrive(m *mutation, ci cloudInitSource, i int, found bool) bool {
 // (found false) is not the webhook's to choose.
 func writeNetworkData(m *mutation, t ipv6Target, ci cloudInitSource, i int, found bool) {
 	networkData := netconfig.Write(netconfig.NICName(m.cfg.IPv6.GuestInterface, t.ifaceIdx), t.mac, t.prefix)
-	write := i < 0 && m.spec.Domain != nil
-	if found {
-		ours := strings.HasPrefix(ci.NetworkData, netconfig.Marker)
-		write = len(ci.networkDataSources()) == 0 || ours && ci.NetworkData != networkData
-	}
-	if !write {
-		return
+	stale := found && strings.HasPrefix(ci.NetworkData, netconfig.Marker) && ci.NetworkData != networkData
+	switch {
+	case i < 0 && m.spec.Domain == nil, i >= 0 && !found:
+		return // no domain to add a disk to; a volume with both sources
+	case i >= 0 && len(ci.networkDataSources()) > 0 && !stale:
+		return // network data of the user's own, or the webhook's as it stands
 	}
 	if t.iface.MacAddress == "" {
 		m.setMAC(t.ifaceIdx, t.mac.String())

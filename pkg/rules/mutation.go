@@ -29,19 +29,16 @@ func (m *mutation) warn(path *field.Path, msg string) {
 	m.warnings = append(m.warnings, m.obj.fit(path.String(), msg)...)
 }
 
-// setMasquerade binds interface i by masquerade.
+// setMasquerade, setMAC and setIPv6CIDR add to interface or pod network i
+// a member it lacks: masquerade, a MAC address, an IPv6 CIDR.
 func (m *mutation) setMasquerade(i int) {
 	m.patch("add", m.obj.at(interfacesPtr, i, "/masquerade"), struct{}{})
 	m.spec.Domain.Devices.Interfaces[i].Masquerade = &vmspec.Empty{}
 }
-
-// setMAC sets the MAC address of interface i, which has none.
 func (m *mutation) setMAC(i int, mac string) {
 	m.patch("add", m.obj.at(interfacesPtr, i, "/macAddress"), mac)
 	m.spec.Domain.Devices.Interfaces[i].MacAddress = mac
 }
-
-// setIPv6CIDR sets the IPv6 CIDR of pod network i, which has none.
 func (m *mutation) setIPv6CIDR(i int, cidr string) {
 	m.patch("add", m.obj.at(networksPtr, i, "/pod/vmIPv6NetworkCIDR"), cidr)
 	m.spec.Networks[i].Pod.VMIPv6NetworkCIDR = cidr
@@ -76,8 +73,7 @@ func (m *mutation) addPodNIC() {
 // addNoCloud adds a NoCloud volume that holds networkData, and a virtio disk
 // for it, both named name. The caller has checked that domain is there.
 func (m *mutation) addNoCloud(name, networkData string) {
-	// Structs, cheaper than maps, with fields in name order as a map's
-	// would be written.
+	// Structs, cheaper than maps, with fields in name order as a map's.
 	type volume struct {
 		CloudInitNoCloud struct {
 			NetworkData string `json:"networkData"`
@@ -96,10 +92,9 @@ func (m *mutation) addNoCloud(name, networkData string) {
 	push(m, disksPtr, disks, dsk, &vmspec.Disk{Name: name})
 }
 
-// push appends entry to the spec's list (a suffix such as networksPtr) that
-// entries returns: value in the patch, at the list's end or as the list when
-// that is absent or null, and entry in the spec as read. A list under
-// domain.devices comes with devices when that is absent.
+// push appends value to the spec's list (a suffix such as networksPtr), or
+// adds the list, or devices holding it, when absent or null; and entry to
+// the list as read, which entries returns.
 func push[T any](m *mutation, list jsontext.Pointer, entries func(*vmspec.Spec) *[]*T, value any, entry *T) {
 	name, underDevices := strings.CutPrefix(string(list), devicesPtr+"/")
 	switch {
@@ -111,8 +106,7 @@ func push[T any](m *mutation, list jsontext.Pointer, entries func(*vmspec.Spec) 
 	default:
 		m.patch("add", m.obj.SpecPtr+list, []any{value})
 	}
-	l := entries(m.spec)
-	*l = append(*l, entry)
+	*entries(m.spec) = append(*entries(m.spec), entry)
 }
 
 // The lists push appends to.

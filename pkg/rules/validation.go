@@ -56,8 +56,8 @@ func (v *validation) deny(err *field.Error, short string) {
 // warn warns of the field at path, as the running rule.
 func (v *validation) warn(path *field.Path, msg string) { v.addWarning(&v.fired, path.String(), msg) }
 
-// warnRatchet warns of a reserved port the stored object already had,
-// which Validate counts under RuleReservedPortsRatchet.
+// warnRatchet warns of a reserved port the stored object had, counted
+// under RuleReservedPortsRatchet.
 func (v *validation) warnRatchet(path *field.Path, msg string) {
 	v.addWarning(&v.ratcheted, path.String(), msg)
 }
