@@ -301,7 +301,7 @@ func intercepted(gvk schema.GroupVersionKind) bool {
 	return ok
 }
 
-// webhookName is the name of the webhook (in manifests/base) that answers
+// webhookName returns the name of the webhook (in manifests/base) that answers
 // for this kind and operation; the API server puts it in the message.
 func webhookName(path string, gvk schema.GroupVersionKind, op admissionv1.Operation) string {
 	switch {

@@ -41,7 +41,7 @@ func newObject(vm *vmspec.VM) *object {
 	return o
 }
 
-// vmiMeta is the metadata the object's VMIs get: a VMI's own, else its
+// vmiMeta returns the metadata the object's VMIs get: a VMI's own, else its
 // innermost template's (KubeVirt copies a VM template's metadata to the
 // VMI); nil when it has none.
 func vmiMeta(vm *vmspec.VM) *vmspec.Meta {
@@ -74,14 +74,14 @@ func MadeFromTemplate(kind string, controller schema.GroupKind) bool {
 	return false
 }
 
-// bootsGuest says whether a guest's MAC and network config are fixed here:
+// bootsGuest reports whether a guest's MAC and network config are fixed here:
 // in a VM or a VMI no VM started, not in the templates of replica sets and
 // pools, whose replicas each get their own when created.
 func (o *object) bootsGuest() bool {
 	return o.Kind == "VirtualMachine" || o.Kind == "VirtualMachineInstance" && o.ownerKind != "VirtualMachine"
 }
 
-// controllerOf names the kind of the object's controller when that made it
+// controllerOf returns the kind of the object's controller when that made it
 // from a template, else "".
 func controllerOf(kind string, refs []*vmspec.OwnerReference) string {
 	for _, ref := range refs { // the API server takes one controller at most

@@ -25,7 +25,7 @@ type validation struct {
 	fired, ratcheted bool
 }
 
-// masquerade says whether an interface is, or will be, bound by masquerade:
+// masquerade reports whether an interface is, or will be, bound by masquerade:
 // it says so, or it is on the pod network with no binding, which Mutate
 // defaults.
 func (v *validation) masquerade(iface *vmspec.Interface) bool {
@@ -69,7 +69,7 @@ func (v *validation) addWarning(fired *bool, path, msg string) {
 	v.warnings = append(v.warnings, v.obj.fit(path, msg)...)
 }
 
-// hadIt says whether the stored object (on UPDATE) had an interface of that
+// hadIt reports whether the stored object (on UPDATE) had an interface of that
 // name for which had is true. One that cannot be read has none: its flaws
 // are not this request's.
 func (v *validation) hadIt(name string, had func(*vmspec.Interface) bool) bool {
