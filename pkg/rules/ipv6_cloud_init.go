@@ -77,7 +77,7 @@ func warnWindows(m *mutation, t ipv6Target) bool {
 // when its own cannot be a NIC's.
 func chooseMAC(m *mutation, t ipv6Target) (mac net.HardwareAddr, ok bool) {
 	if t.iface.MacAddress == "" {
-		return assignedMAC(macSeed(m.obj, m.uid)), true
+		return assignedMAC(macSeed(&m.obj, m.uid)), true
 	}
 	mac, problem := parseMAC(t.iface.MacAddress)
 	if problem != "" {

@@ -59,10 +59,14 @@ func TestIPv6NIC(t *testing.T) {
 			t.Errorf("%s: got %+v, %v; want %s (add %v), %v", tt.name, nic, ok, tt.prefix, tt.addCIDR, tt.ok)
 		}
 	}
-	m := stepMutation(t, defaults(), `{name: vm-x, ownerReferences: [{apiVersion: kubevirt.io/v1, kind: VirtualMachine, controller: true}]}`, masqNIC, "", "")
-	m.obj.Kind = "VirtualMachineInstance"
-	m.obj.ownerKind = controllerOf(m.obj.Kind, m.obj.Meta.OwnerReferences)
-	if _, ok := ipv6NIC(m); ok {
+	obj := toJSON(t, `{apiVersion: kubevirt.io/v1, kind: VirtualMachineInstance,
+metadata: {name: vm, ownerReferences: [{apiVersion: kubevirt.io/v1, kind: VirtualMachine, controller: true}]},
+spec: {domain: {devices: `+masqNIC+`}, networks: [{name: default, pod: {}}]}}`)
+	vm, err := vmspec.Read(kindOf(t, obj).GroupKind(), obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := ipv6NIC(&mutation{cfg: defaults(), obj: newObject(vm), spec: vm.Spec}); ok {
 		t.Error("a VMI a VM started: its template had its turn, but ipv6NIC answered ok")
 	}
 }

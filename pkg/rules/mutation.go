@@ -18,7 +18,7 @@ import (
 // patched object reads and the operations apply in order.
 type mutation struct {
 	cfg      config.Config
-	obj      *object
+	obj      object
 	spec     *vmspec.Spec
 	uid      string
 	ops      []jsonpatch.Operation
@@ -58,38 +58,56 @@ func (m *mutation) setNetworkData(i int, ci cloudInitSource, text string) {
 // addPodNIC adds KubeVirt's default interface and network, bound by
 // masquerade. The caller has checked that domain is there.
 func (m *mutation) addPodNIC() {
-	type iface struct {
-		Masquerade struct{} `json:"masquerade"`
-		Name       string   `json:"name"`
-	}
-	type podNetwork struct {
-		Name string   `json:"name"`
-		Pod  struct{} `json:"pod"`
-	}
-	push(m, interfacesPtr, interfaces, iface{Name: "default"}, &vmspec.Interface{Name: "default", Masquerade: &vmspec.Empty{}})
-	push(m, networksPtr, networks, podNetwork{Name: "default"}, &vmspec.Network{Name: "default", Pod: &vmspec.PodNetwork{}})
+	// One allocation holds the patch values and the entries of the view.
+	nic := &struct {
+		iface struct {
+			Masquerade struct{} `json:"masquerade"`
+			Name       string   `json:"name"`
+		}
+		net struct {
+			Name string   `json:"name"`
+			Pod  struct{} `json:"pod"`
+		}
+		viewIface vmspec.Interface
+		viewNet   vmspec.Network
+		viewPod   vmspec.PodNetwork
+	}{}
+	nic.iface.Name, nic.net.Name = "default", "default"
+	nic.viewIface = vmspec.Interface{Name: "default", Masquerade: &vmspec.Empty{}}
+	nic.viewNet = vmspec.Network{Name: "default", Pod: &nic.viewPod}
+	push(m, interfacesPtr, interfaces, &nic.iface, &nic.viewIface)
+	push(m, networksPtr, networks, &nic.net, &nic.viewNet)
 }
 
 // addNoCloud adds a NoCloud volume that holds networkData, and a virtio disk
 // for it, both named name. The caller has checked that domain is there.
 func (m *mutation) addNoCloud(name, networkData string) {
-	// Structs, cheaper than maps, with fields in name order as a map's.
-	type volume struct {
-		CloudInitNoCloud struct {
-			NetworkData string `json:"networkData"`
-		} `json:"cloudInitNoCloud"`
-		Name string `json:"name"`
-	}
-	type disk struct {
-		Disk struct {
-			Bus string `json:"bus"`
-		} `json:"disk"`
-		Name string `json:"name"`
-	}
-	vol, dsk := volume{Name: name}, disk{Name: name}
-	vol.CloudInitNoCloud.NetworkData, dsk.Disk.Bus = networkData, "virtio"
-	push(m, volumesPtr, volumes, vol, &vmspec.Volume{Name: name, CloudInitNoCloud: &vmspec.CloudInit{NetworkData: networkData}})
-	push(m, disksPtr, disks, dsk, &vmspec.Disk{Name: name})
+	// One allocation holds the patch values, structs with fields in name
+	// order as a map's, and the entries of the view.
+	c := &struct {
+		vol struct {
+			CloudInitNoCloud struct {
+				NetworkData string `json:"networkData"`
+			} `json:"cloudInitNoCloud"`
+			Name string `json:"name"`
+		}
+		disk struct {
+			Disk struct {
+				Bus string `json:"bus"`
+			} `json:"disk"`
+			Name string `json:"name"`
+		}
+		viewVol  vmspec.Volume
+		viewCI   vmspec.CloudInit
+		viewDisk vmspec.Disk
+	}{}
+	c.vol.Name, c.vol.CloudInitNoCloud.NetworkData = name, networkData
+	c.disk.Name, c.disk.Disk.Bus = name, "virtio"
+	c.viewCI.NetworkData = networkData
+	c.viewVol = vmspec.Volume{Name: name, CloudInitNoCloud: &c.viewCI}
+	c.viewDisk.Name = name
+	push(m, volumesPtr, volumes, &c.vol, &c.viewVol)
+	push(m, disksPtr, disks, &c.disk, &c.viewDisk)
 }
 
 // push appends value to the spec's list (a suffix such as networksPtr), or

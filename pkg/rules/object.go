@@ -25,8 +25,8 @@ type object struct {
 	ownerKind string // its controller's kind, when that made it from a template
 }
 
-func newObject(vm *vmspec.VM) *object {
-	o := &object{
+func newObject(vm *vmspec.VM) object {
+	o := object{
 		VM:        vm,
 		optedOut:  vm.Meta.Annotations[MutateAnnotation] == "false",
 		ownerKind: controllerOf(vm.Kind, vm.Meta.OwnerReferences),

@@ -12,7 +12,7 @@ import (
 type validation struct {
 	cfg        config.Config
 	gk         schema.GroupKind
-	obj        *object
+	obj        object
 	spec       *vmspec.Spec
 	oldRaw     []byte       // the stored object of an UPDATE, read when a rule asks
 	old        *vmspec.Spec // as read

@@ -28,7 +28,7 @@ func TestWarningsCount(t *testing.T) {
 		{"deny, enforcement warn", warnMode, func(v *validation) { v.deny(field.Forbidden(path, "d"), "m") }, true, false, 1, 0},
 	}
 	for _, tt := range tests {
-		v := &validation{cfg: tt.cfg, obj: newObject(&vmspec.VM{Shape: vmspec.Shape{SpecPath: field.NewPath("spec")}})}
+		v := &validation{cfg: tt.cfg, obj: newObject(&vmspec.VM{Shape: &vmspec.Shape{SpecPath: field.NewPath("spec")}})}
 		tt.report(v)
 		if v.fired != tt.fired || v.ratcheted != tt.ratcheted || len(v.warnings) != tt.warnings || len(v.errs) != tt.errs {
 			t.Errorf("%s: fired %v, ratcheted %v, %d warnings, %d errors; want %v, %v, %d, %d",

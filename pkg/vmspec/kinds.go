@@ -50,11 +50,11 @@ func (s Shape) GroupKind() schema.GroupKind { return schema.GroupKind{Group: s.G
 
 // ShapeOf returns the shape of a kind, ignoring its version; ok is false
 // for kinds that carry no VM spec.
-func ShapeOf(gk schema.GroupKind) (Shape, bool) {
-	for _, s := range Kinds {
-		if s.GroupKind() == gk {
-			return s, true
+func ShapeOf(gk schema.GroupKind) (*Shape, bool) {
+	for i := range Kinds {
+		if Kinds[i].GroupKind() == gk {
+			return &Kinds[i], true
 		}
 	}
-	return Shape{}, false
+	return nil, false
 }

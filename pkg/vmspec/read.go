@@ -79,7 +79,7 @@ func Read(gk schema.GroupKind, raw []byte) (*VM, *field.Error) {
 
 // read decodes raw with unmarshal into the object of the shape's kind and
 // keeps what the rules read. The tests hand it the API server's decoder.
-func read(shape Shape, raw []byte, unmarshal func([]byte, any) error) (*VM, error) {
+func read(shape *Shape, raw []byte, unmarshal func([]byte, any) error) (*VM, error) {
 	vm := &VM{Shape: shape}
 	var err error
 	switch shape.Kind {
