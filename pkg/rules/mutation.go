@@ -103,9 +103,8 @@ func (m *mutation) addNoCloud(name, networkData string) {
 	}{}
 	c.vol.Name, c.vol.CloudInitNoCloud.NetworkData = name, networkData
 	c.disk.Name, c.disk.Disk.Bus = name, "virtio"
-	c.viewCI.NetworkData = networkData
+	c.viewCI.NetworkData, c.viewDisk.Name = networkData, name
 	c.viewVol = vmspec.Volume{Name: name, CloudInitNoCloud: &c.viewCI}
-	c.viewDisk.Name = name
 	push(m, volumesPtr, volumes, &c.vol, &c.viewVol)
 	push(m, disksPtr, disks, &c.disk, &c.viewDisk)
 }
