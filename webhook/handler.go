@@ -100,7 +100,7 @@ func (h *Handler) Handle(_ context.Context, req admission.Request) (resp admissi
 	return resp
 }
 
-// internalError is the answer to a request the webhook failed to evaluate.
+// internalError returns the answer to a request the webhook failed to evaluate.
 // The Endpoint sends it as HTTP 500 rather than as an AdmissionReview: the
 // API server then treats the call as failed and applies the webhook's
 // failurePolicy (mutate fails open, validate fails closed), exactly as when
@@ -120,7 +120,7 @@ func isInternalError(resp admission.Response) bool {
 	return !resp.Allowed && resp.Result != nil && resp.Result.Code == http.StatusInternalServerError
 }
 
-// Denied is the answer to a request the rules reject: 403 Forbidden with the
+// Denied returns the answer to a request the rules reject: 403 Forbidden with the
 // field errors aggregated into the message (what kubectl prints), and one
 // cause per error for programmatic clients. 422 Invalid is not used: kubectl
 // would then drop the webhook's name from the message.

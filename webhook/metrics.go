@@ -7,6 +7,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	"github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec"
 )
 
 // The product's own metrics, next to controller-runtime's webhook metrics
@@ -72,17 +74,13 @@ func runtimeCollectors() {
 	})
 }
 
-// servedKinds bounds the kind label.
-var servedKinds = map[string]bool{
-	"VirtualMachine":                   true,
-	"VirtualMachineInstance":           true,
-	"VirtualMachineInstanceReplicaSet": true,
-	"VirtualMachinePool":               true,
-}
-
+// kindLabel returns kind when the webhook serves it (vmspec.Kinds), and
+// "other" otherwise, which bounds the label's values.
 func kindLabel(kind string) string {
-	if servedKinds[kind] {
-		return kind
+	for _, s := range vmspec.Kinds {
+		if s.Kind == kind {
+			return kind
+		}
 	}
 	return "other"
 }

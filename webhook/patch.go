@@ -7,11 +7,10 @@ import (
 )
 
 // MarshalPatch encodes operations as the JSON Patch sent to the API server.
-// It writes what jsonpatch.Operation's own MarshalJSON writes (value kept,
-// even null, on add and replace; omitted when empty otherwise), in one pass:
-// through MarshalJSON, encoding/json encodes each operation twice and then
-// compacts it, which the benchmarks showed as a tenth of the server's time
-// per patched request (BENCHMARKS.md).
+// It writes what jsonpatch.Operation's own MarshalJSON writes (the value
+// kept, even null, on add and replace, and omitted when empty otherwise), but
+// in one pass: through MarshalJSON, encoding/json would encode each operation
+// twice and then compact it.
 func MarshalPatch(ops []jsonpatch.Operation) ([]byte, error) {
 	wire := make([]any, len(ops))
 	for i, op := range ops {

@@ -18,7 +18,7 @@ func decodeReview(body []byte) (*admissionv1.AdmissionReview, error) {
 	return review, jsonv2.Unmarshal(body, review, reviewOptions...)
 }
 
-// notReview says where a review that is valid JSON does not decode, and
+// notReview reports where a review that is valid JSON does not decode, and
 // why. JSON v2 varies the wording of its own message from process to
 // process on purpose, so that nobody relies on it; this one stays put.
 func notReview(err error) string {

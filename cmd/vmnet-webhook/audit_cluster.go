@@ -19,19 +19,21 @@ import (
 
 	"github.com/vmnet-webhook/vmnet-webhook/manifests/base"
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/rules"
+	"github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec"
 )
 
 // auditKinds are the kinds the webhook intercepts, in the order audit
-// reports them: what people write first, then the VMIs nobody's template
-// made.
-var auditKinds = []struct {
+// reports them (vmspec.Kinds).
+var auditKinds = func() (kinds []auditKind) {
+	for _, s := range vmspec.Kinds {
+		kinds = append(kinds, auditKind{s.GroupKind(), s.Resource})
+	}
+	return kinds
+}()
+
+type auditKind struct {
 	gk       schema.GroupKind
 	resource string
-}{
-	{schema.GroupKind{Group: "kubevirt.io", Kind: "VirtualMachine"}, "virtualmachines"},
-	{schema.GroupKind{Group: "kubevirt.io", Kind: "VirtualMachineInstanceReplicaSet"}, "virtualmachineinstancereplicasets"},
-	{schema.GroupKind{Group: "pool.kubevirt.io", Kind: "VirtualMachinePool"}, "virtualmachinepools"},
-	{schema.GroupKind{Group: "kubevirt.io", Kind: "VirtualMachineInstance"}, "virtualmachineinstances"},
 }
 
 var namespacesGVR = schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}

@@ -65,11 +65,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 }
 
-// isPlugin says whether the binary runs as a kubectl plugin: kubectl runs
+// isPlugin reports whether the binary runs as a kubectl plugin: kubectl runs
 // the kubectl-<name> it finds on PATH by that name.
 func isPlugin() bool { return strings.HasPrefix(filepath.Base(os.Args[0]), "kubectl-") }
 
-// programName is how the user typed the command: "kubectl vmnet" for the
+// programName returns how the user typed the command: "kubectl vmnet" for the
 // plugin.
 func programName() string {
 	if isPlugin() {

@@ -24,6 +24,7 @@ import (
 
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/config"
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/rules"
+	"github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec"
 	"github.com/vmnet-webhook/vmnet-webhook/webhook"
 )
 
@@ -290,24 +291,17 @@ func (a *admitted) setDenial(webhookName string, st *metav1.Status) {
 }
 
 // intercepted reports whether the webhook configurations send objects of
-// this kind to the webhook.
+// this kind to the webhook: the kinds of vmspec.Kinds, those of
+// kubevirt.io in versions v1 and v1alpha3.
 func intercepted(gvk schema.GroupVersionKind) bool {
-	switch gvk.Group {
-	case "kubevirt.io":
-		if gvk.Version != "v1" && gvk.Version != "v1alpha3" {
-			return false
-		}
-		switch gvk.Kind {
-		case "VirtualMachine", "VirtualMachineInstance", "VirtualMachineInstanceReplicaSet":
-			return true
-		}
-	case "pool.kubevirt.io":
-		return gvk.Kind == "VirtualMachinePool"
+	if gvk.Group == "kubevirt.io" && gvk.Version != "v1" && gvk.Version != "v1alpha3" {
+		return false
 	}
-	return false
+	_, ok := vmspec.ShapeOf(gvk.GroupKind())
+	return ok
 }
 
-// webhookName is the name of the webhook (in manifests/base) that answers
+// webhookName returns the name of the webhook (in manifests/base) that answers
 // for this kind and operation; the API server puts it in the message.
 func webhookName(path string, gvk schema.GroupVersionKind, op admissionv1.Operation) string {
 	switch {

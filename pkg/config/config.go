@@ -74,7 +74,7 @@ func (m *InjectMode) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// Summary says in a line when the guest's IPv6 networkData is written.
+// Summary describes in one line when the guest's IPv6 networkData is written.
 func (c IPv6) Summary() string {
 	switch {
 	case c.Inject != InjectAuto:
@@ -86,7 +86,7 @@ func (c IPv6) Summary() string {
 }
 
 // HasIPv6 reads a Pod's IPs as the downward API gives status.podIPs (a
-// comma-separated list) and says whether one of them is IPv6.
+// comma-separated list) and reports whether one of them is IPv6.
 func HasIPv6(podIPs string) (bool, error) {
 	has := false
 	for _, s := range strings.Split(podIPs, ",") {
@@ -115,12 +115,12 @@ type IPv6 struct {
 	// When it differs from KubeVirt's own default the rules also write it
 	// into the network, so that guest and launcher agree.
 	DefaultCIDR netip.Prefix `json:"defaultCIDR"`
-	// PodNetworkIPv6 says whether the cluster's pod network has IPv6, as
+	// PodNetworkIPv6 reports whether the cluster's pod network has IPv6, as
 	// the server learns it from its own Pod's IPs; not read from the file.
 	PodNetworkIPv6 bool `json:"-"`
 }
 
-// Injects says whether networkData is written for a VM; ownCIDR is true
+// Injects reports whether networkData is written for a VM; ownCIDR is true
 // when the VM's pod network names its own vmIPv6NetworkCIDR.
 func (c IPv6) Injects(ownCIDR bool) bool {
 	switch c.Inject {

@@ -19,7 +19,7 @@ func fixTail(c nicConf) string {
 	return "and set-name: " + c.name + ", or delete networkData: the webhook writes it"
 }
 
-// fixText is text with match and set-name added to the block-style
+// fixText returns text with match and set-name added to the block-style
 // ethernets entry name, or "" when the text is not laid out so. What it
 // returns is checked by parsing it again.
 func fixText(text, name, mac string) string {

@@ -13,7 +13,7 @@ import (
 // yamlLine finds the position in a YAML parser's message.
 var yamlLine = regexp.MustCompile(`line (\d+)(?:, column (\d+))?: (.*)$`)
 
-// parseProblem says where the text stops being YAML, as far as the parser
+// parseProblem reports where the text stops being YAML, as far as the parser
 // tells: go-yaml gives the line, and the column for some errors.
 func parseProblem(err error) string {
 	msg := strings.TrimPrefix(err.Error(), "error converting YAML to JSON: ")

@@ -16,7 +16,7 @@ import (
 // config from the user's.
 const Marker = "# vmnet-webhook: pod network, IPv6 by static address\n"
 
-// Write is the cloud-init network config for the pod network's NIC, to be
+// Write returns the cloud-init network config for the pod network's NIC, to be
 // named name, in network config version 1:
 //   - a physical entry with mac_address: the NIC is found by its MAC, since
 //     the guest may call it eth0, enp1s0 or ens3 and a config for a name
@@ -54,7 +54,7 @@ func Write(name string, mac net.HardwareAddr, p netip.Prefix) string {
 	return b.String()
 }
 
-// NICName is the name the pod network's NIC gets in the guest: the
+// NICName returns the name the pod network's NIC gets in the guest: the
 // configured one for the VM's first interface, else eth<i>, which is what
 // the kernel calls the i-th NIC without predictable names, so that no
 // other NIC is renamed to make room.

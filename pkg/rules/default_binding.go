@@ -1,7 +1,5 @@
 package rules
 
-import "github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec"
-
 // Default binding: an interface on the pod network that names no binding
 // at all would get the cluster's default (bridge, unless the KubeVirt CR
 // says otherwise); give it masquerade, which keeps the pod IP reachable and
@@ -12,10 +10,8 @@ func defaultBinding(m *mutation) {
 		return
 	}
 	for i, iface := range devices(m.spec).Interfaces {
-		if iface.Name != pod.Name || iface.BindingName() != "" {
-			continue
+		if iface != nil && iface.Name == pod.Name && iface.BindingName() == "" {
+			m.setMasquerade(i)
 		}
-		m.add(m.obj.at(interfacesPtr, i, "/masquerade"), struct{}{})
-		iface.Masquerade = &vmspec.Empty{}
 	}
 }

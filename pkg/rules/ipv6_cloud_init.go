@@ -3,10 +3,9 @@ package rules
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
-
-	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/config"
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/netconfig"
@@ -21,103 +20,126 @@ import (
 // Windows guests get a warning instead; templates of replica sets and pools
 // nothing, as each replica gets its own MAC and config when created.
 func ipv6CloudInit(m *mutation) {
-	o, s := m.obj, m.spec
-	if o.ownerKind == "VirtualMachine" {
-		return // a VMI a VM started: its template had its turn
-	}
-	pod, podIdx, iface, ifaceIdx := podNIC(s, isMasquerade)
-	if iface == nil || !m.cfg.IPv6.Injects(pod.Pod.VMIPv6NetworkCIDR != "") {
+	nic, ok := ipv6NIC(m)
+	if !ok || warnWindows(m, nic) {
 		return
 	}
-	// The launcher's network for the guest's IPv6. A default other than
-	// KubeVirt's is written into the network, so that guest and launcher agree.
+	if nic.mac, ok = chooseMAC(m, nic); !ok {
+		return
+	}
+	ci, i, found := bootCloudInit(m.spec)
+	if warnConfigDrive(m, ci, i, found) || !m.obj.bootsGuest() {
+		return
+	}
+	writeNetworkData(m, nic, ci, i, found)
+}
+
+// ipv6Target is the NIC ipv6CloudInit writes a network config for: its
+// positions, the IPv6 network the launcher gives it (addCIDR when the pod
+// network is to name it), and the MAC the config matches it by.
+type ipv6Target struct {
+	iface            *vmspec.Interface
+	ifaceIdx, podIdx int
+	prefix           netip.Prefix
+	addCIDR          bool
+	mac              net.HardwareAddr
+}
+
+// ipv6NIC returns the pod network's masquerade NIC and its IPv6 network;
+// ok is false when there is none, when the webhook does not inject for it,
+// when its CIDR is invalid (validation refuses it), and in a VMI a VM
+// started (its template had its turn). A default CIDR other than KubeVirt's
+// is to be written into the network, so that guest and launcher agree.
+func ipv6NIC(m *mutation) (t ipv6Target, ok bool) {
+	pod, podIdx, iface, ifaceIdx := podNIC(m.spec, isMasquerade)
+	if m.obj.ownerKind == "VirtualMachine" || iface == nil || !m.cfg.IPv6.Injects(pod.Pod.VMIPv6NetworkCIDR != "") {
+		return t, false
+	}
 	prefix, ok := podPrefix(pod.Pod.VMIPv6NetworkCIDR, true, m.cfg.IPv6.DefaultCIDR)
-	if !ok || !prefix.IsValid() {
-		return // validation refuses it
-	}
 	addCIDR := pod.Pod.VMIPv6NetworkCIDR == "" && prefix != config.KubeVirtDefaultIPv6CIDR
-	if o.windows {
-		gw := prefix.Masked().Addr().Next()
-		m.warn(o.SpecPath.Child("networks").Index(podIdx).Child("pod"),
-			fmt.Sprintf("Windows: set IPv6 %s/%d, gateway %s in the guest", gw.Next(), prefix.Bits(), gw))
-		return
-	}
-	var mac net.HardwareAddr
-	problem := ""
-	if iface.MacAddress == "" {
-		mac = assignedMAC(macSeed(o, m.uid))
-	} else if mac, problem = parseMAC(iface.MacAddress); problem != "" {
-		m.warn(o.ifacePath(ifaceIdx).Child("macAddress"), "IPv6 networkData not injected: no NIC can take this MAC")
-		return
-	}
-	networkData := netconfig.Write(netconfig.NICName(m.cfg.IPv6.GuestInterface, ifaceIdx), mac, prefix)
-	addIdentity := func() {
-		if iface.MacAddress == "" {
-			m.add(o.at(interfacesPtr, ifaceIdx, "/macAddress"), mac.String())
-		}
-		if addCIDR {
-			m.add(o.at(networksPtr, podIdx, "/pod/vmIPv6NetworkCIDR"), prefix.String())
-		}
-	}
-	// The cloud-init volume the guest boots with, if any, decides.
-	if ci, i, found := bootCloudInit(s); i >= 0 {
-		if !found {
-			return // both NoCloud and ConfigDrive: not ours to choose
-		}
-		ndPtr := o.at(volumesPtr, i, "/"+jsontext.Pointer(ci.key)+"/networkData")
-		switch sources := ci.networkDataSources(); {
-		case ci.key == "cloudInitConfigDrive":
-			if len(sources) == 0 {
-				m.warn(o.SpecPath.Child("volumes").Index(i).Child(ci.key), "IPv6 networkData not injected (ConfigDrive is not netplan)")
-			}
-		case !o.bootsGuest(): // templates of replicas get only warnings
-		case len(sources) == 0:
-			addIdentity()
-			m.add(ndPtr, networkData)
-		case strings.HasPrefix(ci.NetworkData, netconfig.Marker) && ci.NetworkData != networkData:
-			// Ours, written for another MAC: another webhook (a MAC pool)
-			// has set the MAC since, and we are called again.
-			addIdentity()
-			m.replace(ndPtr, networkData)
-		}
-		return
-	}
-	// No cloud-init volume: add one, and its disk.
-	if s.Domain == nil || !o.bootsGuest() {
-		return
-	}
-	name := freeName("cloudinitdisk", s)
-	addIdentity()
-	vol, disk := noCloudVolume{Name: name}, virtioDisk{Name: name}
-	vol.CloudInitNoCloud.NetworkData, disk.Disk.Bus = networkData, "virtio"
-	m.push(volumesPtr, s.Volumes != nil, len(s.Volumes), vol)
-	m.push(disksPtr, devices(s).Disks != nil, len(devices(s).Disks), disk)
+	return ipv6Target{iface: iface, ifaceIdx: ifaceIdx, podIdx: podIdx, prefix: prefix, addCIDR: addCIDR}, ok && prefix.IsValid()
 }
 
-// The volume and disk ipv6CloudInit adds: structs, cheaper than maps, with
-// fields in name order as a map's would be written.
-type noCloudVolume struct {
-	CloudInitNoCloud struct {
-		NetworkData string `json:"networkData"`
-	} `json:"cloudInitNoCloud"`
-	Name string `json:"name"`
+// warnWindows reports whether the guest is Windows, which reads no
+// cloud-init network config, and then warns with the address and gateway to
+// set in the guest.
+func warnWindows(m *mutation, t ipv6Target) bool {
+	if m.obj.windows {
+		gw := t.prefix.Masked().Addr().Next()
+		m.warn(m.obj.SpecPath.Child("networks").Index(t.podIdx).Child("pod"),
+			fmt.Sprintf("Windows: set IPv6 %s/%d, gateway %s in the guest", gw.Next(), t.prefix.Bits(), gw))
+	}
+	return m.obj.windows
 }
 
-type virtioDisk struct {
-	Disk struct {
-		Bus string `json:"bus"`
-	} `json:"disk"`
-	Name string `json:"name"`
+// chooseMAC returns the MAC the config matches the NIC by: its own, or the
+// one the webhook assigns when it has none. ok is false, with a warning,
+// when its own cannot be a NIC's.
+func chooseMAC(m *mutation, t ipv6Target) (mac net.HardwareAddr, ok bool) {
+	if t.iface.MacAddress == "" {
+		return assignedMAC(macSeed(&m.obj, m.uid)), true
+	}
+	mac, problem := parseMAC(t.iface.MacAddress)
+	if problem != "" {
+		m.warn(m.obj.ifacePath(t.ifaceIdx).Child("macAddress"), "IPv6 networkData not injected: no NIC can take this MAC")
+	}
+	return mac, problem == ""
+}
+
+// warnConfigDrive reports whether the guest boots from a ConfigDrive
+// source (bootCloudInit's answer), whose network data is not netplan, and
+// warns when that source has none.
+func warnConfigDrive(m *mutation, ci cloudInitSource, i int, found bool) bool {
+	if !found || ci.key != "cloudInitConfigDrive" {
+		return false
+	}
+	if len(ci.networkDataSources()) == 0 {
+		m.warn(m.obj.SpecPath.Child("volumes").Index(i).Child(ci.key), "IPv6 networkData not injected (ConfigDrive is not netplan)")
+	}
+	return true
+}
+
+// writeNetworkData writes the NIC's network config, with the MAC and CIDR
+// it names, where the guest reads it: into the boot cloud-init source ci of
+// volume i when that has no network data, or instead of the webhook's own
+// written for another MAC (another webhook, a MAC pool, has set the MAC
+// since and the webhook is called again); into a NoCloud volume it adds
+// when there is no cloud-init volume (i is -1). A volume with both sources
+// (found false) is not the webhook's to choose.
+func writeNetworkData(m *mutation, t ipv6Target, ci cloudInitSource, i int, found bool) {
+	networkData := netconfig.Write(netconfig.NICName(m.cfg.IPv6.GuestInterface, t.ifaceIdx), t.mac, t.prefix)
+	stale := found && strings.HasPrefix(ci.NetworkData, netconfig.Marker) && ci.NetworkData != networkData
+	switch {
+	case i < 0 && m.spec.Domain == nil, i >= 0 && !found:
+		return // no domain to add a disk to; a volume with both sources
+	case i >= 0 && len(ci.networkDataSources()) > 0 && !stale:
+		return // network data of the user's own, or the webhook's as it stands
+	}
+	if t.iface.MacAddress == "" {
+		m.setMAC(t.ifaceIdx, t.mac.String())
+	}
+	if t.addCIDR {
+		m.setIPv6CIDR(t.podIdx, t.prefix.String())
+	}
+	if i < 0 {
+		m.addNoCloud(freeName("cloudinitdisk", m.spec), networkData)
+	} else {
+		m.setNetworkData(i, ci, networkData)
+	}
 }
 
 // freeName returns base, or base-N, whichever no volume or disk uses.
 func freeName(base string, s *vmspec.Spec) string {
 	taken := map[string]bool{}
 	for _, vol := range s.Volumes {
-		taken[vol.Name] = true
+		if vol != nil {
+			taken[vol.Name] = true
+		}
 	}
 	for _, d := range devices(s).Disks {
-		taken[d.Name] = true
+		if d != nil {
+			taken[d.Name] = true
+		}
 	}
 	name := base
 	for i := 1; taken[name]; i++ {

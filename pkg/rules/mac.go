@@ -21,7 +21,7 @@ func parseMAC(s string) (mac net.HardwareAddr, problem string) {
 	return mac, ""
 }
 
-// assignedMAC is the MAC given to a pod network NIC that has none: locally
+// assignedMAC returns the MAC given to a pod network NIC that has none: locally
 // administered unicast, so it cannot clash with a vendor's address.
 func assignedMAC(seed string) net.HardwareAddr {
 	sum := sha256.Sum256([]byte("vmnet-webhook/mac/" + seed))
@@ -30,7 +30,7 @@ func assignedMAC(seed string) net.HardwareAddr {
 	return mac
 }
 
-// macSeed is what an object's MAC is drawn from: its namespace and name, so
+// macSeed returns what an object's MAC is drawn from: its namespace and name, so
 // that preview, a dry run and the create agree and no two VMs share one; the
 // request's UID while the name is to be generated (a replica set's VMIs).
 func macSeed(o *object, uid string) string {

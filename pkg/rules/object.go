@@ -25,8 +25,8 @@ type object struct {
 	ownerKind string // its controller's kind, when that made it from a template
 }
 
-func newObject(vm *vmspec.VM) *object {
-	o := &object{
+func newObject(vm *vmspec.VM) object {
+	o := object{
 		VM:        vm,
 		optedOut:  vm.Meta.Annotations[MutateAnnotation] == "false",
 		ownerKind: controllerOf(vm.Kind, vm.Meta.OwnerReferences),
@@ -41,7 +41,7 @@ func newObject(vm *vmspec.VM) *object {
 	return o
 }
 
-// vmiMeta is the metadata the object's VMIs get: a VMI's own, else its
+// vmiMeta returns the metadata the object's VMIs get: a VMI's own, else its
 // innermost template's (KubeVirt copies a VM template's metadata to the
 // VMI); nil when it has none.
 func vmiMeta(vm *vmspec.VM) *vmspec.Meta {
@@ -60,32 +60,28 @@ func (o *object) ifacePath(i int) *field.Path {
 
 func (o *object) controllerOwned() bool { return o.ownerKind != "" }
 
-// controllerOwners are, by the kind they make, the controllers that make
-// objects from a template: the template got the defaults (or opted out)
-// when it was created, and a restart must not change an existing VM.
-var controllerOwners = map[string][]schema.GroupKind{
-	"VirtualMachineInstance": {
-		{Group: "kubevirt.io", Kind: "VirtualMachine"},
-		{Group: "kubevirt.io", Kind: "VirtualMachineInstanceReplicaSet"},
-	},
-	"VirtualMachine": {{Group: "pool.kubevirt.io", Kind: "VirtualMachinePool"}},
-}
-
-// MadeFromTemplate says whether an object of kind, controlled by an object
-// of controller's group and kind, was made from a template: it gets no
+// MadeFromTemplate reports whether an object of kind, controlled by an
+// object of controller's group and kind, was made from a template
+// (vmspec.Shape's MadeBy): the template got the defaults (or opted out) when
+// it was created, and a restart must not change an existing VM, so it gets no
 // defaults, and an audit judges the template instead.
 func MadeFromTemplate(kind string, controller schema.GroupKind) bool {
-	return slices.Contains(controllerOwners[kind], controller)
+	for _, s := range vmspec.Kinds {
+		if s.Kind == kind && slices.Contains(s.MadeBy, controller) {
+			return true
+		}
+	}
+	return false
 }
 
-// bootsGuest says whether a guest's MAC and network config are fixed here:
+// bootsGuest reports whether a guest's MAC and network config are fixed here:
 // in a VM or a VMI no VM started, not in the templates of replica sets and
 // pools, whose replicas each get their own when created.
 func (o *object) bootsGuest() bool {
 	return o.Kind == "VirtualMachine" || o.Kind == "VirtualMachineInstance" && o.ownerKind != "VirtualMachine"
 }
 
-// controllerOf names the kind of the object's controller when that made it
+// controllerOf returns the kind of the object's controller when that made it
 // from a template, else "".
 func controllerOf(kind string, refs []*vmspec.OwnerReference) string {
 	for _, ref := range refs { // the API server takes one controller at most

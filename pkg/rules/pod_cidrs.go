@@ -27,7 +27,7 @@ func podCIDRs(v *validation) {
 	}
 }
 
-// podPrefix is a pod network's CIDR of the family asked for, or def when it
+// podPrefix returns a pod network's CIDR of the family asked for, or def when it
 // sets none. ok is false for one virt-launcher cannot use: it must leave at
 // least 4 addresses (host bits are tolerated, as virt-launcher masks them).
 func podPrefix(cidr string, ipv6 bool, def netip.Prefix) (netip.Prefix, bool) {

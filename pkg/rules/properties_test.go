@@ -7,29 +7,29 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/vmnet-webhook/vmnet-webhook/pkg/netconfig"
+	"github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec"
 )
 
 // checkProperties asserts what must hold for any CREATE: the patch applies,
-// a second pass adds nothing, the output is deterministic, every field of
+// the rules read what the patched object reads, a second pass adds nothing, the output is deterministic, every field of
 // the input survives unchanged, and mutation brings no new denial.
 func checkProperties(t *testing.T, obj []byte) {
 	t.Helper()
 	cfg := defaults()
 	req := createReq(t, obj)
 	mut := Mutate(cfg, req)
+	patched := assertOneTruth(t, req)
 	if again := Mutate(cfg, req); !reflect.DeepEqual(mut, again) {
 		t.Errorf("Mutate is not deterministic:\n%+v\n%+v", mut, again)
 	}
-	patched := applyPatch(t, obj, mut)
 	if second := Mutate(cfg, createReq(t, patched)); len(second.Patch) != 0 {
 		t.Errorf("second pass patched: %q", opStrings(t, second))
 	}
-	for _, op := range mut.Patch {
-		if op.Operation != "add" {
-			t.Errorf("op %s %s: only adds are expected", op.Operation, op.Path)
-		}
-	}
+	assertOnlyAdds(t, obj, mut)
 	assertSurvives(t, obj, patched)
 	before := Validate(cfg, req)
 	after := Validate(cfg, createReq(t, patched))
@@ -41,6 +41,73 @@ func checkProperties(t *testing.T, obj []byte) {
 			t.Errorf("mutation brought a new error: %s", e)
 		}
 	}
+}
+
+// assertOneTruth applies Mutate's patch to the request's object and checks
+// that the spec as the last rule read it is the patched object as read:
+// every rule changed the view and the patch alike. It returns the patched
+// object.
+func assertOneTruth(t testing.TB, req Request) []byte {
+	t.Helper()
+	res, view := mutate(defaults(), req)
+	patched := applyPatch(t, req.Object, res)
+	if view == nil {
+		return patched
+	}
+	vm, err := vmspec.Read(req.Kind.GroupKind(), patched)
+	if err != nil {
+		t.Fatalf("patched object: %v", err)
+	}
+	if !reflect.DeepEqual(view, vm.Spec) {
+		t.Errorf("the rules read a spec the patched object does not:\n%s\nrules read: %s\npatched object reads: %s",
+			patched, spewSpec(view), spewSpec(vm.Spec))
+	}
+	return patched
+}
+
+func spewSpec(s *vmspec.Spec) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// assertOnlyAdds checks that the patch adds members and entries, and
+// replaces nothing but network data the webhook wrote (netconfig.Marker),
+// which ipv6CloudInit rewrites for a MAC set since.
+func assertOnlyAdds(t *testing.T, obj []byte, res Result) {
+	t.Helper()
+	doc, err := decodeWhole(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range res.Patch {
+		if op.Operation == "add" {
+			continue
+		}
+		old, _ := valueAt(doc, op.Path).(string)
+		if op.Operation != "replace" || !strings.HasSuffix(op.Path, "/networkData") || !strings.HasPrefix(old, netconfig.Marker) {
+			t.Errorf("op %s %s: only adds, and replacing the webhook's own networkData, are expected", op.Operation, op.Path)
+		}
+	}
+}
+
+// valueAt returns the value at a JSON pointer in a decoded document, or nil.
+func valueAt(doc any, ptr string) any {
+	for _, tok := range strings.Split(ptr, "/")[1:] {
+		tok = strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
+		switch d := doc.(type) {
+		case map[string]any:
+			doc = d[tok]
+		case []any:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(d) {
+				return nil
+			}
+			doc = d[i]
+		default:
+			return nil
+		}
+	}
+	return doc
 }
 
 // assertSurvives checks every leaf of before is in after, byte for byte

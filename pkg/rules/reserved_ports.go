@@ -58,14 +58,13 @@ func reservedPorts(v *validation) {
 // object listed it on the interface, on any binding.
 func (v *validation) reserved(iface string, port int64, path *field.Path, detail, short, ratchet string) {
 	if v.hadIt(iface, func(old *vmspec.Interface) bool { return lists(old, port) }) {
-		v.warnings = append(v.warnings, v.obj.fit(path.String(), ratchet)...) // not warn: not this rule firing
-		v.ratcheted = true
+		v.warnRatchet(path, ratchet)
 		return
 	}
 	v.deny(field.Forbidden(path, detail+portList(v.cfg.ReservedPorts)), short)
 }
 
-// reservedFor says what a reserved port is reserved for: at length for a
+// reservedFor returns what a reserved port is reserved for: at length for a
 // denial, and short for a warning.
 func reservedFor(port int64) (why, short string) {
 	if port == 49152 || port == 49153 {
@@ -75,7 +74,7 @@ func reservedFor(port int64) (why, short string) {
 	return "reserved on this cluster (the webhook's reservedPorts)", "reserved on this cluster"
 }
 
-// lists says whether an interface lists port, as a port or in a range.
+// lists reports whether an interface lists port, as a port or in a range.
 func lists(iface *vmspec.Interface, port int64) bool {
 	return slices.ContainsFunc(iface.Ports, func(p vmspec.Port) bool { return int64(p.Port) == port }) ||
 		slices.ContainsFunc(iface.PortRanges, func(r *vmspec.PortRange) bool {

@@ -72,19 +72,26 @@ var validators = []struct {
 // with a null entry in a list it patches, is left alone for validation to
 // refuse.
 func Mutate(cfg config.Config, req Request) Result {
+	res, _ := mutate(cfg, req)
+	return res
+}
+
+// mutate is Mutate, and also returns the spec as the last rule read it,
+// or nil when no rule ran.
+func mutate(cfg config.Config, req Request) (Result, *vmspec.Spec) {
 	if _, ok := vmspec.ShapeOf(req.Kind.GroupKind()); !ok || req.Operation != admissionv1.Create {
-		return Result{}
+		return Result{}, nil
 	}
 	vm, err := vmspec.Read(req.Kind.GroupKind(), req.Object)
 	if err != nil {
 		if err.Field == vmspec.Whole {
-			return malformed(err)
+			return malformed(err), nil
 		}
-		return Result{}
+		return Result{}, nil
 	}
 	o := newObject(vm)
 	if o.optedOut || vm.Spec == nil || hasNullEntry(vm.Spec) {
-		return Result{}
+		return Result{}, nil
 	}
 	m := &mutation{cfg: cfg, obj: o, spec: vm.Spec, uid: req.UID}
 	var fired []string
@@ -95,7 +102,7 @@ func Mutate(cfg config.Config, req Request) Result {
 			fired = append(fired, r.name)
 		}
 	}
-	return Result{Patch: m.ops, Warnings: m.warnings, Fired: fired}
+	return Result{Patch: m.ops, Warnings: m.warnings, Fired: fired}, m.spec
 }
 
 // Validate runs the validating rules on CREATE and UPDATE, over the object

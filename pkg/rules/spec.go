@@ -9,7 +9,7 @@ import (
 // Readings of a VM spec that several rules share. A nil entry in a list is
 // a JSON null, which the rules skip.
 
-// devices is the spec's domain.devices, empty when it has none.
+// devices returns the spec's domain.devices, empty when it has none.
 func devices(s *vmspec.Spec) vmspec.Devices {
 	if s == nil || s.Domain == nil || s.Domain.Devices == nil {
 		return vmspec.Devices{}
@@ -28,7 +28,7 @@ func podNetwork(s *vmspec.Spec) (*vmspec.Network, int) {
 	return nil, -1
 }
 
-// podNIC finds the pod network and the first interface on it that
+// podNIC returns the pod network and the first interface on it that
 // masquerade says is bound by masquerade, with their positions; iface is
 // nil when there is none.
 func podNIC(s *vmspec.Spec, masquerade func(*vmspec.Interface) bool) (pod *vmspec.Network, podIdx int, iface *vmspec.Interface, ifaceIdx int) {
@@ -42,11 +42,11 @@ func podNIC(s *vmspec.Spec, masquerade func(*vmspec.Interface) bool) (pod *vmspe
 	return pod, podIdx, nil, -1
 }
 
-// isMasquerade says whether an interface is bound by masquerade as it
+// isMasquerade reports whether an interface is bound by masquerade as it
 // stands: as written, or as defaulted earlier in this pass.
 func isMasquerade(iface *vmspec.Interface) bool { return iface.BindingName() == "masquerade" }
 
-// hasNullEntry says whether a list mutation patches has a null entry:
+// hasNullEntry reports whether a list mutation patches has a null entry:
 // mutation leaves such an object alone, as the API server will refuse it.
 func hasNullEntry(s *vmspec.Spec) bool {
 	d := devices(s)
@@ -73,7 +73,7 @@ func cloudInits(vol *vmspec.Volume) []cloudInitSource {
 	return out
 }
 
-// bootCloudInit finds the cloud-init source the guest boots with, as
+// bootCloudInit returns the cloud-init source the guest boots with, as
 // KubeVirt does: that of the first volume with one, at position i. ok is
 // false when there is none (i is -1), or when that volume sets both kinds,
 // which KubeVirt refuses.

@@ -12,7 +12,7 @@ import (
 type validation struct {
 	cfg        config.Config
 	gk         schema.GroupKind
-	obj        *object
+	obj        object
 	spec       *vmspec.Spec
 	oldRaw     []byte       // the stored object of an UPDATE, read when a rule asks
 	old        *vmspec.Spec // as read
@@ -20,11 +20,12 @@ type validation struct {
 	errs       field.ErrorList
 	warnings   []string
 	notChecked []string // paths of fields the rules could not read
-	fired      bool     // the running rule denied or warned
-	ratcheted  bool     // it warned of reserved ports the stored object had
+	// The running rule denied or warned (fired), or warned of reserved
+	// ports the stored object had (ratcheted); set by deny and addWarning.
+	fired, ratcheted bool
 }
 
-// masquerade says whether an interface is, or will be, bound by masquerade:
+// masquerade reports whether an interface is, or will be, bound by masquerade:
 // it says so, or it is on the pod network with no binding, which Mutate
 // defaults.
 func (v *validation) masquerade(iface *vmspec.Interface) bool {
@@ -44,20 +45,31 @@ func (v *validation) onPod(iface *vmspec.Interface) bool {
 
 // deny refuses with err, or warns with short when enforcement is warn.
 func (v *validation) deny(err *field.Error, short string) {
-	v.fired = true
 	if v.cfg.Enforcement == config.Warn {
-		v.warnings = append(v.warnings, v.obj.fit(err.Field, short)...)
-	} else {
-		v.errs = append(v.errs, err)
+		v.addWarning(&v.fired, err.Field, short)
+		return
 	}
-}
-
-func (v *validation) warn(path *field.Path, msg string) {
 	v.fired = true
-	v.warnings = append(v.warnings, v.obj.fit(path.String(), msg)...)
+	v.errs = append(v.errs, err)
 }
 
-// hadIt says whether the stored object (on UPDATE) had an interface of that
+// warn warns of the field at path, as the running rule.
+func (v *validation) warn(path *field.Path, msg string) { v.addWarning(&v.fired, path.String(), msg) }
+
+// warnRatchet warns of a reserved port the stored object had, counted
+// under RuleReservedPortsRatchet.
+func (v *validation) warnRatchet(path *field.Path, msg string) {
+	v.addWarning(&v.ratcheted, path.String(), msg)
+}
+
+// addWarning adds msg as Warning lines that name path, and sets the flag
+// by which Validate counts the rule it fires as.
+func (v *validation) addWarning(fired *bool, path, msg string) {
+	*fired = true
+	v.warnings = append(v.warnings, v.obj.fit(path, msg)...)
+}
+
+// hadIt reports whether the stored object (on UPDATE) had an interface of that
 // name for which had is true. One that cannot be read has none: its flaws
 // are not this request's.
 func (v *validation) hadIt(name string, had func(*vmspec.Interface) bool) bool {

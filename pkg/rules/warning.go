@@ -74,7 +74,7 @@ func wrap(s string, width int) []string {
 	return lines
 }
 
-// tail is the end of s of at most n bytes, starting on a rune boundary.
+// tail returns the end of s of at most n bytes, starting on a rune boundary.
 func tail(s string, n int) string {
 	if len(s) <= n {
 		return s

@@ -25,7 +25,7 @@ func windowsMTU(v *validation) {
 	}
 }
 
-// marksWindows says whether a label or annotation of md marks a Windows
+// marksWindows reports whether a label or annotation of md marks a Windows
 // guest, as the common templates and preferences leave them.
 func marksWindows(md *vmspec.Meta) bool {
 	for _, set := range []map[string]string{md.Labels, md.Annotations} {

@@ -10,29 +10,51 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// Shape is where one kind keeps its VM spec.
+// Shape is one kind the webhook serves, and where it keeps its VM spec.
 type Shape struct {
-	// Kind is the kind's name.
-	Kind string
+	Group, Kind string
+	// Resource is the kind's API resource, for listing its objects.
+	Resource string
 	// SpecPtr and SpecPath lead from the object's root to its
 	// VirtualMachineInstance spec (domain, networks, volumes): a JSON
 	// pointer for patches, a field path for messages.
 	SpecPtr  jsontext.Pointer
 	SpecPath *field.Path
+	// MadeBy are the controllers that make objects of this kind from a
+	// template of their own.
+	MadeBy []schema.GroupKind
 }
 
-func shape(kind string, ptr jsontext.Pointer) Shape { return Shape{kind, ptr, pathOf(ptr)} }
-
-var shapes = map[schema.GroupKind]Shape{
-	{Group: "kubevirt.io", Kind: "VirtualMachine"}:                   shape("VirtualMachine", "/spec/template/spec"),
-	{Group: "kubevirt.io", Kind: "VirtualMachineInstance"}:           shape("VirtualMachineInstance", "/spec"),
-	{Group: "kubevirt.io", Kind: "VirtualMachineInstanceReplicaSet"}: shape("VirtualMachineInstanceReplicaSet", "/spec/template/spec"),
-	{Group: "pool.kubevirt.io", Kind: "VirtualMachinePool"}:          shape("VirtualMachinePool", "/spec/virtualMachineTemplate/spec/template/spec"),
+func shape(group, kind, resource string, ptr jsontext.Pointer, madeBy ...schema.GroupKind) Shape {
+	return Shape{group, kind, resource, ptr, pathOf(ptr), madeBy}
 }
+
+// Kinds is the one list of the kinds the webhook serves, in the order an
+// audit reports them: what people write first, then the VMIs nobody's
+// template made.
+var Kinds = []Shape{
+	shape("kubevirt.io", "VirtualMachine", "virtualmachines", "/spec/template/spec", pool),
+	shape("kubevirt.io", "VirtualMachineInstanceReplicaSet", "virtualmachineinstancereplicasets", "/spec/template/spec"),
+	shape("pool.kubevirt.io", "VirtualMachinePool", "virtualmachinepools", "/spec/virtualMachineTemplate/spec/template/spec"),
+	shape("kubevirt.io", "VirtualMachineInstance", "virtualmachineinstances", "/spec", vm, replicaSet),
+}
+
+var (
+	vm         = schema.GroupKind{Group: "kubevirt.io", Kind: "VirtualMachine"}
+	replicaSet = schema.GroupKind{Group: "kubevirt.io", Kind: "VirtualMachineInstanceReplicaSet"}
+	pool       = schema.GroupKind{Group: "pool.kubevirt.io", Kind: "VirtualMachinePool"}
+)
+
+// GroupKind returns the kind's group and name.
+func (s Shape) GroupKind() schema.GroupKind { return schema.GroupKind{Group: s.Group, Kind: s.Kind} }
 
 // ShapeOf returns the shape of a kind, ignoring its version; ok is false
 // for kinds that carry no VM spec.
-func ShapeOf(gk schema.GroupKind) (Shape, bool) {
-	s, ok := shapes[gk]
-	return s, ok
+func ShapeOf(gk schema.GroupKind) (*Shape, bool) {
+	for i := range Kinds {
+		if Kinds[i].GroupKind() == gk {
+			return &Kinds[i], true
+		}
+	}
+	return nil, false
 }

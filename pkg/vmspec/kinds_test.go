@@ -22,6 +22,11 @@ func TestShapes(t *testing.T) {
 			t.Errorf("%s: got %v %q %v, want %s and %s", tt.kind, s.SpecPath, s.SpecPtr, ok, tt.spec, ptr)
 		}
 	}
+	for _, s := range Kinds {
+		if s.Resource != strings.ToLower(s.Kind)+"s" {
+			t.Errorf("%s: resource %q", s.Kind, s.Resource)
+		}
+	}
 	for _, gk := range []schema.GroupKind{{Kind: "Pod"}, {Group: "kubevirt.io", Kind: "VirtualMachinePool"}, {Group: "pool.kubevirt.io", Kind: "VirtualMachine"}} {
 		if _, ok := ShapeOf(gk); ok {
 			t.Errorf("%v should have no shape", gk)

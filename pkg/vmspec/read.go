@@ -35,7 +35,8 @@ var options = jsontext.AllowInvalidUTF8(true)
 
 // canonical is the object as the API server reads it when names repeat:
 // with sigs.k8s.io/json into a map, where the last of duplicate names wins
-// whole, written out again. Rare, and dearer than reading, so only then.
+// whole, written out again. Read only calls it then, because it costs more
+// than reading.
 func canonical(raw []byte) ([]byte, error) {
 	var m map[string]any
 	if err := kjson.UnmarshalCaseSensitivePreserveInts(raw, &m); err != nil {
@@ -58,7 +59,9 @@ func Read(gk schema.GroupKind, raw []byte) (*VM, *field.Error) {
 	}
 	unmarshal := func(raw []byte, v any) error { return json.Unmarshal(raw, v, options) }
 	vm, err := read(shape, raw, unmarshal)
-	// An error may come of a value a later one of the same name replaces.
+	// When a member's name appears twice, the error may be about the first
+	// value, which the API server discards for the second: read again as it
+	// reads the object.
 	if err != nil && !jsontext.Value(raw).IsValid(options) {
 		switch c, cerr := canonical(raw); {
 		case cerr == nil:
@@ -76,7 +79,7 @@ func Read(gk schema.GroupKind, raw []byte) (*VM, *field.Error) {
 
 // read decodes raw with unmarshal into the object of the shape's kind and
 // keeps what the rules read. The tests hand it the API server's decoder.
-func read(shape Shape, raw []byte, unmarshal func([]byte, any) error) (*VM, error) {
+func read(shape *Shape, raw []byte, unmarshal func([]byte, any) error) (*VM, error) {
 	vm := &VM{Shape: shape}
 	var err error
 	switch shape.Kind {

@@ -6,7 +6,7 @@ package vmspec
 
 // VM is what the rules read of one object of any of the kinds.
 type VM struct {
-	Shape             // the object's kind, and where it keeps its VM spec
+	*Shape            // the object's kind, and where it keeps its VM spec
 	Meta       Meta   // the object's own metadata
 	Preference string // spec.preference.name of a VM or of a pool's VM template; "" for none
 	Spec       *Spec  // the VirtualMachineInstance spec; nil when the object has none

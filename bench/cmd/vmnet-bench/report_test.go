@@ -10,7 +10,7 @@ import (
 )
 
 // The report pairs /mutate with both floors, round by round, and checks the
-// issue's targets on those ratios.
+// targets and bounds on those ratios.
 func TestReportTargets(t *testing.T) {
 	// req/s per arm and round; the middle round is slow for every arm, and
 	// pairing keeps the ratios as they are.
@@ -88,8 +88,8 @@ func TestReportBaseline(t *testing.T) {
 		"(vs floor+patch: 0.00; vs baseline: 0.90) | **missed** |",
 		"| guide-vm | 8 | 0.80 | 1.50 | 0.80 | 1.50 |",
 		"| baseline | 0.0 | 13.0 (0.0) |",
-		"| /mutate ≥ 0.85 × floor req/s (issue 20), guide-vm, 8 conns | 0.80 | **missed** |",
-		"| /validate ≥ 0.85 × floor req/s (issue 20), guide-vm, 8 conns | 0.90 | met |",
+		"| /mutate ≥ 0.85 × floor req/s (bound), guide-vm, 8 conns | 0.80 | **missed** |",
+		"| /validate ≥ 0.85 × floor req/s (bound), guide-vm, 8 conns | 0.90 | met |",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("report lacks %q:\n%s", want, text)
