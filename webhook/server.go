@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"sigs.k8s.io/controller-runtime/pkg/certwatcher"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
@@ -75,7 +76,11 @@ type Server struct {
 	webhook ctrlwebhook.Server
 	health  net.Listener
 	metrics net.Listener
-	ready   atomic.Bool
+	// certs serves tls.crt and tls.key from CertDir to the webhook listener
+	// (and the metrics listener when it is authenticated); made in Run, once
+	// the files are there.
+	certs *certwatcher.CertWatcher
+	ready atomic.Bool
 	// draining is set when shutdown begins; readiness is false from then on.
 	draining atomic.Bool
 }
@@ -108,6 +113,8 @@ func NewServer(opts Options) (*Server, error) {
 
 	runtimeCollectors()
 	s := &Server{opts: opts}
+	// With GetCertificate set, controller-runtime makes no watcher of its own.
+	tlsOpts = append(tlsOpts, func(c *tls.Config) { c.GetCertificate = s.certs.GetCertificate })
 	s.webhook = ctrlwebhook.NewServer(ctrlwebhook.Options{
 		Host:    opts.Host,
 		Port:    opts.Port,
@@ -223,6 +230,18 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	select {
 	case <-certsReady:
+		var err error
+		if s.certs, err = watchCertificate(s.opts.CertDir, log.WithName("certificate")); err != nil {
+			runErr = fmt.Errorf("serving certificate: %w", err)
+			log.Error(runErr, "shutting down")
+			close(webhookDone)
+			break
+		}
+		go func() {
+			if err := s.certs.Start(webhookCtx); err != nil {
+				log.Error(err, "certificate watcher stopped")
+			}
+		}()
 		go func() {
 			defer close(webhookDone)
 			if err := s.webhook.Start(webhookCtx); err != nil {
