@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"sigs.k8s.io/controller-runtime/pkg/certwatcher"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/config"
@@ -45,8 +46,13 @@ type Options struct {
 	// HealthAddr serves /healthz and /readyz over plain HTTP.
 	HealthAddr string
 	// MetricsAddr serves /metrics over plain HTTP; "0" turns it off.
-	MetricsAddr  string
-	MaxBodyBytes int64
+	MetricsAddr string
+	// MetricsFilter, when set, wraps /metrics (controller-runtime's
+	// authentication and authorization filter in production), and /metrics
+	// is then served over HTTPS with the webhook's serving certificate, so
+	// that no bearer token crosses the network in clear.
+	MetricsFilter metricsserver.Filter
+	MaxBodyBytes  int64
 	// BodyTimeout bounds reading a request's body; DefaultBodyTimeout if 0.
 	// Headers are bounded by controller-runtime's server (32 s, and idle
 	// connections are closed after 90 s).
@@ -102,6 +108,9 @@ func NewServer(opts Options) (*Server, error) {
 	}
 	if opts.TLSMinVersion != tls.VersionTLS12 && opts.TLSMinVersion != tls.VersionTLS13 {
 		return nil, errors.New("TLS minimum version must be 1.2 or 1.3")
+	}
+	if opts.MetricsFilter != nil && opts.MetricsAddr == "0" {
+		return nil, errors.New("authenticated metrics need a metrics address; it is off")
 	}
 	if opts.BodyTimeout <= 0 {
 		opts.BodyTimeout = DefaultBodyTimeout
@@ -211,15 +220,37 @@ func (s *Server) Run(ctx context.Context) error {
 		}
 	}()
 	var metrics *http.Server
-	if s.metrics != nil {
+	startMetrics := func() error {
+		if s.metrics == nil {
+			return nil
+		}
+		var h http.Handler = promhttp.HandlerFor(ctrlmetrics.Registry, promhttp.HandlerOpts{})
+		ln := s.metrics
+		if s.opts.MetricsFilter != nil {
+			var err error
+			if h, err = s.opts.MetricsFilter(log.WithName("metrics"), h); err != nil {
+				return fmt.Errorf("metrics filter: %w", err)
+			}
+			ln = tls.NewListener(ln, &tls.Config{
+				GetCertificate: s.certs.GetCertificate,
+				MinVersion:     s.opts.TLSMinVersion,
+				NextProtos:     []string{"http/1.1"},
+			})
+		}
 		mux := http.NewServeMux()
-		mux.Handle("/metrics", promhttp.HandlerFor(ctrlmetrics.Registry, promhttp.HandlerOpts{}))
+		mux.Handle("/metrics", h)
 		metrics = plainServer(mux)
 		go func() {
-			if err := metrics.Serve(s.metrics); !errors.Is(err, http.ErrServerClosed) {
+			if err := metrics.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 				errc <- fmt.Errorf("metrics server: %w", err)
 			}
 		}()
+		return nil
+	}
+	// Plain metrics are served at once; authenticated ones need the
+	// serving certificate.
+	if s.opts.MetricsFilter == nil {
+		_ = startMetrics()
 	}
 	var runErr error
 	certsReady := s.opts.CertsReady
@@ -242,6 +273,13 @@ func (s *Server) Run(ctx context.Context) error {
 				log.Error(err, "certificate watcher stopped")
 			}
 		}()
+		if s.opts.MetricsFilter != nil {
+			if runErr = startMetrics(); runErr != nil {
+				log.Error(runErr, "shutting down")
+				close(webhookDone)
+				break
+			}
+		}
 		go func() {
 			defer close(webhookDone)
 			if err := s.webhook.Start(webhookCtx); err != nil {
@@ -331,7 +369,8 @@ func (s *Server) healthMux() *http.ServeMux {
 	return mux
 }
 
-// plainServer serves health or metrics with timeouts that a stuck client
+// plainServer serves health or metrics (over plain HTTP or the TLS
+// listener it is given) with timeouts that a stuck client
 // cannot outlast.
 func plainServer(h http.Handler) *http.Server {
 	return &http.Server{
