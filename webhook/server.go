@@ -314,6 +314,8 @@ func (s *Server) Run(ctx context.Context) error {
 	_ = health.Shutdown(shutdownCtx)
 	if metrics != nil {
 		_ = metrics.Shutdown(shutdownCtx)
+	} else if s.metrics != nil {
+		s.metrics.Close() // authenticated metrics that never started
 	}
 	if runErr == nil {
 		select {
