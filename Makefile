@@ -17,6 +17,12 @@ CERT_MANAGER_VERSION     := v1.21.2
 CONTROLLER_TOOLS_VERSION := v0.23.0
 # helm, for the chart's tests (make test) and the node test's helm install.
 HELM_VERSION := v3.21.4
+# Prometheus (its Go module's version: v0.X.Y is Prometheus 3.X.Y), for
+# promtool test rules on the alerts and the PromQL parser of their tests.
+PROMETHEUS_VERSION := v0.316.0
+# The ServiceMonitor and PrometheusRule CRDs, from the prometheus-operator
+# module, for the server-side dry run of the monitoring components.
+PROMETHEUS_OPERATOR_VERSION := v0.85.0
 
 GO      ?= go
 # go.mod's toolchain line names the Go release that has the standard
@@ -60,8 +66,8 @@ certs: build ## Write a development CA and serving certificate into certs/.
 # The end-to-end tests need bin/vmnet-webhook as well as the control plane
 # (until cmd/vmnet-webhook exists, only the control plane).
 .PHONY: test
-test: $(if $(wildcard $(CURDIR)/cmd/vmnet-webhook),build) e2e-tools $(BIN)/helm ## Run all tests, end-to-end included.
-	VMNET_TEST_HELM=$(BIN)/helm $(GO) test ./...
+test: $(if $(wildcard $(CURDIR)/cmd/vmnet-webhook),build) e2e-tools $(BIN)/helm $(BIN)/promtool ## Run all tests, end-to-end included.
+	VMNET_TEST_HELM=$(BIN)/helm VMNET_TEST_PROMTOOL=$(BIN)/promtool VMNET_TEST_PROMQL_SELECTORS=$(BIN)/promql-selectors $(GO) test ./...
 	cd $(TOOLS)/crdgen && $(GO) test ./...
 
 .PHONY: lint
@@ -267,14 +273,15 @@ vuln: $(BIN)/govulncheck $(BIN)/vulndb/index/db.json ## Check for known vulnerab
 
 # --- Local control plane: etcd, kube-apiserver, kubectl, KubeVirt's CRDs ----
 
-E2E_TOOLS := $(BIN)/kube-apiserver $(BIN)/kubectl $(BIN)/etcd $(BIN)/crds/.generated $(BIN)/crds-cert-manager/.generated
+E2E_TOOLS := $(BIN)/kube-apiserver $(BIN)/kubectl $(BIN)/etcd $(BIN)/crds/.generated $(BIN)/crds-cert-manager/.generated \
+	$(BIN)/crds-prometheus-operator/.generated
 
 .PHONY: e2e-tools
 e2e-tools: $(E2E_TOOLS) ## Build etcd, kube-apiserver, kubectl and KubeVirt's CRDs into bin/ (cached).
 
 .PHONY: e2e-tools-pin
 e2e-tools-pin: ## Point e2e/tools/*/go.mod at the versions pinned above.
-	$(TOOLS)/pin.sh $(KUBE_VERSION) $(ETCD_VERSION) $(KUBEVIRT_VERSION) $(CERT_MANAGER_VERSION) $(CONTROLLER_TOOLS_VERSION) '$(COMPAT_KUBE_VERSION)' $(HELM_VERSION)
+	$(TOOLS)/pin.sh $(KUBE_VERSION) $(ETCD_VERSION) $(KUBEVIRT_VERSION) $(CERT_MANAGER_VERSION) $(CONTROLLER_TOOLS_VERSION) '$(COMPAT_KUBE_VERSION)' $(HELM_VERSION) $(PROMETHEUS_VERSION)
 
 $(VERSIONS)/%: FORCE
 	@mkdir -p $(@D)
@@ -354,6 +361,38 @@ $(BIN)/helm: $(VERSIONS)/HELM $(TOOLS)/helm/go.mod $(TOOLS)/helm/go.sum
 	fi; \
 	touch $$dir; find $(HELM_CACHE) -mindepth 1 -maxdepth 1 -type d -mtime +14 -exec rm -rf {} +; \
 	echo "$@ from $$dir"; cp $$dir/helm $@.tmp && mv $@.tmp $@
+
+# promtool and promql-selectors (e2e/tools/promtool), cached outside the
+# clone like helm, keyed by the pin, the Go release and platform, and the
+# wrapper's files.
+PROMTOOL_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/vmnet-webhook/promtool
+
+$(BIN)/promtool $(BIN)/promql-selectors &: $(VERSIONS)/PROMETHEUS $(TOOLS)/promtool/go.mod $(TOOLS)/promtool/go.sum $(wildcard $(TOOLS)/promtool/promql-selectors/*.go)
+	$(call check-pin,promtool,github.com/prometheus/prometheus,$(PROMETHEUS_VERSION))
+	@set -e; cd $(TOOLS)/promtool; \
+	key=$$({ echo "$(PROMETHEUS_VERSION)"; $(GO) env GOVERSION GOOS GOARCH; cat go.mod go.sum promql-selectors/*.go; } | sha256sum | cut -c1-16); \
+	dir=$(PROMTOOL_CACHE)/$$key; \
+	if [ ! -x $$dir/promtool ] || [ ! -x $$dir/promql-selectors ]; then \
+		echo "building promtool $(PROMETHEUS_VERSION) and promql-selectors into $$dir"; \
+		tmp=$$dir/.tmp.$$$$; rm -rf $$tmp; mkdir -p $$tmp; \
+		nice $(GO) build -trimpath -ldflags '-s -w' -o $$tmp/ github.com/prometheus/prometheus/cmd/promtool ./promql-selectors || { rm -rf $$tmp; exit 1; }; \
+		mv $$tmp/* $$dir/ && rmdir $$tmp; \
+	fi; \
+	touch $$dir; find $(PROMTOOL_CACHE) -mindepth 1 -maxdepth 1 -type d -mtime +14 -exec rm -rf {} +; \
+	for c in promtool promql-selectors; do echo "$(BIN)/$$c from $$dir"; cp $$dir/$$c $(BIN)/.$$c.tmp && mv $(BIN)/.$$c.tmp $(BIN)/$$c; done
+
+# The ServiceMonitor and PrometheusRule CRDs as the prometheus-operator
+# release ships them (example/prometheus-operator-crd), into
+# bin/crds-prometheus-operator/.
+$(BIN)/crds-prometheus-operator/.generated: $(VERSIONS)/PROMETHEUS_OPERATOR
+	rm -rf $(@D)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+		src=$$(cd "$$tmp" && $(GO) mod download -json github.com/prometheus-operator/prometheus-operator@$(PROMETHEUS_OPERATOR_VERSION) | sed -n 's/^\t"Dir": "\(.*\)",$$/\1/p') && \
+		test -d "$$src/example/prometheus-operator-crd" || { echo "cannot download github.com/prometheus-operator/prometheus-operator@$(PROMETHEUS_OPERATOR_VERSION)" >&2; exit 1; }; \
+		mkdir -p $(@D) && for k in servicemonitors prometheusrules; do \
+			cp "$$src/example/prometheus-operator-crd/monitoring.coreos.com_$$k.yaml" $(@D)/ && chmod 0644 $(@D)/monitoring.coreos.com_$$k.yaml; \
+		done
+	@touch $@
 
 $(BIN)/crds/.generated: $(VERSIONS)/KUBEVIRT $(TOOLS)/crdgen/go.mod $(TOOLS)/crdgen/go.sum $(wildcard $(TOOLS)/crdgen/*.go)
 	$(call check-pin,crdgen,kubevirt.io/client-go,$(KUBEVIRT_VERSION))

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -22,6 +23,18 @@ import (
 // certManagerCRDs is where `make e2e-tools` generates cert-manager's CRDs
 // from its Go API types.
 const certManagerCRDs = "bin/crds-cert-manager"
+
+// prometheusOperatorCRDs is where `make e2e-tools` copies the
+// ServiceMonitor and PrometheusRule CRDs the prometheus-operator release ships.
+const prometheusOperatorCRDs = "bin/crds-prometheus-operator"
+
+// withComponents are the overlays checked again with every monitoring
+// component, in the order docs/operations.md gives.
+var withComponents = map[string][]string{
+	"overlays/self-managed": {"prometheus-rule", "service-monitor", "metrics-auth"},
+	"overlays/cert-manager": {"prometheus-rule", "service-monitor", "metrics-auth"},
+	"overlays/openshift":    {"prometheus-rule", "service-monitor", "metrics-auth", "metrics-auth-openshift"},
+}
 
 // Every object the base and both overlays render passes server-side dry-run
 // (`kubectl apply --server-side --dry-run=server`): the API server decodes it
@@ -41,6 +54,7 @@ func TestManifestsPassServerSideDryRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	haveCertManager := installCertManagerCRDs(t)
+	havePrometheusOperator := installCRDs(t, prometheusOperatorCRDs)
 	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(disc))
 
 	apply := func(t *testing.T, obj *unstructured.Unstructured, dryRun bool) {
@@ -49,6 +63,9 @@ func TestManifestsPassServerSideDryRun(t *testing.T) {
 		m, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
 		if meta.IsNoMatchError(err) && gvk.Group == "cert-manager.io" && !haveCertManager {
 			t.Skipf("%s: cert-manager's CRDs are not installed (%s is missing: run make e2e-tools)", gvk, certManagerCRDs)
+		}
+		if meta.IsNoMatchError(err) && gvk.Group == "monitoring.coreos.com" && !havePrometheusOperator {
+			t.Skipf("%s: the prometheus-operator CRDs are not installed (%s is missing: run make e2e-tools)", gvk, prometheusOperatorCRDs)
 		}
 		if err != nil {
 			t.Fatalf("%s: %v", gvk, err)
@@ -79,8 +96,21 @@ func TestManifestsPassServerSideDryRun(t *testing.T) {
 	// The webhook configurations have the names of those the shared webhook
 	// registered: take those away meanwhile, so that the dry run is a create.
 	withoutWebhooks(t, func() {
+		type render struct {
+			name       string
+			dir        string
+			components []string
+		}
+		var renders []render
 		for _, k := range manifests.Kustomizations {
-			objs, err := manifests.Render(k)
+			renders = append(renders, render{k, k, nil})
+			if c := withComponents[k]; c != nil {
+				renders = append(renders, render{k + "+" + strings.Join(c, "+"), k, c})
+			}
+		}
+		for _, r := range renders {
+			k := r.name
+			objs, err := manifests.RenderWith(r.dir, r.components...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -140,7 +170,14 @@ func podOf(t *testing.T, deploy *unstructured.Unstructured) *unstructured.Unstru
 // they were generated, and waits until they are served.
 func installCertManagerCRDs(t *testing.T) bool {
 	t.Helper()
-	dir := filepath.Join(root, certManagerCRDs)
+	return installCRDs(t, certManagerCRDs)
+}
+
+// installCRDs installs the CRDs in the directory crds (relative to the
+// repository), if it is there, and waits until they are served.
+func installCRDs(t *testing.T, crds string) bool {
+	t.Helper()
+	dir := filepath.Join(root, crds)
 	if _, err := os.Stat(dir); err != nil {
 		return false
 	}

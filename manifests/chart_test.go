@@ -3,6 +3,7 @@ package manifests
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -71,11 +72,13 @@ type settings struct {
 	replicas                                int
 	excluded                                []string
 	resources                               map[string]any
+	// monitoring: the chart's monitoring values, the overlay's components.
+	serviceMonitor, prometheusRule, metricsAuth bool
 }
 
 func (s settings) String() string {
-	return fmt.Sprintf("%s replicas=%d image=%q enforcement=%q failurePolicy=%q excluded=%v resources=%v",
-		s.mode, s.replicas, s.image, s.enforcement, s.failurePolicy, s.excluded, s.resources)
+	return fmt.Sprintf("%s replicas=%d image=%q enforcement=%q failurePolicy=%q excluded=%v resources=%v serviceMonitor=%t prometheusRule=%t metricsAuth=%t",
+		s.mode, s.replicas, s.image, s.enforcement, s.failurePolicy, s.excluded, s.resources, s.serviceMonitor, s.prometheusRule, s.metricsAuth)
 }
 
 // values is the values file for s: only what s sets.
@@ -98,6 +101,12 @@ func (s settings) values() map[string]any {
 	}
 	if s.resources != nil {
 		v["resources"] = s.resources
+	}
+	if s.serviceMonitor || s.prometheusRule || s.metricsAuth {
+		on := func(b bool) map[string]any { return map[string]any{"enabled": b} }
+		v["monitoring"] = map[string]any{
+			"serviceMonitor": on(s.serviceMonitor), "prometheusRule": on(s.prometheusRule), "authenticatedMetrics": on(s.metricsAuth),
+		}
 	}
 	return v
 }
@@ -208,6 +217,9 @@ func renderOverlay(t *testing.T, s settings) []*unstructured.Unstructured {
 	if patches != nil {
 		k["patches"] = patches
 	}
+	if c := s.components(); c != nil {
+		k["components"] = c
+	}
 	data, err := yaml.Marshal(k)
 	if err != nil {
 		t.Fatal(err)
@@ -218,6 +230,26 @@ func renderOverlay(t *testing.T, s settings) []*unstructured.Unstructured {
 		t.Fatalf("overlay with %s: %v", s, err)
 	}
 	return objs
+}
+
+// components are the kustomize components that match s's monitoring
+// values, in the order docs/operations.md gives, from settings.chart.
+func (s settings) components() []string {
+	var c []string
+	add := func(name string) { c = append(c, "../../manifests/components/"+name) }
+	if s.prometheusRule {
+		add("prometheus-rule")
+	}
+	if s.serviceMonitor {
+		add("service-monitor")
+	}
+	if s.metricsAuth {
+		add("metrics-auth")
+		if s.serviceMonitor && s.mode == "openshift" {
+			add("metrics-auth-openshift")
+		}
+	}
+	return c
 }
 
 // chartOnly are the labels and annotations Helm's convention adds and the
@@ -245,12 +277,28 @@ func normalize(t *testing.T, objs []*unstructured.Unstructured, chart bool) map[
 			}
 			u.SetLabels(labels)
 		}
+		if u.GroupVersionKind().Group == "monitoring.coreos.com" {
+			// No Go types here: compared as JSON data.
+			data, err := json.Marshal(u.Object)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var m map[string]any
+			if err := json.Unmarshal(data, &m); err != nil {
+				t.Fatal(err)
+			}
+			out[u.GetKind()+" "+u.GetNamespace()+"/"+u.GetName()] = m
+			continue
+		}
 		obj, err := decode(u)
 		if err != nil {
 			t.Fatal(err)
 		}
 		switch o := obj.(type) {
 		case *corev1.ConfigMap:
+			if !strings.HasPrefix(o.Name, "vmnet-webhook-config") {
+				break // not the rules' settings
+			}
 			o.Name = "vmnet-webhook-config"
 			var config map[string]any
 			if err := yaml.Unmarshal([]byte(o.Data["config.yaml"]), &config); err != nil {
@@ -291,6 +339,11 @@ var chartCases = []settings{
 		resources: map[string]any{"requests": map[string]any{"cpu": "100m", "memory": "96Mi"}, "limits": map[string]any{"cpu": "1", "memory": "512Mi"}}},
 	{name: "cert-manager one replica and no exclusions", mode: "cert-manager", replicas: 1, image: "registry.example/team/vmnet-webhook:v0.1.0", enforcement: "deny", excluded: []string{}},
 	{name: "openshift warn", mode: "openshift", image: "vmnet-webhook:dev", enforcement: "warn", failurePolicy: "Fail", excluded: []string{"openshift-cnv"}},
+	{name: "self-managed with alerts and plain scraping", mode: "self-managed", serviceMonitor: true, prometheusRule: true},
+	{name: "cert-manager with authenticated scraping", mode: "cert-manager", serviceMonitor: true, prometheusRule: true, metricsAuth: true},
+	{name: "openshift with authenticated scraping", mode: "openshift", serviceMonitor: true, prometheusRule: true, metricsAuth: true},
+	{name: "self-managed authenticated metrics alone", mode: "self-managed", metricsAuth: true},
+	{name: "openshift alerts alone", mode: "openshift", prometheusRule: true},
 }
 
 // TestChartRendersTheOverlays: for each set of settings, helm template gives
@@ -326,10 +379,11 @@ func TestChartRendersTheOverlays(t *testing.T) {
 	}
 }
 
-// TestChartFollowsItsNamespace: installed elsewhere, nothing names vmnet-system.
+// TestChartFollowsItsNamespace: installed elsewhere, nothing names
+// vmnet-system, the monitoring objects' included.
 func TestChartFollowsItsNamespace(t *testing.T) {
 	for _, mode := range []string{"self-managed", "cert-manager", "openshift"} {
-		objs := renderChart(t, settings{mode: mode}, "tenant-webhooks")
+		objs := renderChart(t, settings{mode: mode, serviceMonitor: true, prometheusRule: true, metricsAuth: true}, "tenant-webhooks")
 		data, err := yaml.Marshal(objs)
 		if err != nil {
 			t.Fatal(err)
@@ -363,6 +417,10 @@ func TestChartSchemaRefusesBadValues(t *testing.T) {
 		{"--set=failurePolicy=fail", "at '/failurePolicy': value must be one of 'Fail', 'Ignore'"},
 		{"--set=image.tag=v1", "at '/image': additional properties 'tag' not allowed"},
 		{"--set=excludedNamespaces={Kube_System}", "at '/excludedNamespaces/0'"},
+		{"--set-string=monitoring.prometheusRule.enabled=yes", "at '/monitoring/prometheusRule/enabled': got string, want boolean"},
+		{"--set=monitoring.serviceMonitor=true", "at '/monitoring/serviceMonitor': got boolean, want object"},
+		{"--set=monitoring.grafana.enabled=true", "at '/monitoring': additional properties 'grafana' not allowed"},
+		{"--set=monitoring.authenticatedMetrics.enable=true", "at '/monitoring/authenticatedMetrics': additional properties 'enable' not allowed"},
 	} {
 		_, err := helm(t, "template", "vmnet-webhook", chartDir, c.set)
 		if err == nil {

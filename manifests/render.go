@@ -14,7 +14,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 )
 
-//go:embed base overlays audit deploy.kustomization.tmpl
+//go:embed base overlays audit components deploy.kustomization.tmpl
 var files embed.FS
 
 // Kustomizations are the directories Render accepts: the base and the three
@@ -72,4 +72,26 @@ func RenderFS(fsys filesys.FileSystem, dir string) ([]*unstructured.Unstructured
 		objs = append(objs, &unstructured.Unstructured{Object: m})
 	}
 	return objs, nil
+}
+
+// Components are the optional kustomize components (components/): what
+// RenderWith adds to an overlay.
+var Components = []string{"prometheus-rule", "service-monitor", "metrics-auth", "metrics-auth-openshift"}
+
+// RenderWith builds one of Kustomizations with components added in the
+// order given, as an admin's kustomization listing them would.
+func RenderWith(dir string, components ...string) ([]*unstructured.Unstructured, error) {
+	fsys, err := embeddedFS()
+	if err != nil {
+		return nil, err
+	}
+	k := "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../../" + dir + "\ncomponents:\n"
+	for _, c := range components {
+		k += "  - ../../components/" + c + "\n"
+	}
+	at := path.Join(embeddedRoot, ".render", "with")
+	if err := fsys.WriteFile(path.Join(at, "kustomization.yaml"), []byte(k)); err != nil {
+		return nil, err
+	}
+	return RenderFS(fsys, at)
 }

@@ -48,7 +48,13 @@ var (
 )
 
 func init() {
-	ctrlmetrics.Registry.MustRegister(decisions, ruleFirings, patchOps, warnings, badRequests, panics, internalErrors)
+	ctrlmetrics.Registry.MustRegister(decisions, ruleFirings, patchOps, warnings, badRequests, panics, internalErrors, servingCertExpiry)
+	// The counters alerts read start at 0 for both webhooks, so that an
+	// alert on their increase sees the first error too.
+	for _, name := range []string{"mutate", "validate"} {
+		panics.WithLabelValues(name)
+		internalErrors.WithLabelValues(name)
+	}
 }
 
 var registerRuntimeCollectors sync.Once

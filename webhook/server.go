@@ -14,7 +14,9 @@ import (
 
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"sigs.k8s.io/controller-runtime/pkg/certwatcher"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/config"
@@ -44,8 +46,13 @@ type Options struct {
 	// HealthAddr serves /healthz and /readyz over plain HTTP.
 	HealthAddr string
 	// MetricsAddr serves /metrics over plain HTTP; "0" turns it off.
-	MetricsAddr  string
-	MaxBodyBytes int64
+	MetricsAddr string
+	// MetricsFilter, when set, wraps /metrics (controller-runtime's
+	// authentication and authorization filter in production), and /metrics
+	// is then served over HTTPS with the webhook's serving certificate, so
+	// that no bearer token crosses the network in clear.
+	MetricsFilter metricsserver.Filter
+	MaxBodyBytes  int64
 	// BodyTimeout bounds reading a request's body; DefaultBodyTimeout if 0.
 	// Headers are bounded by controller-runtime's server (32 s, and idle
 	// connections are closed after 90 s).
@@ -75,7 +82,11 @@ type Server struct {
 	webhook ctrlwebhook.Server
 	health  net.Listener
 	metrics net.Listener
-	ready   atomic.Bool
+	// certs serves tls.crt and tls.key from CertDir to the webhook listener
+	// (and the metrics listener when it is authenticated); made in Run, once
+	// the files are there.
+	certs *certwatcher.CertWatcher
+	ready atomic.Bool
 	// draining is set when shutdown begins; readiness is false from then on.
 	draining atomic.Bool
 }
@@ -98,6 +109,9 @@ func NewServer(opts Options) (*Server, error) {
 	if opts.TLSMinVersion != tls.VersionTLS12 && opts.TLSMinVersion != tls.VersionTLS13 {
 		return nil, errors.New("TLS minimum version must be 1.2 or 1.3")
 	}
+	if opts.MetricsFilter != nil && opts.MetricsAddr == "0" {
+		return nil, errors.New("authenticated metrics need a metrics address; it is off")
+	}
 	if opts.BodyTimeout <= 0 {
 		opts.BodyTimeout = DefaultBodyTimeout
 	}
@@ -108,6 +122,8 @@ func NewServer(opts Options) (*Server, error) {
 
 	runtimeCollectors()
 	s := &Server{opts: opts}
+	// With GetCertificate set, controller-runtime makes no watcher of its own.
+	tlsOpts = append(tlsOpts, func(c *tls.Config) { c.GetCertificate = s.certs.GetCertificate })
 	s.webhook = ctrlwebhook.NewServer(ctrlwebhook.Options{
 		Host:    opts.Host,
 		Port:    opts.Port,
@@ -204,15 +220,37 @@ func (s *Server) Run(ctx context.Context) error {
 		}
 	}()
 	var metrics *http.Server
-	if s.metrics != nil {
+	startMetrics := func() error {
+		if s.metrics == nil {
+			return nil
+		}
+		var h http.Handler = promhttp.HandlerFor(ctrlmetrics.Registry, promhttp.HandlerOpts{})
+		ln := s.metrics
+		if s.opts.MetricsFilter != nil {
+			var err error
+			if h, err = s.opts.MetricsFilter(log.WithName("metrics"), h); err != nil {
+				return fmt.Errorf("metrics filter: %w", err)
+			}
+			ln = tls.NewListener(ln, &tls.Config{
+				GetCertificate: s.certs.GetCertificate,
+				MinVersion:     s.opts.TLSMinVersion,
+				NextProtos:     []string{"http/1.1"},
+			})
+		}
 		mux := http.NewServeMux()
-		mux.Handle("/metrics", promhttp.HandlerFor(ctrlmetrics.Registry, promhttp.HandlerOpts{}))
+		mux.Handle("/metrics", h)
 		metrics = plainServer(mux)
 		go func() {
-			if err := metrics.Serve(s.metrics); !errors.Is(err, http.ErrServerClosed) {
+			if err := metrics.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 				errc <- fmt.Errorf("metrics server: %w", err)
 			}
 		}()
+		return nil
+	}
+	// Plain metrics are served at once; authenticated ones need the
+	// serving certificate.
+	if s.opts.MetricsFilter == nil {
+		_ = startMetrics()
 	}
 	var runErr error
 	certsReady := s.opts.CertsReady
@@ -223,6 +261,25 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	select {
 	case <-certsReady:
+		var err error
+		if s.certs, err = watchCertificate(s.opts.CertDir, log.WithName("certificate")); err != nil {
+			runErr = fmt.Errorf("serving certificate: %w", err)
+			log.Error(runErr, "shutting down")
+			close(webhookDone)
+			break
+		}
+		go func() {
+			if err := s.certs.Start(webhookCtx); err != nil {
+				log.Error(err, "certificate watcher stopped")
+			}
+		}()
+		if s.opts.MetricsFilter != nil {
+			if runErr = startMetrics(); runErr != nil {
+				log.Error(runErr, "shutting down")
+				close(webhookDone)
+				break
+			}
+		}
 		go func() {
 			defer close(webhookDone)
 			if err := s.webhook.Start(webhookCtx); err != nil {
@@ -257,6 +314,8 @@ func (s *Server) Run(ctx context.Context) error {
 	_ = health.Shutdown(shutdownCtx)
 	if metrics != nil {
 		_ = metrics.Shutdown(shutdownCtx)
+	} else if s.metrics != nil {
+		s.metrics.Close() // authenticated metrics that never started
 	}
 	if runErr == nil {
 		select {
@@ -312,7 +371,8 @@ func (s *Server) healthMux() *http.ServeMux {
 	return mux
 }
 
-// plainServer serves health or metrics with timeouts that a stuck client
+// plainServer serves health or metrics (over plain HTTP or the TLS
+// listener it is given) with timeouts that a stuck client
 // cannot outlast.
 func plainServer(h http.Handler) *http.Server {
 	return &http.Server{

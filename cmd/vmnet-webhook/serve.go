@@ -17,9 +17,13 @@ import (
 	"github.com/spf13/pflag"
 	"go.uber.org/zap/zapcore"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
+	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/client/config"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 	ctrlzap "sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/rules"
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/selfcert"
@@ -41,6 +45,7 @@ func serve(args []string, stderr io.Writer) int {
 	http2 := fs.Bool("enable-http2", false, "offer HTTP/2 (off by default: HTTP/2 Rapid Reset, CVE-2023-44487)")
 	healthAddr := fs.String("health-addr", ":8081", "address of /healthz and /readyz (plain HTTP)")
 	metricsAddr := fs.String("metrics-addr", ":8080", `address of Prometheus /metrics (plain HTTP); "0" turns it off`)
+	metricsAuth := fs.Bool("metrics-auth", false, "serve /metrics over HTTPS with the serving certificate, only to bearer tokens the API server authenticates (TokenReview) and authorizes for GET /metrics (SubjectAccessReview)")
 	maxBody := fs.Int64("max-body-bytes", webhook.DefaultMaxBodyBytes, "largest AdmissionReview body accepted")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	certSecret := fs.String("cert-secret", "", `manage the serving certificate in this Secret ("namespace/name", mounted at --cert-dir): make and renew it, and keep its CA in the webhook configurations' caBundle`)
@@ -70,6 +75,15 @@ func serve(args []string, stderr io.Writer) int {
 	minVersion, err := parseTLSVersion(*tlsMin)
 	if err != nil {
 		return fail(err)
+	}
+	var metricsFilter metricsserver.Filter
+	if *metricsAuth {
+		if *metricsAddr == "0" {
+			return fail(errors.New(`--metrics-auth needs metrics: --metrics-addr is "0"`))
+		}
+		if metricsFilter, err = authenticatedMetrics(); err != nil {
+			return fail(fmt.Errorf("--metrics-auth: %w", err))
+		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
@@ -109,6 +123,7 @@ func serve(args []string, stderr io.Writer) int {
 		EnableHTTP2:   *http2,
 		HealthAddr:    *healthAddr,
 		MetricsAddr:   *metricsAddr,
+		MetricsFilter: metricsFilter,
 		MaxBodyBytes:  *maxBody,
 		ShutdownDelay: shutdownDelay,
 		CertsReady:    certsReady,
@@ -123,12 +138,28 @@ func serve(args []string, stderr io.Writer) int {
 	}
 	log.Info("starting", "bindAddress", *bindAddr, "port", *port, "certDir", *certDir, "clientCA", *clientCA != "",
 		"tlsMinVersion", *tlsMin, "http2", *http2, "healthAddr", srv.HealthAddr(), "metricsAddr", srv.MetricsAddr(),
-		"maxBodyBytes", *maxBody, "certSecret", *certSecret, "config", cfg, "ipv6", cfg.IPv6.Summary())
+		"metricsAuth", *metricsAuth, "maxBodyBytes", *maxBody, "certSecret", *certSecret, "config", cfg, "ipv6", cfg.IPv6.Summary())
 
 	if err := srv.Run(ctx); err != nil {
 		return 1
 	}
 	return 0
+}
+
+// authenticatedMetrics is controller-runtime's filter that asks the API
+// server (in-cluster, or $KUBECONFIG) to authenticate each scrape's bearer
+// token and authorize GET on /metrics for it. Both answers are cached (a
+// token's for a minute, an allow for five, a deny for thirty seconds).
+func authenticatedMetrics() (metricsserver.Filter, error) {
+	cfg, err := ctrlconfig.GetConfig()
+	if err != nil {
+		return nil, err
+	}
+	hc, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return filters.WithAuthenticationAndAuthorization(cfg, hc)
 }
 
 func parseTLSVersion(v string) (uint16, error) {

@@ -147,6 +147,7 @@ func TestServeProcessSIGTERM(t *testing.T) {
 
 func TestServeRefusesBadSettings(t *testing.T) {
 	t.Setenv("KUBERNETES_SERVICE_HOST", "") // not in a pod, whatever runs the test
+	t.Setenv("KUBECONFIG", filepath.Join(t.TempDir(), "no-kubeconfig"))
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -162,6 +163,9 @@ func TestServeRefusesBadSettings(t *testing.T) {
 			"--cert-renew-before must be positive and shorter than --cert-validity"},
 		// Outside a cluster, and with no kubeconfig given, there is no API to manage it with.
 		{[]string{"--cert-secret", "ns/tls", "--cert-dns-names", "a.svc"}, "selfcert: unable to load in-cluster configuration"},
+		{[]string{"--metrics-auth"}, `--metrics-auth needs metrics: --metrics-addr is \"0\"`},
+		// Authenticated metrics ask the API server; the kubeconfig named is not there.
+		{[]string{"--metrics-auth", "--metrics-addr", "127.0.0.1:0"}, "--metrics-auth: invalid configuration: no configuration has been provided"},
 	} {
 		args := append([]string{"serve", "--bind-address", "127.0.0.1", "--health-addr", "127.0.0.1:0", "--metrics-addr", "0"}, tc.args...)
 		s, _, e := runCmd(t, "", args...)

@@ -10,7 +10,7 @@
 # from the kubernetes go.mod itself so that a new staging module is never missed.
 set -euo pipefail
 
-usage="usage: pin.sh KUBE_VERSION ETCD_VERSION KUBEVIRT_VERSION CERT_MANAGER_VERSION CONTROLLER_TOOLS_VERSION 'COMPAT_KUBE_VERSIONS' [HELM_VERSION]"
+usage="usage: pin.sh KUBE_VERSION ETCD_VERSION KUBEVIRT_VERSION CERT_MANAGER_VERSION CONTROLLER_TOOLS_VERSION 'COMPAT_KUBE_VERSIONS' [HELM_VERSION] [PROMETHEUS_VERSION]"
 kube_version=${1:?$usage}
 etcd_version=${2:?$usage}
 kubevirt_version=${3:?$usage}
@@ -18,6 +18,7 @@ cert_manager_version=${4:?$usage}
 controller_tools_version=${5:?$usage}
 compat_kube_versions=${6-}
 helm_version=${7-}
+prometheus_version=${8-}
 tools=$(cd "$(dirname "$0")" && pwd)
 
 # pin_kube DIR VERSION: points the wrapper module in DIR at k8s.io/kubernetes
@@ -80,5 +81,12 @@ go mod tidy
 if [ -n "$helm_version" ]; then
 	cd "$tools/helm"
 	go mod edit -require "helm.sh/helm/v3@$helm_version"
+	go mod tidy
+fi
+
+# promtool and promql-selectors: the alerts' tests.
+if [ -n "$prometheus_version" ]; then
+	cd "$tools/promtool"
+	go mod edit -require "github.com/prometheus/prometheus@$prometheus_version"
 	go mod tidy
 fi
