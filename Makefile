@@ -144,6 +144,7 @@ GUEST_TIMEOUT ?= 75m
 
 .PHONY: test-guest
 test-guest: build e2e-tools $(BIN)/kvdhcp ## Boot real Linux guests (qemu) with what the webhook stored; writes docs/guests.md (~15 min).
+	cd $(TOOLS)/kvdhcp && $(GO) test ./...
 	e2e/guest/setup.sh
 	VMNET_GUEST_TEST=1 GUEST_RESULTS=docs/guests.md $(GO) test ./e2e/guest -run '^TestGuests$$' -count=1 -v -timeout $(GUEST_TIMEOUT)
 
@@ -152,6 +153,7 @@ test-guest: build e2e-tools $(BIN)/kvdhcp ## Boot real Linux guests (qemu) with 
 # second boot on Debian 12 and 13.
 .PHONY: test-guest-all
 test-guest-all: build e2e-tools $(BIN)/kvdhcp ## make test-guest and the cases CI leaves out; writes docs/guests.md (~25 min).
+	cd $(TOOLS)/kvdhcp && $(GO) test ./...
 	e2e/guest/setup.sh
 	GUEST_ALL=1 VMNET_GUEST_TEST=1 GUEST_RESULTS=docs/guests.md $(GO) test ./e2e/guest -run '^TestGuests$$' -count=1 -v -timeout $(GUEST_TIMEOUT)
 

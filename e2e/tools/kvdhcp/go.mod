@@ -46,19 +46,64 @@ require (
 	sigs.k8s.io/structured-merge-diff/v6 v6.3.2-0.20260122202528-d9cc6641c482 // indirect
 )
 
-// kubevirt.io/kubevirt builds its staging modules from its own tree and pins
-// Kubernetes' modules by replace directives, which a module that requires
-// it does not inherit: the same pins, its staging modules at its release.
-replace (
-	github.com/openshift/api => github.com/openshift/api v0.0.0-20210105115604-44119421ec6b
-	github.com/openshift/client-go => github.com/openshift/client-go v0.0.0-20210112165513-ebc401615f47
-	k8s.io/api => k8s.io/api v0.34.2
-	k8s.io/apiextensions-apiserver => k8s.io/apiextensions-apiserver v0.34.2
-	k8s.io/apimachinery => k8s.io/apimachinery v0.34.2
-	k8s.io/apiserver => k8s.io/apiserver v0.34.2
-	k8s.io/client-go => k8s.io/client-go v0.34.2
-	k8s.io/component-base => k8s.io/component-base v0.34.2
-	k8s.io/kube-openapi => k8s.io/kube-openapi v0.0.0-20250710124328-f3f2b991d03b
-	kubevirt.io/api => kubevirt.io/api v1.9.0
-	kubevirt.io/client-go => kubevirt.io/client-go v1.9.0
-)
+replace kubevirt.io/api => kubevirt.io/api v1.9.0
+
+replace kubevirt.io/client-go => kubevirt.io/client-go v1.9.0
+
+replace github.com/nxadm/tail => github.com/nxadm/tail v0.0.0-20211216163028-4472660a31a6
+
+replace github.com/openshift/api => github.com/openshift/api v0.0.0-20210105115604-44119421ec6b
+
+replace github.com/openshift/client-go => github.com/openshift/client-go v0.0.0-20210112165513-ebc401615f47
+
+replace github.com/operator-framework/operator-lifecycle-manager => github.com/operator-framework/operator-lifecycle-manager v0.0.0-20190128024246-5eb7ae5bdb7a
+
+replace k8s.io/api => k8s.io/api v0.34.2
+
+replace k8s.io/apiextensions-apiserver => k8s.io/apiextensions-apiserver v0.34.2
+
+replace k8s.io/apimachinery => k8s.io/apimachinery v0.34.2
+
+replace k8s.io/apiserver => k8s.io/apiserver v0.34.2
+
+replace k8s.io/client-go => k8s.io/client-go v0.34.2
+
+replace k8s.io/cloud-provider => k8s.io/cloud-provider v0.34.2
+
+replace k8s.io/cluster-bootstrap => k8s.io/cluster-bootstrap v0.34.2
+
+replace k8s.io/code-generator => k8s.io/code-generator v0.34.2
+
+replace k8s.io/component-base => k8s.io/component-base v0.34.2
+
+replace k8s.io/cri-api => k8s.io/cri-api v0.34.2
+
+replace k8s.io/csi-translation-lib => k8s.io/csi-translation-lib v0.34.2
+
+replace k8s.io/klog => k8s.io/klog v0.4.0
+
+replace k8s.io/kube-aggregator => k8s.io/kube-aggregator v0.34.2
+
+replace k8s.io/kube-controller-manager => k8s.io/kube-controller-manager v0.34.2
+
+replace k8s.io/kube-openapi => k8s.io/kube-openapi v0.0.0-20250710124328-f3f2b991d03b
+
+replace k8s.io/kube-proxy => k8s.io/kube-proxy v0.34.2
+
+replace k8s.io/kube-scheduler => k8s.io/kube-scheduler v0.34.2
+
+replace k8s.io/kubectl => k8s.io/kubectl v0.34.2
+
+replace k8s.io/kubelet => k8s.io/kubelet v0.34.2
+
+replace k8s.io/legacy-cloud-providers => k8s.io/legacy-cloud-providers v0.34.2
+
+replace k8s.io/metrics => k8s.io/metrics v0.34.2
+
+replace k8s.io/node-api => k8s.io/node-api v0.34.2
+
+replace k8s.io/sample-apiserver => k8s.io/sample-apiserver v0.34.2
+
+replace k8s.io/sample-cli-plugin => k8s.io/sample-cli-plugin v0.34.2
+
+replace k8s.io/sample-controller => k8s.io/sample-controller v0.34.2
