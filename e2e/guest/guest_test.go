@@ -191,7 +191,7 @@ func TestGuests(t *testing.T) {
 		}
 	}
 	if _, err := os.Stat(kvdhcpPath(t)); err != nil {
-		t.Fatalf("KubeVirt's DHCP servers: %v: run make bin/kvdhcp (make test-guest does)", err)
+		t.Fatalf("KubeVirt's DHCP servers: %v: make test-guest builds it", err)
 	}
 	// Logs of every boot: serial console, qemu, the DHCP servers, the seed.
 	out := filepath.Join(root, "bin", "guest")
