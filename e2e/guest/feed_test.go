@@ -135,3 +135,21 @@ func TestMTUCases(t *testing.T) {
 		t.Error("a case without MTU does not run at 1500")
 	}
 }
+
+// Only the image's missing resize2fs is set apart from what the seed
+// causes.
+func TestImageIssue(t *testing.T) {
+	image := `ERROR: ('resizefs', ProcessExecutionError("Unexpected error while running command.\nCommand: ('resize2fs', '/dev/vda')\nExit code: -\nReason: [Errno 2] No such file or directory: b'resize2fs'\nStdout: -\nStderr: -"))`
+	if !imageIssue(image) {
+		t.Error("the image's missing resize2fs taken as the seed's")
+	}
+	for _, ours := range []string{
+		"ERROR: ('init-network', ValueError('bad network config'))",
+		"ERROR: ('resizefs', OSError('disk full'))",
+		"DEPRECATED: The use of `gateway4` and `gateway6` is deprecated in 22.4 and scheduled to be removed in 27.4.",
+	} {
+		if imageIssue(ours) {
+			t.Errorf("%q taken as the image's own", ours)
+		}
+	}
+}

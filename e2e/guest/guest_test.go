@@ -671,6 +671,14 @@ func runCase(t *testing.T, r *result, c guestCase, s vmSpec, images string, acc 
 	}
 }
 
+// imageIssue reports whether a cloud-init issue is the test image's own,
+// whatever the seed: Debian 13's minimal system has no resize2fs
+// (e2fsprogs is no longer among its required packages), so cloud-init's
+// resizefs module fails on every boot; the report still lists it.
+func imageIssue(issue string) bool {
+	return strings.HasPrefix(issue, "ERROR: ('resizefs', ") && strings.Contains(issue, "No such file or directory: b'resize2fs'")
+}
+
 // podLink is the name of the guest's link with the pod NIC's MAC, or the
 // first link's when none has it (the check says so).
 func podLink(o observed, mac string) string {
@@ -713,7 +721,7 @@ func checkBoot(c guestCase, s vmSpec, o observed, pn podNet, nics []nic, first b
 	// report.
 	ours := s.NetworkData == "" || strings.HasPrefix(s.NetworkData, netconfig.Marker) || c.Fix
 	for _, issue := range o.Issues {
-		if ours && (strings.HasPrefix(issue, "DEPRECATED: ") || strings.HasPrefix(issue, "ERROR: ")) {
+		if ours && !imageIssue(issue) && (strings.HasPrefix(issue, "DEPRECATED: ") || strings.HasPrefix(issue, "ERROR: ")) {
 			fail("cloud-init status --long: %s", issue)
 		}
 	}
