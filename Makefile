@@ -149,7 +149,8 @@ run: build e2e-tools ## Run kube-apiserver (KubeVirt's CRDs) with the webhook in
 GUEST_TIMEOUT ?= 75m
 
 .PHONY: test-guest
-test-guest: build e2e-tools ## Boot real Linux guests (qemu) with what the webhook stored; writes docs/guests.md (~15 min).
+test-guest: build e2e-tools $(BIN)/kvdhcp ## Boot real Linux guests (qemu) with what the webhook stored; writes docs/guests.md (~15 min).
+	cd $(TOOLS)/kvdhcp && $(GO) test ./...
 	e2e/guest/setup.sh
 	VMNET_GUEST_TEST=1 GUEST_RESULTS=docs/guests.md $(GO) test ./e2e/guest -run '^TestGuests$$' -count=1 -v -timeout $(GUEST_TIMEOUT)
 
@@ -157,7 +158,8 @@ test-guest: build e2e-tools ## Boot real Linux guests (qemu) with what the webho
 # renderers and namings for the fix, the pod interface second and the
 # second boot on Debian 12 and 13.
 .PHONY: test-guest-all
-test-guest-all: build e2e-tools ## make test-guest and the cases CI leaves out; writes docs/guests.md (~25 min).
+test-guest-all: build e2e-tools $(BIN)/kvdhcp ## make test-guest and the cases CI leaves out; writes docs/guests.md (~25 min).
+	cd $(TOOLS)/kvdhcp && $(GO) test ./...
 	e2e/guest/setup.sh
 	GUEST_ALL=1 VMNET_GUEST_TEST=1 GUEST_RESULTS=docs/guests.md $(GO) test ./e2e/guest -run '^TestGuests$$' -count=1 -v -timeout $(GUEST_TIMEOUT)
 
@@ -393,6 +395,23 @@ $(BIN)/crds-prometheus-operator/.generated: $(VERSIONS)/PROMETHEUS_OPERATOR
 			cp "$$src/example/prometheus-operator-crd/monitoring.coreos.com_$$k.yaml" $(@D)/ && chmod 0644 $(@D)/monitoring.coreos.com_$$k.yaml; \
 		done
 	@touch $@
+
+# KubeVirt's own DHCP servers for the guest test (e2e/tools/kvdhcp), cached
+# like helm, keyed by the Go release and platform and the helper's sources.
+KVDHCP_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/vmnet-webhook/kvdhcp
+
+$(BIN)/kvdhcp: $(TOOLS)/kvdhcp/go.mod $(TOOLS)/kvdhcp/go.sum $(TOOLS)/kvdhcp/main.go
+	$(call check-pin,kvdhcp,kubevirt.io/kubevirt,$(KUBEVIRT_VERSION))
+	@set -e; cd $(TOOLS)/kvdhcp; \
+	key=$$({ $(GO) env GOVERSION GOOS GOARCH; cat go.mod go.sum main.go; } | sha256sum | cut -c1-16); \
+	dir=$(KVDHCP_CACHE)/$$key; \
+	if [ ! -x $$dir/kvdhcp ]; then \
+		echo "building kvdhcp (kubevirt.io/kubevirt $(KUBEVIRT_VERSION)) into $$dir"; mkdir -p $$dir; \
+		nice $(GO) build -trimpath -ldflags '-s -w' -o $$dir/.kvdhcp.$$$$ . || { rm -f $$dir/.kvdhcp.$$$$; exit 1; }; \
+		mv $$dir/.kvdhcp.$$$$ $$dir/kvdhcp; \
+	fi; \
+	touch $$dir; find $(KVDHCP_CACHE) -mindepth 1 -maxdepth 1 -type d -mtime +14 -exec rm -rf {} +; \
+	echo "$@ from $$dir"; mkdir -p $(BIN); cp $$dir/kvdhcp $@.tmp && mv $@.tmp $@
 
 $(BIN)/crds/.generated: $(VERSIONS)/KUBEVIRT $(TOOLS)/crdgen/go.mod $(TOOLS)/crdgen/go.sum $(wildcard $(TOOLS)/crdgen/*.go)
 	$(call check-pin,crdgen,kubevirt.io/client-go,$(KUBEVIRT_VERSION))

@@ -20,18 +20,23 @@ import (
 	"github.com/vmnet-webhook/vmnet-webhook/e2e/framework"
 )
 
-// The masquerade network as virt-launcher builds it, IPv4 side: the launcher
-// is 10.0.2.1 and hands out 10.0.2.2 by DHCP.
-const (
-	launcherIPv4 = "10.0.2.1"
-	guestIPv4    = "10.0.2.2"
-	ipv4Bits     = 24
-	// offLinkIPv6 is a source outside every vmIPv6NetworkCIDR, on the
-	// loopback of the test's namespace (a dummy interface would need a
-	// kernel module): the guest can answer it only through a default route
-	// (the symptom of kubevirt/kubevirt#19193).
-	offLinkIPv6 = "2001:db8:1::1"
-)
+// offLinkIPv6 is a source outside every vmIPv6NetworkCIDR, on the loopback
+// of the test's namespace (a dummy interface would need a kernel module):
+// the guest can answer it only through a default route (the symptom of
+// kubevirt/kubevirt#19193).
+const offLinkIPv6 = "2001:db8:1::1"
+
+// podNet is the pod network as virt-launcher builds it for a masquerade
+// interface: the launcher's and the guest's addresses from the VM's CIDRs,
+// and the pod NIC's MTU, which the bridge, the tap, the guest's NIC (host
+// MTU) and DHCPv4 option 26 all take (KubeVirt's
+// pkg/network/setup/netpod/netpod.go, pkg/network/domainspec/generators.go,
+// pkg/network/dhcp/masquerade.go).
+type podNet struct {
+	V4  ipv4Plan
+	V6  ipv6Plan
+	MTU int
+}
 
 // accel is how qemu runs the guests: KVM when it works here, else TCG.
 type accel struct {
@@ -91,20 +96,26 @@ func (n *netns) run(argv ...string) error {
 	return nil
 }
 
-// wire builds the launcher's side of the pod network in the namespace: a
-// bridge with 10.0.2.1/24 and the IPv6 gateway, the guest's tap on it, and
-// the off-link source on a dummy interface; and a tap on no bridge for each
-// of the VM's other interfaces (a Multus network: nothing answers there).
-// No default route, no forwarding: nothing can leave the namespace.
-func (n *netns) wire(v6 ipv6Plan, others []string) error {
+// wire builds the launcher's side of the pod network in the namespace: the
+// pod NIC (eth0, a veth whose other end stays unused) at the pod MTU; a
+// bridge at that MTU with the launcher's IPv4 and IPv6 gateway addresses
+// and the static MAC KubeVirt gives it (pkg/network/link/mac.go); the
+// guest's tap on it at that MTU; the off-link source; and a tap on no
+// bridge for each of the VM's other interfaces (a Multus network: nothing
+// answers there). No default route, no forwarding: nothing can leave the
+// namespace. It returns the pod NIC's MAC, which a guest whose VM stores
+// none gets (KubeVirt's TapLibvirtSpecGenerator).
+func (n *netns) wire(pn podNet, others []string) (string, error) {
+	mtu := strconv.Itoa(pn.MTU)
 	cmds := [][]string{
 		{"ip", "link", "set", "lo", "up"},
-		{"ip", "link", "add", "br0", "type", "bridge"},
-		{"ip", "addr", "add", fmt.Sprintf("%s/%d", launcherIPv4, ipv4Bits), "dev", "br0"},
-		{"ip", "-6", "addr", "add", fmt.Sprintf("%s/%d", v6.Gateway, v6.Bits), "dev", "br0", "nodad"},
+		{"ip", "link", "add", "eth0", "mtu", mtu, "type", "veth", "peer", "name", "eth0-peer", "mtu", mtu},
+		{"ip", "link", "add", "br0", "mtu", mtu, "address", "02:00:00:00:00:00", "type", "bridge"},
+		{"ip", "addr", "add", fmt.Sprintf("%s/%d", pn.V4.Gateway, pn.V4.Bits), "dev", "br0"},
+		{"ip", "-6", "addr", "add", fmt.Sprintf("%s/%d", pn.V6.Gateway, pn.V6.Bits), "dev", "br0", "nodad"},
 		{"ip", "link", "set", "br0", "up"},
 		{"ip", "tuntap", "add", "dev", "tap0", "mode", "tap"},
-		{"ip", "link", "set", "tap0", "master", "br0"},
+		{"ip", "link", "set", "tap0", "mtu", mtu, "master", "br0"},
 		{"ip", "link", "set", "tap0", "up"},
 		{"ip", "-6", "addr", "add", offLinkIPv6 + "/128", "dev", "lo", "nodad"},
 	}
@@ -113,37 +124,60 @@ func (n *netns) wire(v6 ipv6Plan, others []string) error {
 	}
 	for _, c := range cmds {
 		if err := n.run(c...); err != nil {
-			return err
+			return "", err
 		}
 	}
-	return nil
+	a := n.cmd("cat", "/sys/class/net/eth0/address")
+	out, err := exec.Command(a[0], a[1:]...).Output()
+	if err != nil {
+		return "", fmt.Errorf("the pod NIC's MAC: %v", err)
+	}
+	return strings.TrimSpace(string(out)), nil
 }
 
-// dnsmasq serves DHCPv4 (10.0.2.2, router 10.0.2.1) and DHCPv6 (network+2)
-// on the bridge, as the launcher does, and sends no router advertisement
-// (no enable-ra, no ra-* mode). No DNS (port 0).
-func (n *netns) dnsmasq(t *testing.T, dir string, v6 ipv6Plan) string {
+// dhcp runs KubeVirt's own DHCPv4 and DHCPv6 servers (e2e/tools/kvdhcp)
+// on the bridge, with what virt-launcher gives them on a pod whose host
+// name is the VM's and whose resolv.conf has a cluster's DNS service and
+// search domains; nothing sends router advertisements. It returns the
+// servers' log.
+func (n *netns) dhcp(t *testing.T, dir, kvdhcp string, pn podNet, podHostname string) string {
 	t.Helper()
-	leases := filepath.Join(dir, "dnsmasq.leases")
-	logPath := filepath.Join(dir, "dnsmasq.log")
-	p, err := start("dnsmasq", logPath, n.cmd("dnsmasq",
-		"--keep-in-foreground", "--conf-file=/dev/null", "--port=0",
-		"--user=root", "--group=root",
-		"--interface=br0", "--bind-dynamic", "--dhcp-authoritative",
-		"--dhcp-range="+guestIPv4+","+guestIPv4+",255.255.255.0,1h",
-		"--dhcp-option=option:router,"+launcherIPv4,
-		fmt.Sprintf("--dhcp-range=%s,%s,%d,1h", v6.VM, v6.VM, v6.Bits),
-		"--dhcp-leasefile="+leases, "--pid-file="+filepath.Join(dir, "dnsmasq.pid"),
-		"--log-dhcp", "--log-facility=-")...)
+	logPath := filepath.Join(dir, "dhcp.log")
+	// A UTS namespace of its own, for the host name option 12 sends.
+	argv := append([]string{"unshare", "--uts", "--"}, n.cmd(kvdhcp,
+		"-iface", "br0",
+		"-ip", fmt.Sprintf("%s/%d", pn.V4.VM, pn.V4.Bits), "-gateway", pn.V4.Gateway.String(),
+		"-ip6", pn.V6.VM.String(), "-mtu", strconv.Itoa(pn.MTU),
+		"-dns", clusterDNS, "-search", clusterSearch, "-hostname", podHostname)...)
+	p, err := start("kvdhcp", logPath, argv...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { p.Stop(5 * time.Second) })
 	time.Sleep(500 * time.Millisecond)
 	if exited(p) {
-		t.Fatalf("dnsmasq exited: %s", readTail(logPath, 2000))
+		t.Fatalf("kvdhcp exited: %s", readTail(logPath, 2000))
 	}
-	return leases
+	return logPath
+}
+
+// A pod's resolv.conf on a cluster with the usual service CIDR and domain,
+// in the namespace the test stores its VMs in: what the launcher reads and
+// passes to the DHCP server (options 6, 15 and 119).
+const (
+	clusterDNS    = "10.96.0.10"
+	clusterSearch = "guests.svc.cluster.local,svc.cluster.local,cluster.local"
+)
+
+// leased reports whether KubeVirt's DHCPv4 server's log (at verbosity 4)
+// shows, after its first from bytes, that it answered a DHCPREQUEST: it
+// serves a single client, the guest.
+func leased(dhcpLog string, from int64) bool {
+	b, _ := os.ReadFile(dhcpLog)
+	if int64(len(b)) < from {
+		return false
+	}
+	return bytes.Contains(b[from:], []byte("The request has message type REQUEST"))
 }
 
 // boot is one guest to start.
@@ -160,8 +194,26 @@ type boot struct {
 	Timeout time.Duration
 }
 
-// nic is one of the guest's NICs: its MAC and the tap in the namespace.
-type nic struct{ MAC, Tap string }
+// nic is one of the guest's NICs: its MAC, the tap in the namespace, its
+// model ("" for virtio) and the host MTU qemu gives a virtio NIC (0: none).
+type nic struct {
+	MAC, Tap, Model string
+	MTU             int
+}
+
+// device is the NIC's qemu -device: virtio-net-pci with host_mtu as libvirt
+// gives the MTU of KubeVirt's domain interface, or the model named (qemu's
+// host_mtu is a virtio-net property only).
+func (n nic) device(i int) string {
+	if n.Model != "" && n.Model != "virtio" {
+		return fmt.Sprintf("%s,netdev=net%d,mac=%s,bus=rp%d,romfile=", n.Model, i, n.MAC, i+1)
+	}
+	d := fmt.Sprintf("virtio-net-pci,netdev=net%d,mac=%s,bus=rp%d,romfile=", i, n.MAC, i+1)
+	if n.MTU > 0 {
+		d += fmt.Sprintf(",host_mtu=%d", n.MTU)
+	}
+	return d
+}
 
 // bootNIC is the name the guest gives the i-th NIC at boot: each sits
 // behind a root port of its own, bus i+1 (enp<i+1>s0), or eth<i> with
@@ -173,7 +225,8 @@ func bootNIC(ifnames0 bool, i int) string {
 	return fmt.Sprintf("enp%ds0", i+1)
 }
 
-// qemuArgs is q35 with each NIC (virtio-net-pci) behind a PCIe root port,
+// qemuArgs is q35 with each NIC (virtio-net-pci unless its model says
+// otherwise) behind a PCIe root port,
 // as KubeVirt's domain has it (the guest names the first enp1s0), the root
 // disk (with snapshot=on unless the case has a disk of its own) and the
 // seed as another virtio disk.
@@ -201,7 +254,7 @@ func (b boot) qemuArgs(serial string) []string {
 		args = append(args,
 			"-device", fmt.Sprintf("pcie-root-port,id=rp%d,bus=pcie.0,chassis=%d,addr=0x%x", i+1, i+1, slot),
 			"-netdev", fmt.Sprintf("tap,id=net%d,ifname=%s,script=no,downscript=no", i, n.Tap),
-			"-device", fmt.Sprintf("virtio-net-pci,netdev=net%d,mac=%s,bus=rp%d,romfile=", i, n.MAC, i+1))
+			"-device", n.device(i))
 	}
 	root := "file=" + filepath.Join(b.Image, "root.img") + ",if=none,id=root,format=raw,snapshot=on"
 	if b.Disk != "" {
@@ -229,34 +282,41 @@ func randomMAC() string {
 }
 
 // observed is what one guest did, from its serial console, the DHCP
-// server's leases and pings from inside the namespace.
+// server's log and pings from inside the namespace.
 type observed struct {
 	diag
-	Lease                    bool // dnsmasq leased 10.0.2.2 to the guest's MAC
+	Lease                    bool // KubeVirt's DHCPv4 server acknowledged a request during this boot
 	Ping4, Ping6GW, Ping6Off bool
-	Seconds                  float64 // qemu start to the diagnostic's end
-	Err                      string  // the boot did not get as far as the checks
+	// Ping4Full and Ping6Full: the guest answered pings of the pod MTU's
+	// full size, unfragmented, from the launcher's IPv4 and the gateway.
+	Ping4Full, Ping6Full bool
+	Seconds              float64 // qemu start to the diagnostic's end
+	Err                  string  // the boot did not get as far as the checks
 }
 
 // boot starts b in n, waits for the diagnostic on the serial console
 // (serial), then checks from inside the namespace; qemu is left running
-// for the caller to stop (a cleanup of t stops it in any case). The pod
-// network's NIC is b.NICs[pod].
-func (n *netns) boot(t *testing.T, dir, serial string, b boot, pod int, v6 ipv6Plan, leases string) (observed, *framework.Process) {
+// for the caller to stop (a cleanup of t stops it in any case). dhcpLog is
+// the DHCP servers' log.
+func (n *netns) boot(t *testing.T, dir, serial string, b boot, pn podNet, dhcpLog string) (observed, *framework.Process) {
 	t.Helper()
 	began := time.Now()
+	logged := fileSize(dhcpLog) // what the DHCP server logged before this boot
 	q, err := start("qemu", filepath.Join(dir, "qemu.log"), n.cmd(append([]string{"nice", "-n", "10"}, b.qemuArgs(serial)...)...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { q.Stop(10 * time.Second) })
-	o := n.observe(serial, b.NICs[pod].MAC, q, began, b.Timeout, dir, v6, leases)
+	o := n.observe(serial, q, began, b.Timeout, dir, pn)
+	o.Lease = leased(dhcpLog, logged)
 	return o, q
 }
 
 // observe waits for the diagnostic of the boot that began at began, then
-// pings the guest.
-func (n *netns) observe(serial, mac string, q *framework.Process, began time.Time, limit time.Duration, dir string, v6 ipv6Plan, leases string) observed {
+// pings the guest: small pings, then pings of the pod MTU's full size with
+// fragmentation forbidden (IPv4 header 20 and ICMP 8 bytes; IPv6 header 40
+// and ICMPv6 8).
+func (n *netns) observe(serial string, q *framework.Process, began time.Time, limit time.Duration, dir string, pn podNet) observed {
 	var o observed
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
@@ -279,19 +339,21 @@ func (n *netns) observe(serial, mac string, q *framework.Process, began time.Tim
 		case <-time.After(2 * time.Second):
 		}
 	}
-
-	if l, err := os.ReadFile(leases); err == nil {
-		for _, line := range strings.Split(string(l), "\n") {
-			f := strings.Fields(line)
-			if len(f) >= 3 && strings.EqualFold(f[1], mac) && f[2] == guestIPv4 {
-				o.Lease = true
-			}
-		}
-	}
-	o.Ping4 = n.ping(launcherIPv4, guestIPv4)
-	o.Ping6GW = n.ping(v6.Gateway.String(), v6.VM.String())
-	o.Ping6Off = n.ping(offLinkIPv6, v6.VM.String())
+	o.Ping4 = n.ping(pn.V4.Gateway.String(), pn.V4.VM.String(), 0)
+	o.Ping6GW = n.ping(pn.V6.Gateway.String(), pn.V6.VM.String(), 0)
+	o.Ping6Off = n.ping(offLinkIPv6, pn.V6.VM.String(), 0)
+	o.Ping4Full = n.ping(pn.V4.Gateway.String(), pn.V4.VM.String(), pn.MTU-28)
+	o.Ping6Full = n.ping(pn.V6.Gateway.String(), pn.V6.VM.String(), pn.MTU-48)
 	return o
+}
+
+// fileSize is the size of path, 0 when it cannot be read.
+func fileSize(path string) int64 {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
 }
 
 // powerOff presses the guest's power button through QMP, as stopping a VM
@@ -330,12 +392,18 @@ func powerOff(sock string, q *framework.Process, limit time.Duration) string {
 
 // ping reports whether to answers an echo request from the local address
 // from, trying three times (the guest may still be bringing its link up).
-func (n *netns) ping(from, to string) bool {
+// size > 0: that many bytes of payload, and the packet may not be
+// fragmented (ping -M do).
+func (n *netns) ping(from, to string, size int) bool {
 	for i := 0; i < 3; i++ {
 		if i > 0 {
 			time.Sleep(2 * time.Second)
 		}
-		a := n.cmd("ping", "-n", "-q", "-c", "2", "-W", "2", "-I", from, to)
+		argv := []string{"ping", "-n", "-q", "-c", "2", "-W", "2", "-I", from}
+		if size > 0 {
+			argv = append(argv, "-M", "do", "-s", strconv.Itoa(size))
+		}
+		a := n.cmd(append(argv, to)...)
 		if exec.Command(a[0], a[1:]...).Run() == nil {
 			return true
 		}
@@ -357,6 +425,7 @@ type diag struct {
 	Default6 string            // gateway of the IPv6 default route, if any
 	Failed   []string          // systemd units that failed (networking.service, ...)
 	Links    [][2]string       // name, MAC of each Ethernet link
+	MTUs     map[string]int    // link name -> its MTU, from `ip -o link`
 	AddrDev  map[string]string // address with prefix -> its link
 	// Renames are the kernel's "renamed from" lines, in order: udev's
 	// (eth0 to enp1s0), then cloud-init's set-name, if any.
@@ -471,6 +540,17 @@ func parseDiag(console string) (d diag, ok bool) {
 				name := strings.TrimSuffix(f[1], ":")
 				if d.NIC == "" {
 					d.NIC = name
+				}
+				for i := 2; i+1 < len(f); i++ {
+					if f[i] == "mtu" {
+						if m, err := strconv.Atoi(f[i+1]); err == nil {
+							if d.MTUs == nil {
+								d.MTUs = map[string]int{}
+							}
+							d.MTUs[name] = m
+						}
+						break
+					}
 				}
 				for i := 2; i+1 < len(f); i++ {
 					if f[i] == "link/ether" || strings.HasSuffix(f[i], "link/ether") {

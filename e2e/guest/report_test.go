@@ -56,8 +56,8 @@ func (r report) markdown() string {
 	fmt.Fprintf(&b, "qemu with %s (%s), 1 vCPU and 1 GiB each, %d at a time. "+
 		"Images %s; boots %.0f s; whole test %.0f s.\n\n",
 		strings.ToUpper(r.Accel.Name), r.AccelWhy, r.Parallel, images, r.BootSeconds, r.TotalSeconds)
-	b.WriteString("| guest | NIC naming | renderer | VM | seed from the stored VM | IPv4 (DHCP) | IPv6 address | IPv6 default route | ping from 10.0.2.1 / gateway / off-link | cloud-init status | boot | result |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| guest | NIC naming | renderer | VM | seed from the stored VM | IPv4 (DHCP) | IPv6 address | IPv6 default route | ping from the launcher / gateway / off-link | pod MTU: guest's link, full-size ping IPv4 / IPv6 | cloud-init status | boot | result |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, x := range rows {
 		c, o := x.Case, x.Obs
 		vm := "`" + c.Example + "`"
@@ -66,6 +66,9 @@ func (r report) markdown() string {
 		}
 		if c.Fix {
 			vm += ", with the fix the warning proposes"
+		}
+		if c.Model != "" {
+			vm += ", pod interface model " + c.Model
 		}
 		if x.Boot != "" {
 			vm += ", booted again: " + x.Boot
@@ -106,6 +109,7 @@ func (r report) markdown() string {
 			def = "via " + o.Default6
 		}
 		pings := yn(o.Ping4) + " / " + yn(o.Ping6GW) + " / " + yn(o.Ping6Off)
+		mtu := fmt.Sprintf("%d: %d, %s / %s", c.mtu(), o.MTUs[o.NIC], yn(o.Ping4Full), yn(o.Ping6Full))
 		boot := fmt.Sprintf("%.0f s", o.Seconds)
 		verdict := "pass"
 		if len(x.Failures) > 0 || o.Seconds == 0 {
@@ -120,7 +124,7 @@ func (r report) markdown() string {
 			}
 		}
 		if o.Err != "" {
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | - | - | - | - | - | - | %s |\n", guest, naming, c.Renderer, vm, seed, verdict)
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | - | - | - | - | %d: - | - | - | %s |\n", guest, naming, c.Renderer, vm, seed, c.mtu(), verdict)
 			continue
 		}
 		renderer := o.Renderer
@@ -132,8 +136,8 @@ func (r report) markdown() string {
 		for _, issue := range o.Issues {
 			status += "; " + strings.ReplaceAll(issue, "|", "\\|")
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s (want %s) |\n",
-			guest, naming, renderer, vm, seed, ipv4, ipv6, def, pings, status, boot, verdict, want)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s (want %s) |\n",
+			guest, naming, renderer, vm, seed, ipv4, ipv6, def, pings, mtu, status, boot, verdict, want)
 	}
 	// What the VMs' owners were told: kubectl's warnings at create, for
 	// every VM that drew one and for the guide's recipe.

@@ -1,17 +1,15 @@
 #!/usr/bin/env bash
 # Installs the host packages the guest test needs, with apt-get, when any is
-# missing: debootstrap builds the guest images, qemu boots them, dnsmasq
-# serves DHCP inside the test's network namespace, xorriso writes the
-# cloud-init seed, mke2fs makes the disk image without a loop mount.
-# dnsmasq-base rather than dnsmasq: the latter starts a DNS service on the host.
+# missing: debootstrap builds the guest images, qemu boots them, xorriso
+# (xorrisofs) writes the cloud-init seed, mke2fs makes the disk image without
+# a loop mount. DHCP comes from KubeVirt's own servers (e2e/tools/kvdhcp).
 set -euo pipefail
 
 need=()
 have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ]; }
 have debootstrap        || need+=(debootstrap)
 have qemu-system-x86_64 || need+=(qemu-system-x86)
-have dnsmasq            || need+=(dnsmasq-base)
-have xorriso            || need+=(xorriso)
+have xorrisofs          || need+=(xorriso)
 have ip                 || need+=(iproute2)
 have mke2fs             || need+=(e2fsprogs)
 have ping               || need+=(iputils-ping)

@@ -1,7 +1,9 @@
 package guest
 
 import (
+	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
@@ -14,22 +16,34 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// defaultIPv6CIDR is KubeVirt's vmIPv6NetworkCIDR when a VM sets none.
-const defaultIPv6CIDR = "fd10:0:2::/120"
+// KubeVirt's vmNetworkCIDR and vmIPv6NetworkCIDR when a VM sets none.
+const (
+	defaultIPv4CIDR = "10.0.2.0/24"
+	defaultIPv6CIDR = "fd10:0:2::/120"
+)
 
 // vmSpec is what virt-launcher takes from a stored VM to start its guest:
 // the pod network's interface (its MAC, if stored), the IPv6 CIDR of that
 // network, and the first NoCloud volume.
 type vmSpec struct {
 	Name, Namespace string
+	// VMI is true for a VirtualMachineInstance (a replica), false for a
+	// VirtualMachine.
+	VMI bool
+	// Hostname is spec.hostname; FirmwareUUID spec.domain.firmware.uuid,
+	// when stored.
+	Hostname, FirmwareUUID string
+	// Model is the pod interface's model: "" (virtio) or another.
+	Model string
 	// MAC is the stored macAddress of the pod network's interface; empty
 	// when none is stored (KubeVirt then makes a new one at every start).
 	MAC string
 	// PodIndex is the pod network's interface's position among the VM's
 	// Interfaces: the guest gets one NIC per interface, in that order.
 	PodIndex, Interfaces int
-	// IPv6CIDR is the pod network's vmIPv6NetworkCIDR, or the default.
-	IPv6CIDR string
+	// IPv4CIDR and IPv6CIDR are the pod network's vmNetworkCIDR and
+	// vmIPv6NetworkCIDR, or the defaults.
+	IPv4CIDR, IPv6CIDR string
 	// NoCloud is false when the VM has no cloudInitNoCloud volume: the
 	// guest then gets no seed at all.
 	NoCloud               bool
@@ -51,11 +65,17 @@ func specOf(vm map[string]any) (vmSpec, error) {
 	if !ok {
 		return s, fmt.Errorf("no %s", strings.Join(path, "."))
 	}
-	s.IPv6CIDR = defaultIPv6CIDR
+	s.VMI = vm["kind"] == "VirtualMachineInstance"
+	s.Hostname, _ = spec["hostname"].(string)
+	s.FirmwareUUID, _ = dig(spec, "domain", "firmware", "uuid").(string)
+	s.IPv4CIDR, s.IPv6CIDR = defaultIPv4CIDR, defaultIPv6CIDR
 	podNet := ""
 	for _, n := range list(spec["networks"]) {
 		if pod, ok := n["pod"].(map[string]any); ok {
 			podNet, _ = n["name"].(string)
+			if c, _ := pod["vmNetworkCIDR"].(string); c != "" {
+				s.IPv4CIDR = c
+			}
 			if c, _ := pod["vmIPv6NetworkCIDR"].(string); c != "" {
 				s.IPv6CIDR = c
 			}
@@ -66,6 +86,7 @@ func specOf(vm map[string]any) (vmSpec, error) {
 		s.Interfaces++
 		if name, _ := i["name"].(string); podNet != "" && name == podNet {
 			s.MAC, _ = i["macAddress"].(string)
+			s.Model, _ = i["model"].(string)
 			s.PodIndex = idx
 		}
 	}
@@ -163,6 +184,26 @@ func planIPv6(cidr string) (ipv6Plan, error) {
 	return ipv6Plan{Gateway: plus(1), VM: plus(2), Bits: p.Bits()}, nil
 }
 
+// ipv4Plan is the same arithmetic on the pod network's vmNetworkCIDR
+// (KubeVirt's GenerateMasqueradeGatewayAndVmIPAddrs).
+type ipv4Plan struct {
+	Gateway, VM netip.Addr
+	Bits        int
+}
+
+func planIPv4(cidr string) (ipv4Plan, error) {
+	p, err := netip.ParsePrefix(cidr)
+	if err != nil || !p.Addr().Is4() {
+		return ipv4Plan{}, fmt.Errorf("vmNetworkCIDR %q: not an IPv4 CIDR", cidr)
+	}
+	p = p.Masked()
+	if p.Bits() > 30 {
+		return ipv4Plan{}, fmt.Errorf("vmNetworkCIDR %q: fewer than 4 addresses", cidr)
+	}
+	gw := p.Addr().Next()
+	return ipv4Plan{Gateway: gw, VM: gw.Next(), Bits: p.Bits()}, nil
+}
+
 // setName is the name the network config gives the guest's NIC, if it
 // configures exactly one: version 2's set-name, or version 1's name of a
 // physical entry matched by mac_address.
@@ -197,18 +238,41 @@ func setName(networkData string) string {
 	return ""
 }
 
-// seedFiles are the files of the NoCloud seed as virt-launcher writes them:
-// meta-data with the instance id and host name, user-data (empty when the
-// volume has none), network-config only when the volume has networkData.
-// A VM recreated from its manifest gets a new instance id: generation
-// tells them apart (0 for the first).
-func seedFiles(s vmSpec, generation int) map[string]string {
-	iid := s.Name + "." + s.Namespace
-	if generation > 0 {
-		iid = fmt.Sprintf("%s-%d", iid, generation)
+// hostname is the guest's local-hostname as KubeVirt's SanitizeHostname
+// makes it (pkg/util/net/dns/sanitize.go): spec.hostname if set, else the
+// name up to its first dot, cut to 63 characters.
+func hostname(s vmSpec) string {
+	if s.Hostname != "" {
+		return s.Hostname
 	}
+	h, _, _ := strings.Cut(s.Name, ".")
+	if len(h) > 63 {
+		h = h[:63]
+	}
+	return h
+}
+
+// newUUID is a random (version 4) UUID, as KubeVirt's VM mutator gives a
+// VM without a firmware UUID when it is created (uuid.New()).
+func newUUID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// seedFiles are the files of the NoCloud seed as virt-launcher writes them
+// (pkg/cloud-init/cloud-init.go): meta-data as JSON with the instance id
+// (the firmware UUID) and the host name, user-data (empty when the volume
+// has none), network-config only when the volume has networkData.
+func seedFiles(s vmSpec, instanceID string) map[string]string {
+	meta, _ := json.Marshal(struct {
+		InstanceID    string `json:"instance-id"`
+		LocalHostname string `json:"local-hostname,omitempty"`
+	}{instanceID, hostname(s)})
 	files := map[string]string{
-		"meta-data": fmt.Sprintf("instance-id: %s\nlocal-hostname: %s\n", iid, s.Name),
+		"meta-data": string(meta),
 		"user-data": s.UserData,
 	}
 	if s.NetworkData != "" {
@@ -217,16 +281,17 @@ func seedFiles(s vmSpec, generation int) map[string]string {
 	return files
 }
 
-// writeSeed writes the seed's files into dir/seed and makes dir/seed.iso:
-// ISO9660 with Joliet and Rock Ridge, volume label cidata. logf says when
-// the image had to be made twice.
-func writeSeed(dir string, s vmSpec, generation int, logf func(string, ...any)) (string, error) {
+// writeSeed writes the seed's files (mode 0600, as the launcher writes
+// them) into dir/seed-<generation> and makes dir/seed-<generation>.iso as
+// the launcher does: xorrisofs -volid cidata -joliet -rock
+// -partition_cyl_align on. logf says when the image had to be made twice.
+func writeSeed(dir string, s vmSpec, instanceID string, generation int, logf func(string, ...any)) (string, error) {
 	src := filepath.Join(dir, fmt.Sprintf("seed-%d", generation))
 	if err := os.MkdirAll(src, 0o755); err != nil {
 		return "", err
 	}
-	for name, content := range seedFiles(s, generation) {
-		if err := os.WriteFile(filepath.Join(src, name), []byte(content), 0o644); err != nil {
+	for name, content := range seedFiles(s, instanceID) {
+		if err := os.WriteFile(filepath.Join(src, name), []byte(content), 0o600); err != nil {
 			return "", err
 		}
 	}
@@ -237,10 +302,10 @@ func writeSeed(dir string, s vmSpec, generation int, logf func(string, ...any)) 
 	var err error
 	for try := 0; try < 2; try++ {
 		os.Remove(iso)
-		if out, err = exec.Command("xorriso", "-as", "mkisofs", "-output", iso, "-volid", "cidata", "-joliet", "-rock", src).CombinedOutput(); err == nil {
+		if out, err = exec.Command("xorrisofs", "-output", iso, "-volid", "cidata", "-joliet", "-rock", "-partition_cyl_align", "on", src).CombinedOutput(); err == nil {
 			return iso, nil
 		}
-		logf("xorriso, try %d: %v\n%s", try+1, err, out)
+		logf("xorrisofs, try %d: %v\n%s", try+1, err, out)
 	}
-	return "", fmt.Errorf("xorriso: %v\n%s", err, out)
+	return "", fmt.Errorf("xorrisofs: %v\n%s", err, out)
 }

@@ -71,6 +71,24 @@ for m in k8s.io/kube-openapi github.com/openshift/api; do
 done
 go mod tidy
 
+# kvdhcp: KubeVirt's DHCP servers for the guest test. kubevirt.io/kubevirt
+# builds its staging modules from its own tree and pins other modules by
+# replace directives, which do not carry over: its staging modules at its
+# release, its other replacements copied (those that name a version).
+cd "$tools/kvdhcp"
+for m in $(go mod edit -json | awk -F'"' '/"Replace"/ {r=1} r && $2 == "Path" {print $4}' | sort -u); do
+	go mod edit -dropreplace "$m"
+done
+go mod edit -require "kubevirt.io/kubevirt@$kubevirt_version" \
+	-replace "kubevirt.io/api=kubevirt.io/api@$kubevirt_version" \
+	-replace "kubevirt.io/client-go=kubevirt.io/client-go@$kubevirt_version"
+kv_mod=$(go mod download -json "kubevirt.io/kubevirt@$kubevirt_version" | awk -F'"' '$2 == "GoMod" {print $4}')
+[ -n "$kv_mod" ] || { echo "pin.sh: cannot download kubevirt.io/kubevirt@$kubevirt_version" >&2; exit 1; }
+awk '$1 == "replace" && $2 != "(" {$1 = ""} $2 == "=>" && $3 !~ /^\./ && NF == 4 {print $1 "=" $3 "@" $4}' "$kv_mod" | while read -r r; do
+	go mod edit -replace "$r"
+done
+go mod tidy
+
 # certmanager: cert-manager's API types and the CRD generator that reads them.
 cd "$tools/certmanager"
 go mod edit -require "github.com/cert-manager/cert-manager@$cert_manager_version"
