@@ -14,7 +14,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 )
 
-//go:embed base overlays audit deploy.kustomization.tmpl
+//go:embed base overlays audit components deploy.kustomization.tmpl
 var files embed.FS
 
 // Kustomizations are the directories Render accepts: the base and the three
