@@ -17,6 +17,9 @@ CERT_MANAGER_VERSION     := v1.21.2
 CONTROLLER_TOOLS_VERSION := v0.23.0
 # helm, for the chart's tests (make test) and the node test's helm install.
 HELM_VERSION := v3.21.4
+# The PolicyReport CRD (wgpolicyk8s.io/v1alpha2) as Kyverno's module ships
+# it, for the in-cluster audit's end-to-end test.
+KYVERNO_VERSION := v1.19.1
 
 GO      ?= go
 # go.mod's toolchain line names the Go release that has the standard
@@ -267,7 +270,8 @@ vuln: $(BIN)/govulncheck $(BIN)/vulndb/index/db.json ## Check for known vulnerab
 
 # --- Local control plane: etcd, kube-apiserver, kubectl, KubeVirt's CRDs ----
 
-E2E_TOOLS := $(BIN)/kube-apiserver $(BIN)/kubectl $(BIN)/etcd $(BIN)/crds/.generated $(BIN)/crds-cert-manager/.generated
+E2E_TOOLS := $(BIN)/kube-apiserver $(BIN)/kubectl $(BIN)/etcd $(BIN)/crds/.generated $(BIN)/crds-cert-manager/.generated \
+	$(BIN)/crds-policyreport/.generated
 
 .PHONY: e2e-tools
 e2e-tools: $(E2E_TOOLS) ## Build etcd, kube-apiserver, kubectl and KubeVirt's CRDs into bin/ (cached).
@@ -380,6 +384,18 @@ $(BIN)/crds-cert-manager/.generated: $(VERSIONS)/CERT_MANAGER $(VERSIONS)/CONTRO
 	rm -rf $(BIN)/crds-cert-manager
 	cd $(TOOLS)/certmanager && $(GO) tool controller-gen crd \
 		paths=github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1 output:crd:dir=$(BIN)/crds-cert-manager
+	@touch $@
+
+# Copied from the github.com/kyverno/kyverno module (checked against the
+# checksum database like any module), not generated: it is the CRD Kyverno
+# installs and Policy Reporter reads.
+POLICYREPORT_CRD := config/crds/policyreport/wgpolicyk8s.io_policyreports.yaml
+$(BIN)/crds-policyreport/.generated: $(VERSIONS)/KYVERNO
+	rm -rf $(@D)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+		src=$$(cd "$$tmp" && $(GO) mod download -json github.com/kyverno/kyverno@$(KYVERNO_VERSION) | sed -n 's/^\t"Dir": "\(.*\)",$$/\1/p') && \
+		test -f "$$src/$(POLICYREPORT_CRD)" || { echo "github.com/kyverno/kyverno@$(KYVERNO_VERSION) has no $(POLICYREPORT_CRD)" >&2; exit 1; }; \
+		mkdir -p $(@D) && cp "$$src/$(POLICYREPORT_CRD)" $(@D)/ && chmod 644 $(@D)/*.yaml
 	@touch $@
 
 .PHONY: FORCE

@@ -67,3 +67,49 @@ func TestAuditClusterRole(t *testing.T) {
 		}
 	}
 }
+
+// The in-cluster audit's ClusterRole reads what audit reads, get and list
+// only, and writes PolicyReports and nothing else.
+func TestAuditComponentClusterRole(t *testing.T) {
+	objs := renderOverlay(t, settings{mode: "self-managed", audit: true})
+	var role *rbacv1.ClusterRole
+	for _, u := range objs {
+		if u.GetKind() == "ClusterRole" && u.GetName() == "vmnet-webhook-audit-in-cluster" {
+			obj, err := decode(u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			role = obj.(*rbacv1.ClusterRole)
+		}
+	}
+	if role == nil {
+		t.Fatal("the overlay with components/audit has no ClusterRole vmnet-webhook-audit-in-cluster")
+	}
+	read := []string{"get", "list"}
+	want := map[string][]string{
+		"kubevirt.io/virtualmachines": read, "kubevirt.io/virtualmachineinstances": read,
+		"kubevirt.io/virtualmachineinstancereplicasets": read, "pool.kubevirt.io/virtualmachinepools": read,
+		"/namespaces": read, "wgpolicyk8s.io/policyreports": {"create", "delete", "get", "list", "update"},
+	}
+	got := map[string][]string{}
+	for _, r := range role.Rules {
+		if len(r.ResourceNames) > 0 || len(r.NonResourceURLs) > 0 {
+			t.Errorf("rule %v: names or URLs, want resources only", r)
+		}
+		for _, g := range r.APIGroups {
+			for _, res := range r.Resources {
+				got[g+"/"+res] = slices.Sorted(slices.Values(r.Verbs))
+			}
+		}
+	}
+	for k, v := range want {
+		if !slices.Equal(got[k], v) {
+			t.Errorf("%s: verbs %v, want %v", k, got[k], v)
+		}
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			t.Errorf("grants %s, which the audit does not use", k)
+		}
+	}
+}

@@ -71,11 +71,15 @@ type settings struct {
 	replicas                                int
 	excluded                                []string
 	resources                               map[string]any
+	// audit turns on the in-cluster audit (the chart's audit.enabled, the
+	// overlay's components/audit); auditInterval sets its interval.
+	audit         bool
+	auditInterval string
 }
 
 func (s settings) String() string {
-	return fmt.Sprintf("%s replicas=%d image=%q enforcement=%q failurePolicy=%q excluded=%v resources=%v",
-		s.mode, s.replicas, s.image, s.enforcement, s.failurePolicy, s.excluded, s.resources)
+	return fmt.Sprintf("%s replicas=%d image=%q enforcement=%q failurePolicy=%q excluded=%v resources=%v audit=%v interval=%q",
+		s.mode, s.replicas, s.image, s.enforcement, s.failurePolicy, s.excluded, s.resources, s.audit, s.auditInterval)
 }
 
 // values is the values file for s: only what s sets.
@@ -98,6 +102,13 @@ func (s settings) values() map[string]any {
 	}
 	if s.resources != nil {
 		v["resources"] = s.resources
+	}
+	if s.audit {
+		audit := map[string]any{"enabled": true}
+		if s.auditInterval != "" {
+			audit["interval"] = s.auditInterval
+		}
+		v["audit"] = audit
 	}
 	return v
 }
@@ -170,13 +181,14 @@ func renderOverlay(t *testing.T, s settings) []*unstructured.Unstructured {
 		"resources": []string{"../deploy.chart"},
 	}
 	var patches []map[string]any
-	jsonPatch := func(kind, op, p string, value any) {
+	namedPatch := func(kind, name, op, p string, value any) {
 		ops, err := yaml.Marshal([]map[string]any{{"op": op, "path": p, "value": value}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		patches = append(patches, map[string]any{"target": map[string]any{"kind": kind, "name": "vmnet-webhook"}, "patch": string(ops)})
+		patches = append(patches, map[string]any{"target": map[string]any{"kind": kind, "name": name}, "patch": string(ops)})
 	}
+	jsonPatch := func(kind, op, p string, value any) { namedPatch(kind, "vmnet-webhook", op, p, value) }
 	if s.replicas != 0 {
 		k["replicas"] = []map[string]any{{"name": "vmnet-webhook", "count": s.replicas}}
 	}
@@ -204,6 +216,12 @@ func renderOverlay(t *testing.T, s settings) []*unstructured.Unstructured {
 	}
 	if s.resources != nil {
 		jsonPatch("Deployment", "replace", "/spec/template/spec/containers/0/resources", s.resources)
+	}
+	if s.audit {
+		k["components"] = []string{"../../manifests/components/audit"}
+		if s.auditInterval != "" {
+			namedPatch("Deployment", "vmnet-webhook-audit", "replace", "/spec/template/spec/containers/0/args/2", "--interval="+s.auditInterval)
+		}
 	}
 	if patches != nil {
 		k["patches"] = patches
@@ -288,9 +306,11 @@ var chartCases = []settings{
 	{name: "openshift defaults", mode: "openshift"},
 	{name: "self-managed all set", mode: "self-managed", replicas: 3, image: "registry.example:5000/team/vmnet-webhook@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
 		enforcement: "warn", failurePolicy: "Ignore", excluded: []string{"kube-system", "legacy-vms"},
-		resources: map[string]any{"requests": map[string]any{"cpu": "100m", "memory": "96Mi"}, "limits": map[string]any{"cpu": "1", "memory": "512Mi"}}},
+		resources: map[string]any{"requests": map[string]any{"cpu": "100m", "memory": "96Mi"}, "limits": map[string]any{"cpu": "1", "memory": "512Mi"}},
+		audit:     true, auditInterval: "1h30m"},
 	{name: "cert-manager one replica and no exclusions", mode: "cert-manager", replicas: 1, image: "registry.example/team/vmnet-webhook:v0.1.0", enforcement: "deny", excluded: []string{}},
-	{name: "openshift warn", mode: "openshift", image: "vmnet-webhook:dev", enforcement: "warn", failurePolicy: "Fail", excluded: []string{"openshift-cnv"}},
+	{name: "openshift warn", mode: "openshift", image: "vmnet-webhook:dev", enforcement: "warn", failurePolicy: "Fail", excluded: []string{"openshift-cnv"}, audit: true},
+	{name: "cert-manager audit", mode: "cert-manager", image: "registry.example/team/vmnet-webhook:v0.1.0", audit: true, auditInterval: "45s"},
 }
 
 // TestChartRendersTheOverlays: for each set of settings, helm template gives
@@ -329,7 +349,7 @@ func TestChartRendersTheOverlays(t *testing.T) {
 // TestChartFollowsItsNamespace: installed elsewhere, nothing names vmnet-system.
 func TestChartFollowsItsNamespace(t *testing.T) {
 	for _, mode := range []string{"self-managed", "cert-manager", "openshift"} {
-		objs := renderChart(t, settings{mode: mode}, "tenant-webhooks")
+		objs := renderChart(t, settings{mode: mode, audit: true}, "tenant-webhooks")
 		data, err := yaml.Marshal(objs)
 		if err != nil {
 			t.Fatal(err)
@@ -363,6 +383,11 @@ func TestChartSchemaRefusesBadValues(t *testing.T) {
 		{"--set=failurePolicy=fail", "at '/failurePolicy': value must be one of 'Fail', 'Ignore'"},
 		{"--set=image.tag=v1", "at '/image': additional properties 'tag' not allowed"},
 		{"--set=excludedNamespaces={Kube_System}", "at '/excludedNamespaces/0'"},
+		{"--set-string=audit.interval=10", "at '/audit/interval': '10' does not match pattern"},
+		{"--set=audit.interval=10", "at '/audit/interval': got number, want string"},
+		{"--set=audit.interval=ten minutes", "at '/audit/interval': 'ten minutes' does not match pattern"},
+		{"--set=audit.enabled=yes", "at '/audit/enabled': got string, want boolean"},
+		{"--set=audit.schedule=*/10", "at '/audit': additional properties 'schedule' not allowed"},
 	} {
 		_, err := helm(t, "template", "vmnet-webhook", chartDir, c.set)
 		if err == nil {
