@@ -176,18 +176,18 @@ func (a *auditor) installedConfig(ctx context.Context, fs *pflag.FlagSet, rf *ru
 	} else if cfg, err = rf.over(fs, cfg); err != nil {
 		return config.Config{}, err
 	}
-	from := "config " + in.configMap
-	if in.configMap == "" {
+	from := "ConfigMap " + in.configMap
+	switch {
+	case fs.Changed("config"):
+		from = "config " + rf.file
+	case in.configMap == "":
 		from = "no config file"
 	}
-	if fs.Changed("config") {
-		from = "config " + rf.file
-	}
-	ips := "pod IPs " + in.podIPs + " of Pod " + in.pod
+	ips := in.podIPs
 	if fs.Changed("pod-ips") || rf.podIPs != "" {
-		ips = "pod IPs " + rf.podIPs
+		ips = rf.podIPs
 	}
-	fmt.Fprintf(stderr, "vmnet-webhook audit: judging as the installed webhook, Pod %s: %s, %s\n", in.pod, from, ips)
+	fmt.Fprintf(stderr, "vmnet-webhook audit: judging with the settings of the installed webhook's Pod %s: %s, pod IPs %s\n", in.pod, from, ips)
 	return cfg, nil
 }
 
