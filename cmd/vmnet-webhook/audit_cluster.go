@@ -299,7 +299,7 @@ func (a *auditor) apiError(verb, resource, ns string, err error) error {
 	case apierrors.IsForbidden(err) && verb == "discover":
 		return fmt.Errorf("forbidden: this user may not read the API's discovery documents (%s), which the default ClusterRole system:discovery lets every authenticated user read", resource)
 	case apierrors.IsForbidden(err):
-		return fmt.Errorf("forbidden: this user may not %s %s%s; grant %q on %s (manifests/audit has a ClusterRole with all that audit needs)",
+		return fmt.Errorf("forbidden: this user may not %s %s%s; grant %q on %s (manifests/audit has the roles with all that audit needs)",
 			verb, resource, where, verb, resource)
 	case apierrors.IsUnauthorized(err):
 		return fmt.Errorf("unauthorized: the API server at %s does not accept the kubeconfig's credentials", a.host)
