@@ -164,6 +164,10 @@ test-guest-all: build e2e-tools ## make test-guest and the cases CI leaves out; 
 bench-audit: build e2e-tools ## Benchmark vmnet-webhook audit on 1000 and 4000 stored VMs (~2 min).
 	$(GO) test ./e2e/ -run '^$$' -bench '^BenchmarkAudit$$' -benchtime 3x -count 1
 
+.PHONY: bench-audit-cluster
+bench-audit-cluster: build e2e-tools ## Benchmark the in-cluster audit (audit --serve, PolicyReports) on 10,000 stored VMs.
+	$(GO) test ./e2e/ -run '^$$' -bench '^BenchmarkAuditInCluster$$' -benchtime 1x -count 1 -timeout 30m
+
 # The end-to-end core on older control planes: each cell pairs a
 # kube-apiserver and kubectl (minor; the pinned KUBE_VERSION's in bin/, an
 # older one's in bin/kube-1.N) with the CRDs a KubeVirt release ships. The

@@ -18,6 +18,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
 
 	"github.com/vmnet-webhook/vmnet-webhook/e2e/framework"
 )
@@ -44,8 +45,8 @@ func installPolicyReportCRD(t testing.TB) {
 			{"apply", "-f", file},
 			{"wait", "--for=condition=Established", "--timeout=60s", "crd/policyreports.wgpolicyk8s.io"},
 		} {
-			if r := kubectl(t.(*testing.T), "", args...); r.code != 0 {
-				t.Fatalf("kubectl %v: %s", args, r.stderr)
+			if _, stderr, err := cp.Kubectl(context.Background(), "", args...); err != nil {
+				t.Fatalf("kubectl %v: %v\n%s", args, err, stderr)
 			}
 		}
 	})
@@ -213,4 +214,83 @@ func tailFile(path string) string {
 		b = b[len(b)-2000:]
 	}
 	return string(b)
+}
+
+// BenchmarkAuditInCluster runs audit --serve, as the in-cluster audit
+// does, on 10,000 stored VMs in one namespace (benchVM's, a third
+// refused), with the PolicyReport CRD installed: the time of one audit,
+// reports written, and the process's peak resident memory, measured by GNU
+// time as in BenchmarkAudit. Each iteration is one process's first audit.
+// Not in make test: make bench-audit-cluster.
+func BenchmarkAuditInCluster(b *testing.B) {
+	const vms, gnuTime = 10000, "/usr/bin/time"
+	if _, err := os.Stat(gnuTime); err != nil {
+		b.Skipf("%s (GNU time) measures the peak memory: %v", gnuTime, err)
+	}
+	bin, err := framework.BinDir()
+	if err != nil {
+		b.Fatal(err)
+	}
+	installPolicyReportCRD(b)
+	ns := fmt.Sprintf("audit-bench-%d", vms)
+	storeBenchVMs(b, ns, vms)
+	var peakKiB int64
+	var seconds float64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ports, err := framework.FreePorts(1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		url := fmt.Sprintf("http://127.0.0.1:%d/metrics", ports[0])
+		dir := b.TempDir()
+		rssFile := filepath.Join(dir, "maxrss")
+		start := time.Now()
+		p, err := framework.StartProcess("audit", gnuTime, []string{"-f", "%M", "-o", rssFile,
+			filepath.Join(bin, "vmnet-webhook"), "audit", "--serve", "--interval=1h",
+			"--metrics-addr=" + strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/metrics"), "--pod-ips=" + framework.PodIPs},
+			[]string{"KUBECONFIG=" + cp.Kubeconfig}, filepath.Join(dir, "audit.log"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for {
+			m, _ := scrape(url)
+			if m[`vmnet_audit_runs_total{result="success"}`] == 1 {
+				break
+			}
+			if m[`vmnet_audit_runs_total{result="error"}`] > 0 || time.Since(start) > 10*time.Minute {
+				p.Stop(5 * time.Second)
+				b.Fatalf("no audit completed: %v\n%s", m, tailFile(filepath.Join(dir, "audit.log")))
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		seconds += time.Since(start).Seconds()
+		// GNU time passes SIGTERM on to the audit, which then exits.
+		p.Stop(10 * time.Second)
+		out, err := os.ReadFile(rssFile)
+		if err != nil {
+			b.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+		var kib int64
+		if _, err := fmt.Sscan(lines[len(lines)-1], &kib); err != nil {
+			b.Fatalf("%s: %q: %v", gnuTime, out, err)
+		}
+		peakKiB = max(peakKiB, kib)
+	}
+	b.StopTimer()
+	dc, err := dynamic.NewForConfig(cp.Config)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r, err := dc.Resource(policyReportGVR).Namespace(ns).Get(context.Background(), "vmnet-webhook-audit", metav1.GetOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if fail, _, _ := unstructured.NestedInt64(r.Object, "summary", "fail"); fail != (vms+2)/3 {
+		b.Errorf("report's summary.fail %d, want %d", fail, (vms+2)/3)
+	}
+	b.ReportMetric(seconds/float64(b.N), "s/audit")
+	b.ReportMetric(float64(vms*b.N)/seconds, "objects/s")
+	b.ReportMetric(float64(peakKiB)/1024, "peak-RSS-MiB")
 }
