@@ -94,6 +94,13 @@ Flags:
 		return failf(2, "%v", err)
 	}
 
+	var log logr.Logger
+	if *serveMode {
+		if log, err = newLogger(*logLevel, stderr); err != nil {
+			return failf(2, "%v", err)
+		}
+	}
+
 	loading := clientcmd.NewDefaultClientConfigLoadingRules()
 	loading.ExplicitPath = *kubeconfig
 	restCfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(
@@ -112,7 +119,9 @@ Flags:
 		return failf(2, "%v", err)
 	}
 	a.selector, a.chunkSize = *selector, *chunkSize
-	ctrllog.SetLogger(logr.Discard())
+	if !*serveMode {
+		ctrllog.SetLogger(logr.Discard())
+	}
 	if !fs.Changed("config") || (!fs.Changed("pod-ips") && rf.podIPs == "") {
 		if cfg, err = a.installedConfig(context.Background(), fs, rf, stderr); err != nil {
 			return failf(2, "%v", err)
@@ -125,10 +134,6 @@ Flags:
 	}
 
 	if *serveMode {
-		log, err := newLogger(*logLevel, stderr)
-		if err != nil {
-			return failf(2, "%v", err)
-		}
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 		defer stop()
 		loop := &auditLoop{auditor: a, interval: *interval, metrics: newAuditMetrics(), log: log.WithName("audit")}

@@ -201,6 +201,7 @@ func TestAuditServeUsage(t *testing.T) {
 		"audit --metrics-addr :9090":           "--interval, --metrics-addr and --log-level apply with --serve only",
 		"audit --serve -o json":                "--serve audits every namespace and reports as gauges and PolicyReports: -o, -n and -l do not apply",
 		"audit --serve -n shop":                "-o, -n and -l do not apply",
+		"audit --serve --log-level verbose":    "verbose",
 	} {
 		s, out, e := runCmd(t, "", strings.Fields(args)...)
 		if s != 2 || out != "" || !strings.Contains(e, want) {
