@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -293,4 +294,102 @@ func BenchmarkAuditInCluster(b *testing.B) {
 	b.ReportMetric(seconds/float64(b.N), "s/audit")
 	b.ReportMetric(float64(vms*b.N)/seconds, "objects/s")
 	b.ReportMetric(float64(peakKiB)/1024, "peak-RSS-MiB")
+}
+
+// With no flags, audit judges as the webhook installed in the cluster:
+// here one registered through a Service whose Pod runs with
+// --reserved-ports=8080 over a ConfigMap and has an IPv6 address. A VM
+// listing port 8080 is refused, and the guest's IPv6 config would be added
+// (the Pod's IPv6). Flags given override what was read.
+func TestAuditReadsInstalledWebhook(t *testing.T) {
+	ns := newNamespace(t, nil)
+	vms := newNamespace(t, nil)
+	const vm = `apiVersion: kubevirt.io/v1
+kind: VirtualMachine
+metadata:
+  name: web
+spec:
+  runStrategy: Halted
+  template:
+    spec:
+      domain:
+        devices:
+          interfaces: [{name: default, masquerade: {}, ports: [{port: 8080}]}]
+      networks: [{name: default, pod: {}}]
+`
+	objects := fmt.Sprintf(`apiVersion: v1
+kind: ServiceAccount
+metadata: {name: default, namespace: %[1]s}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: vmnet-webhook-config-x1, namespace: %[1]s}
+data:
+  config.yaml: |
+    reservedPorts: [49152, 49153]
+    ipv6: {inject: auto}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: vmnet-webhook, namespace: %[1]s}
+spec:
+  selector: {app.kubernetes.io/component: webhook}
+  ports: [{port: 443, targetPort: 9443}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: vmnet-webhook-1
+  namespace: %[1]s
+  labels: {app.kubernetes.io/component: webhook}
+spec:
+  containers:
+    - name: webhook
+      image: vmnet-webhook
+      args: [serve, --port=9443, --config=/etc/vmnet-webhook/config.yaml, --reserved-ports=8080]
+      volumeMounts: [{name: config, mountPath: /etc/vmnet-webhook}]
+  volumes: [{name: config, configMap: {name: vmnet-webhook-config-x1}}]
+`, ns)
+	mustKubectl(t, objects, "create", "-f", "-")
+	mustKubectl(t, "", "-n", ns, "patch", "pod", "vmnet-webhook-1", "--subresource=status", "--type=merge", "-p",
+		`{"status":{"podIP":"10.244.0.9","podIPs":[{"ip":"10.244.0.9"},{"ip":"fd00:10::9"}],"conditions":[{"type":"Ready","status":"True"}]}}`)
+
+	bin, err := framework.BinDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	withoutWebhooks(t, func() {
+		mustKubectl(t, vm, "create", "-n", vms, "-f", "-") // stored before the webhook
+		vwc := fmt.Sprintf(`apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata: {name: vmnet-webhook}
+webhooks:
+  - name: validate.vmnet.kubevirt.io
+    clientConfig: {service: {namespace: %s, name: vmnet-webhook, path: /validate}}
+    rules: [{operations: [CREATE], apiGroups: [none.e2e.invalid], apiVersions: [v1], resources: [nothing]}]
+    failurePolicy: Ignore
+    sideEffects: None
+    admissionReviewVersions: [v1]
+`, ns)
+		mustKubectl(t, vwc, "create", "-f", "-")
+		defer mustKubectl(t, "", "delete", "validatingwebhookconfiguration", "vmnet-webhook")
+		cmd := func(args ...string) run {
+			c := exec.Command(filepath.Join(bin, "vmnet-webhook"), append([]string{"audit", "-n", vms}, args...)...)
+			c.Env = append(os.Environ(), "POD_IPS=")
+			return runCmd(t, c, cp.Kubeconfig)
+		}
+		r := cmd()
+		wantErr := fmt.Sprintf("vmnet-webhook audit: judging with the settings of the installed webhook's Pod %s/vmnet-webhook-1: ConfigMap vmnet-webhook-config-x1, pod IPs 10.244.0.9,fd00:10::9\n", ns)
+		if r.code != 1 || !strings.HasPrefix(r.stderr, wantErr) ||
+			!strings.Contains(r.stdout, "refused   spec.template.spec.domain.devices.interfaces[0].ports[0].port: Forbidden: port 8080 is reserved") ||
+			!strings.Contains(r.stdout, "IPv6 networkData") {
+			t.Errorf("audit with no flags: exit %d\nstdout:\n%s\nstderr:\n%s\nwant 1, the refusal of port 8080, IPv6 networkData added, and stderr starting %q", r.code, r.stdout, r.stderr, wantErr)
+		}
+		// Flags override: the reserved ports, and the pod IPs.
+		r = cmd("--reserved-ports=49152", "--pod-ips=10.244.0.9")
+		if r.code != 0 || strings.Contains(r.stdout, "refused") || strings.Contains(r.stdout, "IPv6 networkData") ||
+			!strings.Contains(r.stderr, "pod IPs 10.244.0.9\n") {
+			t.Errorf("audit --reserved-ports=49152 --pod-ips=10.244.0.9: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+		}
+	})
 }
