@@ -67,7 +67,9 @@ func startAuditServe(t testing.TB, kubeconfig string, extra ...string) (string, 
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(ports[0])
 	log := filepath.Join(t.TempDir(), "audit.log")
-	args := append([]string{"audit", "--serve", "--interval=1s", "--metrics-addr=" + addr, "--pod-ips=" + framework.PodIPs}, extra...)
+	// As the Deployment runs it: the webhook's config file and pod IPs given.
+	args := append([]string{"audit", "--serve", "--interval=1s", "--metrics-addr=" + addr,
+		"--config=" + filepath.Join(root, "manifests", "base", "config.yaml"), "--pod-ips=" + framework.PodIPs}, extra...)
 	p, err := framework.StartProcess("audit", filepath.Join(bin, "vmnet-webhook"), args, []string{"KUBECONFIG=" + kubeconfig}, log)
 	if err != nil {
 		t.Fatal(err)
@@ -249,7 +251,8 @@ func BenchmarkAuditInCluster(b *testing.B) {
 		start := time.Now()
 		p, err := framework.StartProcess("audit", gnuTime, []string{"-f", "%M", "-o", rssFile,
 			filepath.Join(bin, "vmnet-webhook"), "audit", "--serve", "--interval=1h",
-			"--metrics-addr=" + strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/metrics"), "--pod-ips=" + framework.PodIPs},
+			"--metrics-addr=" + strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/metrics"),
+			"--config=" + filepath.Join(root, "manifests", "base", "config.yaml"), "--pod-ips=" + framework.PodIPs},
 			[]string{"KUBECONFIG=" + cp.Kubeconfig}, filepath.Join(dir, "audit.log"))
 		if err != nil {
 			b.Fatal(err)
