@@ -23,6 +23,9 @@ PROMETHEUS_VERSION := v0.316.0
 # The ServiceMonitor and PrometheusRule CRDs, from the prometheus-operator
 # module, for the server-side dry run of the monitoring components.
 PROMETHEUS_OPERATOR_VERSION := v0.85.0
+# The PolicyReport CRD (wgpolicyk8s.io/v1alpha2) as Kyverno's module ships
+# it, for the in-cluster audit's end-to-end test.
+KYVERNO_VERSION := v1.19.1
 
 GO      ?= go
 # go.mod's toolchain line names the Go release that has the standard
@@ -169,6 +172,10 @@ test-guest-all: build e2e-tools $(BIN)/kvdhcp ## make test-guest and the cases C
 bench-audit: build e2e-tools ## Benchmark vmnet-webhook audit on 1000 and 4000 stored VMs (~2 min).
 	$(GO) test ./e2e/ -run '^$$' -bench '^BenchmarkAudit$$' -benchtime 3x -count 1
 
+.PHONY: bench-audit-cluster
+bench-audit-cluster: build e2e-tools ## Benchmark the in-cluster audit (audit --serve, PolicyReports) on 10,000 stored VMs (~2 min).
+	$(GO) test ./e2e/ -run '^$$' -bench '^BenchmarkAuditInCluster$$' -benchtime 1x -count 1 -timeout 30m
+
 # The end-to-end core on older control planes: each cell pairs a
 # kube-apiserver and kubectl (minor; the pinned KUBE_VERSION's in bin/, an
 # older one's in bin/kube-1.N) with the CRDs a KubeVirt release ships. The
@@ -276,7 +283,7 @@ vuln: $(BIN)/govulncheck $(BIN)/vulndb/index/db.json ## Check for known vulnerab
 # --- Local control plane: etcd, kube-apiserver, kubectl, KubeVirt's CRDs ----
 
 E2E_TOOLS := $(BIN)/kube-apiserver $(BIN)/kubectl $(BIN)/etcd $(BIN)/crds/.generated $(BIN)/crds-cert-manager/.generated \
-	$(BIN)/crds-prometheus-operator/.generated
+	$(BIN)/crds-prometheus-operator/.generated $(BIN)/crds-policyreport/.generated
 
 .PHONY: e2e-tools
 e2e-tools: $(E2E_TOOLS) ## Build etcd, kube-apiserver, kubectl and KubeVirt's CRDs into bin/ (cached).
@@ -438,6 +445,18 @@ $(BIN)/crds-cert-manager/.generated: $(VERSIONS)/CERT_MANAGER $(VERSIONS)/CONTRO
 	rm -rf $(BIN)/crds-cert-manager
 	cd $(TOOLS)/certmanager && $(GO) tool controller-gen crd \
 		paths=github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1 output:crd:dir=$(BIN)/crds-cert-manager
+	@touch $@
+
+# Copied from the github.com/kyverno/kyverno module (checked against the
+# checksum database like any module), not generated: it is the CRD Kyverno
+# installs and Policy Reporter reads.
+POLICYREPORT_CRD := config/crds/policyreport/wgpolicyk8s.io_policyreports.yaml
+$(BIN)/crds-policyreport/.generated: $(VERSIONS)/KYVERNO
+	rm -rf $(@D)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+		src=$$(cd "$$tmp" && $(GO) mod download -json github.com/kyverno/kyverno@$(KYVERNO_VERSION) | sed -n 's/^\t"Dir": "\(.*\)",$$/\1/p') && \
+		test -f "$$src/$(POLICYREPORT_CRD)" || { echo "github.com/kyverno/kyverno@$(KYVERNO_VERSION) has no $(POLICYREPORT_CRD)" >&2; exit 1; }; \
+		mkdir -p $(@D) && cp "$$src/$(POLICYREPORT_CRD)" $(@D)/ && chmod 644 $(@D)/*.yaml
 	@touch $@
 
 .PHONY: FORCE

@@ -318,8 +318,8 @@ func TestAuditAsLeastPrivilegedUser(t *testing.T) {
 		args []string
 		want string
 	}{
-		{nil, `vmnet-webhook audit: forbidden: this user may not list namespaces; grant "list" on namespaces (manifests/audit has a ClusterRole with all that audit needs)` + "\n"},
-		{[]string{"-n", auditNS}, `vmnet-webhook audit: forbidden: this user may not get namespaces; grant "get" on namespaces (manifests/audit has a ClusterRole with all that audit needs)` + "\n"},
+		{nil, `vmnet-webhook audit: forbidden: this user may not get validatingwebhookconfigurations.admissionregistration.k8s.io; grant "get" on validatingwebhookconfigurations.admissionregistration.k8s.io (manifests/audit has the roles with all that audit needs)` + "\n"},
+		{[]string{"-n", auditNS, "--config", "manifests/base/config.yaml"}, `vmnet-webhook audit: forbidden: this user may not get namespaces; grant "get" on namespaces (manifests/audit has the roles with all that audit needs)` + "\n"},
 	} {
 		r := audit(t, kc, tc.args...)
 		if r.code != 2 || r.stdout != "" || r.stderr != tc.want {
@@ -327,8 +327,11 @@ func TestAuditAsLeastPrivilegedUser(t *testing.T) {
 		}
 	}
 
+	// The Role is in the webhook's namespace, which an install makes.
+	mustKubectl(t, "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: vmnet-system\n", "apply", "-f", "-")
 	mustKubectl(t, "", "apply", "-k", "manifests/audit")
 	mustKubectl(t, "", "create", "clusterrolebinding", "vmnet-webhook-audit-auditor", "--clusterrole=vmnet-webhook-audit", "--user=auditor")
+	mustKubectl(t, "", "create", "rolebinding", "-n", "vmnet-system", "vmnet-webhook-audit-auditor", "--role=vmnet-webhook-audit", "--user=auditor")
 	r := audit(t, kc, "-n", auditNamespaces)
 	if r.code != 1 || r.stdout != auditTable || r.stderr != auditSummary {
 		t.Errorf("with the ClusterRole: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)

@@ -74,11 +74,15 @@ type settings struct {
 	resources                               map[string]any
 	// monitoring: the chart's monitoring values, the overlay's components.
 	serviceMonitor, prometheusRule, metricsAuth bool
+	// audit turns on the in-cluster audit (the chart's audit.enabled, the
+	// overlay's components/audit); auditInterval sets its interval.
+	audit         bool
+	auditInterval string
 }
 
 func (s settings) String() string {
-	return fmt.Sprintf("%s replicas=%d image=%q enforcement=%q failurePolicy=%q excluded=%v resources=%v serviceMonitor=%t prometheusRule=%t metricsAuth=%t",
-		s.mode, s.replicas, s.image, s.enforcement, s.failurePolicy, s.excluded, s.resources, s.serviceMonitor, s.prometheusRule, s.metricsAuth)
+	return fmt.Sprintf("%s replicas=%d image=%q enforcement=%q failurePolicy=%q excluded=%v resources=%v serviceMonitor=%t prometheusRule=%t metricsAuth=%t audit=%v interval=%q",
+		s.mode, s.replicas, s.image, s.enforcement, s.failurePolicy, s.excluded, s.resources, s.serviceMonitor, s.prometheusRule, s.metricsAuth, s.audit, s.auditInterval)
 }
 
 // values is the values file for s: only what s sets.
@@ -107,6 +111,13 @@ func (s settings) values() map[string]any {
 		v["monitoring"] = map[string]any{
 			"serviceMonitor": on(s.serviceMonitor), "prometheusRule": on(s.prometheusRule), "authenticatedMetrics": on(s.metricsAuth),
 		}
+	}
+	if s.audit {
+		audit := map[string]any{"enabled": true}
+		if s.auditInterval != "" {
+			audit["interval"] = s.auditInterval
+		}
+		v["audit"] = audit
 	}
 	return v
 }
@@ -179,13 +190,14 @@ func renderOverlay(t *testing.T, s settings) []*unstructured.Unstructured {
 		"resources": []string{"../deploy.chart"},
 	}
 	var patches []map[string]any
-	jsonPatch := func(kind, op, p string, value any) {
+	namedPatch := func(kind, name, op, p string, value any) {
 		ops, err := yaml.Marshal([]map[string]any{{"op": op, "path": p, "value": value}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		patches = append(patches, map[string]any{"target": map[string]any{"kind": kind, "name": "vmnet-webhook"}, "patch": string(ops)})
+		patches = append(patches, map[string]any{"target": map[string]any{"kind": kind, "name": name}, "patch": string(ops)})
 	}
+	jsonPatch := func(kind, op, p string, value any) { namedPatch(kind, "vmnet-webhook", op, p, value) }
 	if s.replicas != 0 {
 		k["replicas"] = []map[string]any{{"name": "vmnet-webhook", "count": s.replicas}}
 	}
@@ -214,6 +226,11 @@ func renderOverlay(t *testing.T, s settings) []*unstructured.Unstructured {
 	if s.resources != nil {
 		jsonPatch("Deployment", "replace", "/spec/template/spec/containers/0/resources", s.resources)
 	}
+	if s.audit {
+		if s.auditInterval != "" {
+			namedPatch("Deployment", "vmnet-webhook-audit", "replace", "/spec/template/spec/containers/0/args/2", "--interval="+s.auditInterval)
+		}
+	}
 	if patches != nil {
 		k["patches"] = patches
 	}
@@ -232,8 +249,8 @@ func renderOverlay(t *testing.T, s settings) []*unstructured.Unstructured {
 	return objs
 }
 
-// components are the kustomize components that match s's monitoring
-// values, in the order docs/operations.md gives, from settings.chart.
+// components are the kustomize components that match s's monitoring and
+// audit values, in the order docs/operations.md gives, from settings.chart.
 func (s settings) components() []string {
 	var c []string
 	add := func(name string) { c = append(c, "../../manifests/components/"+name) }
@@ -248,6 +265,9 @@ func (s settings) components() []string {
 		if s.serviceMonitor && s.mode == "openshift" {
 			add("metrics-auth-openshift")
 		}
+	}
+	if s.audit {
+		add("audit")
 	}
 	return c
 }
@@ -336,14 +356,17 @@ var chartCases = []settings{
 	{name: "openshift defaults", mode: "openshift"},
 	{name: "self-managed all set", mode: "self-managed", replicas: 3, image: "registry.example:5000/team/vmnet-webhook@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
 		enforcement: "warn", failurePolicy: "Ignore", excluded: []string{"kube-system", "legacy-vms"},
-		resources: map[string]any{"requests": map[string]any{"cpu": "100m", "memory": "96Mi"}, "limits": map[string]any{"cpu": "1", "memory": "512Mi"}}},
+		resources: map[string]any{"requests": map[string]any{"cpu": "100m", "memory": "96Mi"}, "limits": map[string]any{"cpu": "1", "memory": "512Mi"}},
+		audit:     true, auditInterval: "1h30m"},
 	{name: "cert-manager one replica and no exclusions", mode: "cert-manager", replicas: 1, image: "registry.example/team/vmnet-webhook:v0.1.0", enforcement: "deny", excluded: []string{}},
-	{name: "openshift warn", mode: "openshift", image: "vmnet-webhook:dev", enforcement: "warn", failurePolicy: "Fail", excluded: []string{"openshift-cnv"}},
+	{name: "openshift warn", mode: "openshift", image: "vmnet-webhook:dev", enforcement: "warn", failurePolicy: "Fail", excluded: []string{"openshift-cnv"}, audit: true},
 	{name: "self-managed with alerts and plain scraping", mode: "self-managed", serviceMonitor: true, prometheusRule: true},
 	{name: "cert-manager with authenticated scraping", mode: "cert-manager", serviceMonitor: true, prometheusRule: true, metricsAuth: true},
 	{name: "openshift with authenticated scraping", mode: "openshift", serviceMonitor: true, prometheusRule: true, metricsAuth: true},
 	{name: "self-managed authenticated metrics alone", mode: "self-managed", metricsAuth: true},
 	{name: "openshift alerts alone", mode: "openshift", prometheusRule: true},
+	{name: "cert-manager audit", mode: "cert-manager", image: "registry.example/team/vmnet-webhook:v0.1.0", audit: true, auditInterval: "45s"},
+	{name: "self-managed with everything", mode: "self-managed", serviceMonitor: true, prometheusRule: true, metricsAuth: true, audit: true},
 }
 
 // TestChartRendersTheOverlays: for each set of settings, helm template gives
@@ -383,7 +406,7 @@ func TestChartRendersTheOverlays(t *testing.T) {
 // vmnet-system, the monitoring objects' included.
 func TestChartFollowsItsNamespace(t *testing.T) {
 	for _, mode := range []string{"self-managed", "cert-manager", "openshift"} {
-		objs := renderChart(t, settings{mode: mode, serviceMonitor: true, prometheusRule: true, metricsAuth: true}, "tenant-webhooks")
+		objs := renderChart(t, settings{mode: mode, serviceMonitor: true, prometheusRule: true, metricsAuth: true, audit: true}, "tenant-webhooks")
 		data, err := yaml.Marshal(objs)
 		if err != nil {
 			t.Fatal(err)
@@ -421,6 +444,11 @@ func TestChartSchemaRefusesBadValues(t *testing.T) {
 		{"--set=monitoring.serviceMonitor=true", "at '/monitoring/serviceMonitor': got boolean, want object"},
 		{"--set=monitoring.grafana.enabled=true", "at '/monitoring': additional properties 'grafana' not allowed"},
 		{"--set=monitoring.authenticatedMetrics.enable=true", "at '/monitoring/authenticatedMetrics': additional properties 'enable' not allowed"},
+		{"--set-string=audit.interval=10", "at '/audit/interval': '10' does not match pattern"},
+		{"--set=audit.interval=10", "at '/audit/interval': got number, want string"},
+		{"--set=audit.interval=ten minutes", "at '/audit/interval': 'ten minutes' does not match pattern"},
+		{"--set=audit.enabled=yes", "at '/audit/enabled': got string, want boolean"},
+		{"--set=audit.schedule=*/10", "at '/audit': additional properties 'schedule' not allowed"},
 	} {
 		_, err := helm(t, "template", "vmnet-webhook", chartDir, c.set)
 		if err == nil {

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
+	"time"
 
 	"github.com/go-logr/logr"
 	"github.com/spf13/pflag"
@@ -34,17 +37,25 @@ func audit(args []string, stdout, stderr io.Writer) int {
 	selector := fs.StringP("selector", "l", "", "audit only objects with these labels, as kubectl -l: team=web,tier!=test")
 	output := fs.StringP("output", "o", "table", "table, json or yaml")
 	chunkSize := fs.Int64("chunk-size", 500, "objects per list request (limit and continue): memory holds one page at a time")
+	serveMode := fs.Bool("serve", false, "keep running: audit every --interval, export gauges on --metrics-addr, write PolicyReports where the cluster serves them")
+	interval := fs.Duration("interval", 10*time.Minute, "with --serve: time between two audits, e.g. 10m or 1h")
+	metricsAddr := fs.String("metrics-addr", ":8080", "with --serve: address of Prometheus /metrics and /healthz (plain HTTP)")
+	logLevel := fs.String("log-level", "info", "with --serve: debug, info, warn or error")
 	rf := addRuleFlags(fs)
 	// An audit answers "what would deny refuse", whatever the cluster runs.
 	_ = fs.MarkHidden("enforcement")
-	fs.Lookup("pod-ips").Usage = "the webhook Pod's IPs, comma-separated (default $POD_IPS): an IPv6 one means the pod network has IPv6"
+	fs.Lookup("config").Usage = "YAML config file for the rules (default: the installed webhook's, read from the ConfigMap its Pods mount, with the rule flags of their arguments)"
+	fs.Lookup("pod-ips").Usage = "the webhook Pod's IPs, comma-separated (default $POD_IPS, else the installed webhook Pod's): an IPv6 one means the pod network has IPv6"
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, `Usage: %s audit [flags]
 
 Judges the VirtualMachines, VirtualMachineInstanceReplicaSets, VirtualMachinePools and the
 VirtualMachineInstances no controller made, as stored in the cluster, the way the webhook would
-judge each if it were created now: what it would refuse, add and warn about. Pass the rule
-settings the webhook runs with (--config, --pod-ips): docs/audit.md says how to read them.
+judge each if it were created now: what it would refuse, add and warn about. Without --config
+and --pod-ips, the rule settings are those of the webhook installed in the cluster, read from
+its Pods; rule flags given override them.
+
+With --serve it keeps running, as the in-cluster audit does (docs/audit.md).
 
 Exit status: 0 nothing would be refused, 1 something would, 2 an error.
 
@@ -67,18 +78,27 @@ Flags:
 		return failf(2, "--chunk-size must be at least 1")
 	case fs.Changed("enforcement"):
 		return failf(2, "--enforcement does not apply: audit always reports what enforcement deny would refuse")
+	case *serveMode && (fs.Changed("output") || len(*namespaces) > 0 || *selector != ""):
+		return failf(2, "--serve audits every namespace and reports as gauges and PolicyReports: -o, -n and -l do not apply")
+	case !*serveMode && (fs.Changed("interval") || fs.Changed("metrics-addr") || fs.Changed("log-level")):
+		return failf(2, "--interval, --metrics-addr and --log-level apply with --serve only")
+	case *interval < time.Second:
+		return failf(2, "--interval must be at least 1s, e.g. 10m")
 	}
 	if _, err := labels.Parse(*selector); err != nil {
 		return failf(2, "-l: %v", err)
 	}
+	// The flags are checked before anything is read from the cluster.
 	cfg, err := rf.config(fs)
 	if err != nil {
 		return failf(2, "%v", err)
 	}
-	cfg.Enforcement = config.Deny
-	ctrllog.SetLogger(logr.Discard())
-	if cfg.IPv6.Inject == config.InjectAuto && !cfg.IPv6.PodNetworkIPv6 {
-		fmt.Fprintf(stderr, "vmnet-webhook audit: %s (--pod-ips with the webhook Pod's IPs judges as on a dual-stack cluster)\n", cfg.IPv6.Summary())
+
+	var log logr.Logger
+	if *serveMode {
+		if log, err = newLogger(*logLevel, stderr); err != nil {
+			return failf(2, "%v", err)
+		}
 	}
 
 	loading := clientcmd.NewDefaultClientConfigLoadingRules()
@@ -99,10 +119,34 @@ Flags:
 		return failf(2, "%v", err)
 	}
 	a.selector, a.chunkSize = *selector, *chunkSize
+	if !*serveMode {
+		ctrllog.SetLogger(logr.Discard())
+	}
+	if !fs.Changed("config") || (!fs.Changed("pod-ips") && rf.podIPs == "") {
+		if cfg, err = a.installedConfig(context.Background(), fs, rf, stderr); err != nil {
+			return failf(2, "%v", err)
+		}
+	}
+	cfg.Enforcement = config.Deny
+	a.admission.cfg = cfg
+	if cfg.IPv6.Inject == config.InjectAuto && !cfg.IPv6.PodNetworkIPv6 {
+		fmt.Fprintf(stderr, "vmnet-webhook audit: %s (--pod-ips with the webhook Pod's IPs judges as on a dual-stack cluster)\n", cfg.IPv6.Summary())
+	}
+
+	if *serveMode {
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+		defer stop()
+		loop := &auditLoop{auditor: a, interval: *interval, metrics: newAuditMetrics(), log: log.WithName("audit")}
+		if err := serveAudit(ctx, loop, *metricsAddr); err != nil {
+			log.Error(err, "cannot serve")
+			return 1
+		}
+		return 0
+	}
+
 	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		a.progress = f
 	}
-
 	items, sum, err := a.run(context.Background(), *namespaces)
 	if err != nil {
 		return failf(2, "%v", err)
@@ -115,6 +159,41 @@ Flags:
 		return 1
 	}
 	return 0
+}
+
+// installedConfig is the rule settings of the webhook installed in the
+// cluster, with the flags given on the command line over them: --config
+// replaces its config file (and rule flags), --pod-ips or $POD_IPS its
+// Pod's IPs. Without an installed webhook, the flags' settings stand.
+func (a *auditor) installedConfig(ctx context.Context, fs *pflag.FlagSet, rf *ruleFlags, stderr io.Writer) (config.Config, error) {
+	own, err := rf.config(fs)
+	if err != nil {
+		return config.Config{}, err
+	}
+	in, err := a.readInstalled(ctx)
+	if err != nil || in == nil {
+		return own, err
+	}
+	cfg := in.cfg
+	if fs.Changed("config") {
+		cfg = own
+		cfg.IPv6.PodNetworkIPv6 = in.cfg.IPv6.PodNetworkIPv6
+	} else if cfg, err = rf.over(fs, cfg); err != nil {
+		return config.Config{}, err
+	}
+	from := "ConfigMap " + in.configMap
+	switch {
+	case fs.Changed("config"):
+		from = "config " + rf.file
+	case in.configMap == "":
+		from = "no config file"
+	}
+	ips := in.podIPs
+	if fs.Changed("pod-ips") || rf.podIPs != "" {
+		ips = rf.podIPs
+	}
+	fmt.Fprintf(stderr, "vmnet-webhook audit: judging with the settings of the installed webhook's Pod %s: %s, pod IPs %s\n", in.pod, from, ips)
+	return cfg, nil
 }
 
 // newAuditor connects the auditor to the cluster of restCfg.

@@ -52,7 +52,9 @@ type auditor struct {
 	progress io.Writer
 
 	nsLabels map[string]labels.Set
-	seen     int
+	// terminating are the namespaces being deleted, as listed.
+	terminating map[string]bool
+	seen        int
 }
 
 // run audits namespaces (all when empty) and returns the verdicts, in the
@@ -72,7 +74,7 @@ func (a *auditor) run(ctx context.Context, namespaces []string) ([]auditItem, au
 			sum.NotServed = append(sum.NotServed, k.resource+"."+k.gk.Group)
 		}
 	}
-	a.nsLabels = map[string]labels.Set{}
+	a.nsLabels, a.terminating, a.seen = map[string]labels.Set{}, map[string]bool{}, 0
 	var unique []string // -n a -n a audits a once
 	for _, ns := range namespaces {
 		if !slices.Contains(unique, ns) {
@@ -183,6 +185,9 @@ func (a *auditor) listNamespaces(ctx context.Context) error {
 		}
 		for _, ns := range page.Items {
 			a.nsLabels[ns.GetName()] = ns.GetLabels()
+			if ns.GetDeletionTimestamp() != nil {
+				a.terminating[ns.GetName()] = true
+			}
 		}
 		if opts.Continue = page.GetContinue(); opts.Continue == "" {
 			return nil
@@ -214,7 +219,7 @@ func (a *auditor) namespaceLabels(ctx context.Context, name string) (labels.Set,
 // judge admits one stored object as a CREATE, unless the webhook
 // configurations leave its namespace out.
 func (a *auditor) judge(ctx context.Context, gvr schema.GroupVersionResource, obj *unstructured.Unstructured) (auditItem, error) {
-	it := auditItem{APIVersion: obj.GetAPIVersion(), Kind: obj.GetKind(), Namespace: obj.GetNamespace(), Name: obj.GetName()}
+	it := auditItem{APIVersion: obj.GetAPIVersion(), Kind: obj.GetKind(), Namespace: obj.GetNamespace(), Name: obj.GetName(), uid: string(obj.GetUID())}
 	nsLabels, err := a.namespaceLabels(ctx, it.Namespace)
 	if err != nil {
 		return it, err
@@ -238,6 +243,7 @@ func (a *auditor) judge(ctx context.Context, gvr schema.GroupVersionResource, ob
 		return it, fmt.Errorf("%s: %v", d.source, err)
 	}
 	it.Result, it.Warnings = resultAdmitted, r.warnings
+	it.deniedBy, it.warnedBy = r.denied, r.warned
 	// What the rules could not read (network data in a Secret), of the
 	// object as it would be stored.
 	it.NotChecked = rules.Validate(a.admission.cfg, rules.Request{Kind: r.gvk, Operation: admissionv1.Create, Object: r.obj}).NotChecked
@@ -295,7 +301,7 @@ func (a *auditor) apiError(verb, resource, ns string, err error) error {
 	case apierrors.IsForbidden(err) && verb == "discover":
 		return fmt.Errorf("forbidden: this user may not read the API's discovery documents (%s), which the default ClusterRole system:discovery lets every authenticated user read", resource)
 	case apierrors.IsForbidden(err):
-		return fmt.Errorf("forbidden: this user may not %s %s%s; grant %q on %s (manifests/audit has a ClusterRole with all that audit needs)",
+		return fmt.Errorf("forbidden: this user may not %s %s%s; grant %q on %s (manifests/audit has the roles with all that audit needs)",
 			verb, resource, where, verb, resource)
 	case apierrors.IsUnauthorized(err):
 		return fmt.Errorf("unauthorized: the API server at %s does not accept the kubeconfig's credentials", a.host)

@@ -25,6 +25,11 @@ type auditItem struct {
 	// NotChecked are fields the rules cannot read (network data in a
 	// Secret): nothing was said about them.
 	NotChecked []string `json:"notChecked,omitempty"`
+
+	// deniedBy and warnedBy name the rules that refused and warned, for the
+	// in-cluster audit's gauges and reports.
+	deniedBy, warnedBy []string
+	uid                string
 }
 
 // refusal is one field error of a denial, in the words kubectl prints.

@@ -111,9 +111,9 @@ func TestAuditAPIErrors(t *testing.T) {
 		want               string
 	}{
 		{"list", "virtualmachines.kubevirt.io", "", apierrors.NewForbidden(vms, "", errors.New("no")),
-			`forbidden: this user may not list virtualmachines.kubevirt.io in all namespaces; grant "list" on virtualmachines.kubevirt.io (manifests/audit has a ClusterRole with all that audit needs)`},
+			`forbidden: this user may not list virtualmachines.kubevirt.io in all namespaces; grant "list" on virtualmachines.kubevirt.io (manifests/audit has the roles with all that audit needs)`},
 		{"list", "virtualmachines.kubevirt.io", "shop", apierrors.NewForbidden(vms, "", errors.New("no")),
-			`forbidden: this user may not list virtualmachines.kubevirt.io in namespace shop; grant "list" on virtualmachines.kubevirt.io (manifests/audit has a ClusterRole with all that audit needs)`},
+			`forbidden: this user may not list virtualmachines.kubevirt.io in namespace shop; grant "list" on virtualmachines.kubevirt.io (manifests/audit has the roles with all that audit needs)`},
 		{"discover", "/apis", "", apierrors.NewForbidden(schema.GroupResource{}, "", errors.New("no")),
 			"forbidden: this user may not read the API's discovery documents (/apis), which the default ClusterRole system:discovery lets every authenticated user read"},
 		{"get", "namespaces", "", apierrors.NewUnauthorized("who?"),

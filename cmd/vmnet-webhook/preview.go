@@ -223,6 +223,9 @@ type admitted struct {
 	status   *metav1.Status          // the denial's status
 	gvk      schema.GroupVersionKind // of the object
 	op       admissionv1.Operation   // CREATE or UPDATE
+	// denied and warned name the rules that refused and warned, as the
+	// rules answered the handlers.
+	denied, warned []string
 }
 
 func (p previewer) admit(d document, old []byte) (admitted, error) {
@@ -244,7 +247,14 @@ func (p previewer) admit(d document, old []byte) (admitted, error) {
 		OldObject: runtime.RawExtension{Raw: old},
 	}}
 	handler := func(name string, rule webhook.RuleFunc) *webhook.Handler {
-		return &webhook.Handler{Name: name, Rule: rule, Config: p.cfg, Log: logr.Discard()}
+		// The handler runs rule unchanged; what it answered is noted on
+		// the way back.
+		noted := func(cfg config.Config, req rules.Request) rules.Result {
+			res := rule(cfg, req)
+			a.denied, a.warned = append(a.denied, res.Denied...), append(a.warned, res.Warned...)
+			return res
+		}
+		return &webhook.Handler{Name: name, Rule: noted, Config: p.cfg, Log: logr.Discard()}
 	}
 
 	if a.op == admissionv1.Create {

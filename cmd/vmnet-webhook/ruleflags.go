@@ -46,6 +46,13 @@ func (f *ruleFlags) config(fs *pflag.FlagSet) (config.Config, error) {
 			return config.Config{}, err
 		}
 	}
+	return f.over(fs, cfg)
+}
+
+// over applies the flags that were set on the command line to cfg, and
+// validates the result. The pod IPs count when set by the flag or its
+// default, $POD_IPS; otherwise cfg's stand.
+func (f *ruleFlags) over(fs *pflag.FlagSet, cfg config.Config) (config.Config, error) {
 	if fs.Changed("reserved-ports") {
 		cfg.ReservedPorts = f.reservedPorts
 	}
@@ -56,11 +63,13 @@ func (f *ruleFlags) config(fs *pflag.FlagSet) (config.Config, error) {
 		// Validate below reports a value that is none of them.
 		_ = cfg.IPv6.Inject.UnmarshalJSON(injectJSON(f.ipv6Inject))
 	}
-	hasIPv6, err := config.HasIPv6(f.podIPs)
-	if err != nil {
-		return config.Config{}, fmt.Errorf("--pod-ips: %w", err)
+	if fs.Changed("pod-ips") || f.podIPs != "" {
+		hasIPv6, err := config.HasIPv6(f.podIPs)
+		if err != nil {
+			return config.Config{}, fmt.Errorf("--pod-ips: %w", err)
+		}
+		cfg.IPv6.PodNetworkIPv6 = hasIPv6
 	}
-	cfg.IPv6.PodNetworkIPv6 = hasIPv6
 	if fs.Changed("ipv6-guest-interface") {
 		cfg.IPv6.GuestInterface = f.guestIface
 	}

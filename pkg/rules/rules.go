@@ -32,6 +32,9 @@ type Result struct {
 	// they ran, for metrics and logs: a name from the rule tables, or a
 	// Rule constant.
 	Fired []string
+	// Denied and Warned name the rules of Fired that added errors and
+	// warnings, for audit to count findings by rule and outcome.
+	Denied, Warned []string
 	// NotChecked names the fields the rules cannot read (network data in a
 	// Secret), for audit to list.
 	NotChecked []string
@@ -94,15 +97,18 @@ func mutate(cfg config.Config, req Request) (Result, *vmspec.Spec) {
 		return Result{}, nil
 	}
 	m := &mutation{cfg: cfg, obj: o, spec: vm.Spec, uid: req.UID}
-	var fired []string
+	var fired, warned []string
 	for _, r := range mutators {
 		ops, warns := len(m.ops), len(m.warnings)
 		r.run(m)
 		if len(m.ops) > ops || len(m.warnings) > warns {
 			fired = append(fired, r.name)
 		}
+		if len(m.warnings) > warns {
+			warned = append(warned, r.name)
+		}
 	}
-	return Result{Patch: m.ops, Warnings: m.warnings, Fired: fired}, m.spec
+	return Result{Patch: m.ops, Warnings: m.warnings, Fired: fired, Warned: warned}, m.spec
 }
 
 // Validate runs the validating rules on CREATE and UPDATE, over the object
@@ -114,7 +120,7 @@ func Validate(cfg config.Config, req Request) Result {
 	}
 	vm, err := vmspec.Read(req.Kind.GroupKind(), req.Object)
 	if err != nil && cfg.Enforcement == config.Warn {
-		return Result{Warnings: fit("", err.Field, err.Detail), Fired: []string{RuleMalformed}}
+		return Result{Warnings: fit("", err.Field, err.Detail), Fired: []string{RuleMalformed}, Warned: []string{RuleMalformed}}
 	} else if err != nil {
 		return malformed(err)
 	}
@@ -125,21 +131,30 @@ func Validate(cfg config.Config, req Request) Result {
 	if req.Operation == admissionv1.Update {
 		v.oldRaw = req.OldObject
 	}
-	var fired []string
+	var fired, denied, warned []string
 	for _, r := range validators {
 		v.fired, v.ratcheted = false, false
+		errs, warns := len(v.errs), len(v.warnings)
 		r.run(v)
 		if v.fired {
 			fired = append(fired, r.name)
 		}
+		name := r.name
 		if v.ratcheted { // counted under a name of its own
 			fired = append(fired, RuleReservedPortsRatchet)
+			name = RuleReservedPortsRatchet
+		}
+		if len(v.errs) > errs {
+			denied = append(denied, r.name)
+		}
+		if len(v.warnings) > warns {
+			warned = append(warned, name)
 		}
 	}
-	return Result{Errors: v.errs, Warnings: v.warnings, Fired: fired, NotChecked: v.notChecked}
+	return Result{Errors: v.errs, Warnings: v.warnings, Fired: fired, Denied: denied, Warned: warned, NotChecked: v.notChecked}
 }
 
 // malformed answers an object that cannot be read.
 func malformed(err *field.Error) Result {
-	return Result{Errors: field.ErrorList{err}, Fired: []string{RuleMalformed}}
+	return Result{Errors: field.ErrorList{err}, Fired: []string{RuleMalformed}, Denied: []string{RuleMalformed}}
 }
