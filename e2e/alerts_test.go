@@ -147,7 +147,8 @@ func (s series) matches(t *testing.T, sel selector) bool {
 // and another failed calling validate (refused) and mutate (skipped, failing
 // open) with the webhook stopped. Not checked here: kube-state-metrics'
 // series (none runs here; the name and labels are those of its
-// internal/store/deployment.go) and the in-cluster audit's vmnet_audit_*.
+// internal/store/deployment.go), and the in-cluster audit's vmnet_audit_*,
+// which TestAuditInCluster checks against a running audit.
 func TestAlertsReadExportedSeries(t *testing.T) {
 	sels := alertSelectors(t)
 	ns := newNamespace(t, nil)
@@ -183,7 +184,7 @@ func TestAlertsReadExportedSeries(t *testing.T) {
 		case strings.HasPrefix(sel.Metric, "vmnet_webhook_"), strings.HasPrefix(sel.Metric, "controller_runtime_"):
 			from = webhook
 		case strings.HasPrefix(sel.Metric, "kube_"), strings.HasPrefix(sel.Metric, "vmnet_audit_"):
-			t.Logf("%s: %s is not exported here (kube-state-metrics, the in-cluster audit): not checked", sel.Rule, sel.Metric)
+			t.Logf("%s: %s is not exported here (kube-state-metrics, the in-cluster audit): not checked here", sel.Rule, sel.Metric)
 			continue
 		default:
 			t.Errorf("%s: %s: no exporter known for it", sel.Rule, sel.Metric)

@@ -185,6 +185,7 @@ func TestAuditInCluster(t *testing.T) {
 		before[`vmnet_audit_runs_total{result="error"}`] != 0 {
 		t.Errorf("metrics %v", before)
 	}
+	checkAuditAlertSeries(t, url)
 	r := report(t, refused)
 	if fail, _, _ := unstructured.NestedInt64(r.Object, "summary", "fail"); fail != 1 {
 		t.Errorf("summary %v, want fail 1", r.Object["summary"])
@@ -396,4 +397,30 @@ webhooks:
 			t.Errorf("audit --reserved-ports=49152 --pod-ips=10.244.0.9: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 		}
 	})
+}
+
+// checkAuditAlertSeries holds the alerts that read the audit's gauges to
+// what a running audit exports (TestAlertsReadExportedSeries checks the
+// others).
+func checkAuditAlertSeries(t *testing.T, url string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exported := parseSeries(t, resp.Body)
+	resp.Body.Close()
+	checked := 0
+	for _, sel := range alertSelectors(t) {
+		if !strings.HasPrefix(sel.Metric, "vmnet_audit_") {
+			continue
+		}
+		checked++
+		if !exported.matches(t, sel) {
+			t.Errorf("%s reads %s with %+v, which no series of the audit matches; exported: %v", sel.Rule, sel.Metric, sel.Matchers, exported[sel.Metric])
+		}
+	}
+	if checked == 0 {
+		t.Error("no alert reads the audit's gauges")
+	}
 }
