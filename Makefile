@@ -123,10 +123,12 @@ deploy: check-overlay ## Install: make deploy IMG=<reference> [OVERLAY=self-mana
 	$(KUBECTL) -n vmnet-system rollout status deployment/vmnet-webhook --timeout=5m
 
 # The webhook configurations go first, so that no request is sent to a
-# webhook that is being removed.
+# webhook that is being removed; then 2 s for each API server's watch of
+# them to bring the deletion, as the chart's pre-delete hook waits.
 .PHONY: undeploy
 undeploy: check-overlay ## Remove everything deploy installed: make undeploy [OVERLAY=self-managed|cert-manager|openshift].
 	$(KUBECTL) delete mutatingwebhookconfiguration/vmnet-webhook validatingwebhookconfiguration/vmnet-webhook --ignore-not-found
+	sleep 2
 	$(KUBECTL) delete -k manifests/overlays/$(OVERLAY) --ignore-not-found
 
 # The local control plane of the end-to-end tests, for trying the webhook by
