@@ -158,3 +158,30 @@ func TestChartUninstallHook(t *testing.T) {
 		})
 	}
 }
+
+// uninstallHook.enabled=false, for a chart rendered and applied without helm
+// install: no hook, and the rest as with it.
+func TestChartUninstallHookOff(t *testing.T) {
+	with, err := helm(t, "template", "vmnet-webhook", chartDir, "--namespace", "vmnet-system")
+	if err != nil {
+		t.Fatal(err)
+	}
+	without, err := helm(t, "template", "vmnet-webhook", chartDir, "--namespace", "vmnet-system", "--set", "uninstallHook.enabled=false")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := splitYAML(with)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := splitYAML(without)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hooks := hookObjects(t, b); len(hooks) != 0 {
+		t.Errorf("uninstallHook.enabled=false renders hooks %v", hooks)
+	}
+	if rest := withoutHooks(a); !equality.Semantic.DeepEqual(rest, b) {
+		t.Errorf("uninstallHook.enabled=false changes more than the hook: %d objects, want %d", len(b), len(rest))
+	}
+}

@@ -470,6 +470,7 @@ func TestChartSchemaRefusesBadValues(t *testing.T) {
 		{"--set=timeoutSeconds.validate=31", "at '/timeoutSeconds/validate': maximum: got 31, want 30"},
 		{"--set=timeoutSeconds.mutate=0", "at '/timeoutSeconds/mutate': minimum: got 0, want 1"},
 		{"--set=timeoutSeconds.validate-vm=10", "at '/timeoutSeconds': additional properties 'validate-vm' not allowed"},
+		{"--set=uninstallHook.enabled=yes", "at '/uninstallHook/enabled': got string, want boolean"},
 	} {
 		_, err := helm(t, "template", "vmnet-webhook", chartDir, c.set)
 		if err == nil {
