@@ -132,10 +132,12 @@ deploy: check-overlay ## Install: make deploy IMG=<reference> [OVERLAY=self-mana
 	$(KUBECTL) -n vmnet-system rollout status deployment/vmnet-webhook --timeout=5m
 
 # The webhook configurations go first, so that no request is sent to a
-# webhook that is being removed.
+# webhook that is being removed; then 2 s for each API server's watch of
+# them to bring the deletion, as the chart's pre-delete hook waits.
 .PHONY: undeploy
 undeploy: check-overlay ## Remove everything deploy installed: make undeploy [OVERLAY=self-managed|cert-manager|openshift].
 	$(KUBECTL) delete mutatingwebhookconfiguration/vmnet-webhook validatingwebhookconfiguration/vmnet-webhook --ignore-not-found
+	sleep 2
 	$(KUBECTL) delete -k manifests/overlays/$(OVERLAY) --ignore-not-found
 
 # The local control plane of the end-to-end tests, for trying the webhook by
@@ -203,12 +205,19 @@ test-compat: build e2e-tools $(COMPAT_TOOLS) ## Run the end-to-end core on each 
 # the Helm chart installed once.
 # Needs root; undoes what it changes on the machine. Nothing leaves it.
 NODE_IMG ?= localhost/vmnet-webhook:node-test
+# The "new image" of the upgrade phases (make deploy, helm upgrade): the same
+# build under a second reference. The pod template changes with it, so the
+# Deployment replaces every pod as for a new release; nothing is pulled on
+# the node either way.
+NODE_IMG_NEXT ?= localhost/vmnet-webhook:node-test-next
 NODE_TEST_FLAGS ?=
 
 .PHONY: test-node
 test-node: e2e-tools node-tools $(BIN)/helm ## Install with make deploy, then helm install, on a real one-node cluster built here (root).
 	$(MAKE) --no-print-directory image IMG=$(NODE_IMG)
-	VMNET_TEST_NODE=1 VMNET_TEST_NODE_IMG=$(NODE_IMG) $(GO) test ./e2e/node -count=1 -v -timeout 20m $(NODE_TEST_FLAGS)
+	$(BIN)/imagebuild --binary $(IMAGE_BIN) --arch $(IMAGE_ARCH) --tag $(NODE_IMG_NEXT) --out $(BIN)/vmnet-webhook-image-next.tar
+	VMNET_TEST_NODE=1 VMNET_TEST_NODE_IMG=$(NODE_IMG) VMNET_TEST_NODE_IMG_NEXT=$(NODE_IMG_NEXT) \
+		$(GO) test ./e2e/node -count=1 -v -timeout 20m $(NODE_TEST_FLAGS)
 
 # Benchmarks and soak: load generator, floor server and report in bench/.
 BENCH_FLAGS ?=

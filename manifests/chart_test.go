@@ -78,11 +78,30 @@ type settings struct {
 	// overlay's components/audit); auditInterval sets its interval.
 	audit         bool
 	auditInterval string
+	placement     placement
+}
+
+// placement are the values of the pods' placement and metadata; a nil
+// field is the default.
+type placement struct {
+	nodeSelector, affinity, podAnnotations, podLabels map[string]any
+	tolerations, spread, pullSecrets                  []any
+	priorityClassName                                 *string
+	timeouts                                          map[string]int
 }
 
 func (s settings) String() string {
-	return fmt.Sprintf("%s replicas=%d image=%q enforcement=%q failurePolicy=%q excluded=%v resources=%v serviceMonitor=%t prometheusRule=%t metricsAuth=%t audit=%v interval=%q",
-		s.mode, s.replicas, s.image, s.enforcement, s.failurePolicy, s.excluded, s.resources, s.serviceMonitor, s.prometheusRule, s.metricsAuth, s.audit, s.auditInterval)
+	p := s.placement
+	priority := "default"
+	if p.priorityClassName != nil {
+		priority = fmt.Sprintf("%q", *p.priorityClassName)
+	}
+	return fmt.Sprintf("%s replicas=%d image=%q enforcement=%q failurePolicy=%q excluded=%v resources=%v "+
+		"nodeSelector=%v tolerations=%v affinity=%v spread=%v pullSecrets=%v podAnnotations=%v podLabels=%v priorityClassName=%s timeouts=%v "+
+		"serviceMonitor=%t prometheusRule=%t metricsAuth=%t audit=%v interval=%q",
+		s.mode, s.replicas, s.image, s.enforcement, s.failurePolicy, s.excluded, s.resources,
+		p.nodeSelector, p.tolerations, p.affinity, p.spread, p.pullSecrets, p.podAnnotations, p.podLabels, priority, p.timeouts,
+		s.serviceMonitor, s.prometheusRule, s.metricsAuth, s.audit, s.auditInterval)
 }
 
 // values is the values file for s: only what s sets.
@@ -118,6 +137,24 @@ func (s settings) values() map[string]any {
 			audit["interval"] = s.auditInterval
 		}
 		v["audit"] = audit
+	}
+	p := s.placement
+	for key, val := range map[string]any{"nodeSelector": p.nodeSelector, "affinity": p.affinity,
+		"podAnnotations": p.podAnnotations, "podLabels": p.podLabels} {
+		if m := val.(map[string]any); m != nil {
+			v[key] = m
+		}
+	}
+	for key, val := range map[string][]any{"tolerations": p.tolerations, "topologySpreadConstraints": p.spread, "imagePullSecrets": p.pullSecrets} {
+		if val != nil {
+			v[key] = val
+		}
+	}
+	if p.priorityClassName != nil {
+		v["priorityClassName"] = *p.priorityClassName
+	}
+	if p.timeouts != nil {
+		v["timeoutSeconds"] = p.timeouts
 	}
 	return v
 }
@@ -230,6 +267,45 @@ func renderOverlay(t *testing.T, s settings) []*unstructured.Unstructured {
 		if s.auditInterval != "" {
 			namedPatch("Deployment", "vmnet-webhook-audit", "replace", "/spec/template/spec/containers/0/args/2", "--interval="+s.auditInterval)
 		}
+	}
+	p := s.placement
+	for field, val := range map[string]map[string]any{"nodeSelector": p.nodeSelector, "affinity": p.affinity} {
+		if len(val) > 0 {
+			jsonPatch("Deployment", "add", "/spec/template/spec/"+field, val)
+		}
+	}
+	for field, val := range map[string][]any{"tolerations": p.tolerations, "imagePullSecrets": p.pullSecrets} {
+		if len(val) > 0 {
+			jsonPatch("Deployment", "add", "/spec/template/spec/"+field, val)
+		}
+	}
+	switch {
+	case p.spread == nil:
+	case len(p.spread) == 0:
+		jsonPatch("Deployment", "remove", "/spec/template/spec/topologySpreadConstraints", nil)
+	default:
+		jsonPatch("Deployment", "replace", "/spec/template/spec/topologySpreadConstraints", p.spread)
+	}
+	if len(p.podAnnotations) > 0 {
+		jsonPatch("Deployment", "add", "/spec/template/metadata/annotations", p.podAnnotations)
+	}
+	for k, v := range p.podLabels {
+		jsonPatch("Deployment", "add", "/spec/template/metadata/labels/"+strings.ReplaceAll(k, "/", "~1"), v)
+	}
+	switch {
+	case p.priorityClassName == nil:
+	case *p.priorityClassName == "":
+		jsonPatch("Deployment", "remove", "/spec/template/spec/priorityClassName", nil)
+	default:
+		jsonPatch("Deployment", "replace", "/spec/template/spec/priorityClassName", *p.priorityClassName)
+	}
+	// The order of the webhooks in manifests/base/webhook-configurations.yaml.
+	for name, seconds := range p.timeouts {
+		kind, index := "ValidatingWebhookConfiguration", map[string]int{"validate": 0, "validate-vmi": 1, "validate-update": 2}[name]
+		if name == "mutate" {
+			kind = "MutatingWebhookConfiguration"
+		}
+		jsonPatch(kind, "replace", fmt.Sprintf("/webhooks/%d/timeoutSeconds", index), seconds)
 	}
 	if patches != nil {
 		k["patches"] = patches
@@ -367,7 +443,25 @@ var chartCases = []settings{
 	{name: "openshift alerts alone", mode: "openshift", prometheusRule: true},
 	{name: "cert-manager audit", mode: "cert-manager", image: "registry.example/team/vmnet-webhook:v0.1.0", audit: true, auditInterval: "45s"},
 	{name: "self-managed with everything", mode: "self-managed", serviceMonitor: true, prometheusRule: true, metricsAuth: true, audit: true},
+	{name: "self-managed placed", mode: "self-managed", placement: placement{
+		nodeSelector: map[string]any{"node-role.kubernetes.io/infra": ""},
+		tolerations: []any{map[string]any{"key": "node-role.kubernetes.io/infra", "operator": "Exists", "effect": "NoSchedule"},
+			map[string]any{"key": "maintenance", "operator": "Equal", "value": "soon", "effect": "NoExecute", "tolerationSeconds": 300}},
+		affinity: map[string]any{"podAntiAffinity": map[string]any{"requiredDuringSchedulingIgnoredDuringExecution": []any{map[string]any{
+			"topologyKey":   "kubernetes.io/hostname",
+			"labelSelector": map[string]any{"matchLabels": map[string]any{"app.kubernetes.io/component": "webhook"}}}}}},
+		spread: []any{map[string]any{"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "DoNotSchedule",
+			"labelSelector": map[string]any{"matchLabels": map[string]any{"app.kubernetes.io/name": "vmnet-webhook"}}}},
+		pullSecrets:       []any{map[string]any{"name": "regcred"}},
+		podAnnotations:    map[string]any{"example.com/team": "vms", "sidecar.istio.io/inject": "false"},
+		podLabels:         map[string]any{"example.com/cost-center": "infra", "team": "vms"},
+		priorityClassName: ptr("vm-admission"),
+		timeouts:          map[string]int{"mutate": 3, "validate": 10, "validate-vmi": 2, "validate-update": 30},
+	}},
+	{name: "cert-manager unplaced", mode: "cert-manager", placement: placement{spread: []any{}, priorityClassName: ptr("")}},
 }
+
+func ptr[T any](v T) *T { return &v }
 
 // TestChartRendersTheOverlays: for each set of settings, helm template gives
 // the objects of the matching overlay with the same settings, but the
@@ -375,7 +469,7 @@ var chartCases = []settings{
 func TestChartRendersTheOverlays(t *testing.T) {
 	for _, s := range chartCases {
 		t.Run(s.name, func(t *testing.T) {
-			chart := normalize(t, renderChart(t, s, "vmnet-system"), true)
+			chart := normalize(t, withoutHooks(renderChart(t, s, "vmnet-system")), true)
 			overlay := renderOverlay(t, s)
 			kept := overlay[:0]
 			for _, u := range overlay {
@@ -449,6 +543,22 @@ func TestChartSchemaRefusesBadValues(t *testing.T) {
 		{"--set=audit.interval=ten minutes", "at '/audit/interval': 'ten minutes' does not match pattern"},
 		{"--set=audit.enabled=yes", "at '/audit/enabled': got string, want boolean"},
 		{"--set=audit.schedule=*/10", "at '/audit': additional properties 'schedule' not allowed"},
+		{"--set=nodeSelector=linux", "at '/nodeSelector': got string, want object"},
+		{"--set=nodeSelector.zone=1", "at '/nodeSelector/zone': got number, want string"},
+		{"--set=tolerations=none", "at '/tolerations': got string, want array"},
+		{"--set=tolerations[0].operator=exists", "at '/tolerations/0/operator': value must be one of 'Exists', 'Equal'"},
+		{"--set=affinity.nodeAfinity.x=y", "at '/affinity': additional properties 'nodeAfinity' not allowed"},
+		{"--set=topologySpreadConstraints[0].maxSkew=1", "at '/topologySpreadConstraints/0': missing properties 'topologyKey', 'whenUnsatisfiable'"},
+		{"--set=imagePullSecrets={regcred}", "at '/imagePullSecrets/0': got string, want object"},
+		{"--set=podAnnotations.team=1", "at '/podAnnotations/team': got number, want string"},
+		{"--set=podAnnotations.checksum/config=x", "at '/podAnnotations/checksum~1config': false schema"},
+		{"--set=podLabels.app\\.kubernetes\\.io/component=audit", "at '/podLabels/app.kubernetes.io~1component': value must be 'webhook'"},
+		{"--set=priorityClassName=true", "at '/priorityClassName': got boolean, want string"},
+		{"--set-string=timeoutSeconds.validate=10", "at '/timeoutSeconds/validate': got string, want integer"},
+		{"--set=timeoutSeconds.validate=31", "at '/timeoutSeconds/validate': maximum: got 31, want 30"},
+		{"--set=timeoutSeconds.mutate=0", "at '/timeoutSeconds/mutate': minimum: got 0, want 1"},
+		{"--set=timeoutSeconds.validate-vm=10", "at '/timeoutSeconds': additional properties 'validate-vm' not allowed"},
+		{"--set=uninstallHook.enabled=yes", "at '/uninstallHook/enabled': got string, want boolean"},
 	} {
 		_, err := helm(t, "template", "vmnet-webhook", chartDir, c.set)
 		if err == nil {

@@ -17,6 +17,7 @@ Usage:
   vmnet-webhook preview -f FILE   show what the webhook would do to objects
   vmnet-webhook audit   [flags]   judge the objects already stored in a cluster
   vmnet-webhook certs --dir DIR   write a development CA and serving certificate
+  vmnet-webhook uninstall-webhooks  delete the webhook configurations, before uninstalling
 
 Run "vmnet-webhook COMMAND --help" for a command's flags.
 `
@@ -56,6 +57,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return audit(args[1:], stdout, stderr)
 	case "certs":
 		return certsCmd(args[1:], stdout, stderr)
+	case "uninstall-webhooks":
+		return uninstallWebhooks(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

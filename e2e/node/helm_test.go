@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,15 +19,16 @@ import (
 // helmInstall installs the chart once, as docs/install.md says (the
 // namespace made beforehand with its Pod Security labels, then helm install
 // with the image already on the node), checks that the webhook refuses the
-// README's reserved port, and that helm uninstall leaves nothing.
-func (n *Node) helmInstall(t *testing.T, ctx context.Context, img string) {
+// README's reserved port, upgrades it to imgNext under load, and uninstalls
+// it under a stream of VM creates: the pre-delete hook removes the webhook
+// configurations first, so no create fails, and nothing is left.
+func (n *Node) helmInstall(t *testing.T, ctx context.Context, img, imgNext string) {
 	t.Helper()
 	root, err := framework.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	helm := func(args ...string) {
-		t.Helper()
+	helmRun := func(args ...string) error {
 		cmd := exec.Command(filepath.Join(root, "bin", "helm"), args...)
 		cmd.Dir = root
 		home := filepath.Join(n.Dir, "helm")
@@ -34,9 +36,16 @@ func (n *Node) helmInstall(t *testing.T, ctx context.Context, img string) {
 			"HELM_CONFIG_HOME="+home, "HELM_CACHE_HOME="+home, "HELM_DATA_HOME="+home)
 		start := time.Now()
 		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("helm %s: %v\n%s%s", strings.Join(args, " "), err, out, n.webhookLogs(ctx))
+			return fmt.Errorf("helm %s: %v\n%s%s", strings.Join(args, " "), err, out, n.webhookLogs(ctx))
 		}
 		t.Logf("helm %s: %s", strings.Join(args, " "), time.Since(start).Round(100*time.Millisecond))
+		return nil
+	}
+	helm := func(args ...string) {
+		t.Helper()
+		if err := helmRun(args...); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "vmnet-system", Labels: map[string]string{
@@ -67,7 +76,22 @@ func (n *Node) helmInstall(t *testing.T, ctx context.Context, img string) {
 		t.Errorf("helm install: kubectl printed\n  %s\nthe README shows\n  %s", strings.TrimSpace(stderr), want)
 	}
 
-	helm("uninstall", "vmnet-webhook", "--namespace", "vmnet-system", "--wait", "--timeout", "2m")
+	n.underLoad(t, "helm-upgrade", func() error {
+		return helmRun("upgrade", "vmnet-webhook", "charts/vmnet-webhook", "--namespace", "vmnet-system",
+			"--set", "image.reference="+imgNext, "--wait", "--timeout", "5m")
+	})
+	n.waitImage(t, ctx, imgNext)
+
+	n.underStream(t, "helm-uninstall", func() error {
+		return helmRun("uninstall", "vmnet-webhook", "--namespace", "vmnet-system", "--wait", "--timeout", "2m")
+	})
+	n.checkNoWebhook(t, ctx, "helm uninstall")
+	// The hook's Job, ServiceAccount and RBAC went when it succeeded.
+	stdout, stderr, err := n.runIn(t, "kubectl", "get", "job,sa,clusterrole,clusterrolebinding", "-A",
+		"-l", "app.kubernetes.io/component=uninstall-hook", "-o", "name")
+	if err != nil || strings.TrimSpace(stdout) != "" {
+		t.Errorf("after helm uninstall, the hook's objects: %q %v %s", stdout, err, stderr)
+	}
 	if err := n.Client.CoreV1().Namespaces().Delete(ctx, "vmnet-system", metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}

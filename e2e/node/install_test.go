@@ -15,6 +15,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/dynamic"
 
 	"github.com/vmnet-webhook/vmnet-webhook/e2e/framework"
 )
@@ -86,15 +87,16 @@ func readmeOutput(t *testing.T, command string) []string {
 // mutation, the rollouts under load, a config change, make undeploy; then
 // the Helm chart once: helm install, the refusal, helm uninstall.
 func TestInstall(t *testing.T) {
-	img := os.Getenv(envImage)
-	if img == "" && os.Getenv(envRun) != "" {
-		t.Fatalf("%s is not set: make test-node sets it to the image it built", envImage)
+	img, imgNext := os.Getenv(envImage), os.Getenv(envImageNext)
+	if (img == "" || imgNext == "") && os.Getenv(envRun) != "" {
+		t.Fatalf("%s and %s must be set: make test-node sets them to the images it built", envImage, envImageNext)
 	}
 	root, err := framework.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := startNode(t, Options{KubeProxy: true, Images: []string{filepath.Join(root, "bin", "vmnet-webhook-image.tar")}})
+	n := startNode(t, Options{KubeProxy: true, Images: []string{
+		filepath.Join(root, "bin", "vmnet-webhook-image.tar"), filepath.Join(root, "bin", "vmnet-webhook-image-next.tar")}})
 	ctx := context.Background()
 
 	start := time.Now()
@@ -232,24 +234,77 @@ func TestInstall(t *testing.T) {
 		t.Logf("certificate renewed: %s -> %s (SHA-256 prefixes), served by both pods", before, after)
 	})
 
-	t.Run("a config change rolls the pods and takes effect", func(t *testing.T) {
-		n.configChange(t, ctx, img)
+	// The new image is the same build under a second reference: the pod
+	// template changes, so the Deployment replaces every pod as for a
+	// release (the Makefile's test-node says why).
+	t.Run("make deploy of a new image under load", func(t *testing.T) {
+		n.underLoad(t, "make-deploy-new-image", func() error {
+			if out, errOut, err := n.runIn(t, "make", "deploy", "IMG="+imgNext, "OVERLAY="+overlay); err != nil {
+				return fmt.Errorf("make deploy IMG=%s: %v\n%s%s", imgNext, err, out, errOut)
+			}
+			return nil
+		})
+		n.waitImage(t, ctx, imgNext)
 	})
 
-	t.Run("make undeploy leaves nothing", func(t *testing.T) {
+	t.Run("a config change rolls the pods and takes effect", func(t *testing.T) {
+		n.configChange(t, ctx, imgNext)
+	})
+
+	t.Run("make undeploy under creates leaves nothing", func(t *testing.T) {
 		start := time.Now()
-		out, errOut, err := n.runIn(t, "make", "undeploy", "OVERLAY="+overlay)
-		if err != nil {
-			t.Fatalf("make undeploy: %v\n%s%s", err, out, errOut)
-		}
+		n.underStream(t, "make-undeploy", func() error {
+			if out, errOut, err := n.runIn(t, "make", "undeploy", "OVERLAY="+overlay); err != nil {
+				return fmt.Errorf("make undeploy: %v\n%s%s", err, out, errOut)
+			}
+			return nil
+		})
 		n.checkNothingLeft(t, ctx)
+		n.checkNoWebhook(t, ctx, "make undeploy")
 		t.Logf("make undeploy, and everything gone: %s", time.Since(start).Round(100*time.Millisecond))
 	})
 
-	// After the kustomize install, so that the image is already on the node.
-	t.Run("helm install, refusal, helm uninstall leaves nothing", func(t *testing.T) {
-		n.helmInstall(t, ctx, img)
+	// After the kustomize install, so that the images are already on the node.
+	t.Run("helm install, refusal, upgrade, helm uninstall leaves nothing", func(t *testing.T) {
+		n.helmInstall(t, ctx, img, imgNext)
 	})
+}
+
+// waitImage waits until the webhook's pods are two, Ready, of the image
+// img, and none of another is left (a rollout's old pods may still be
+// draining when the command that started it returns).
+func (n *Node) waitImage(t *testing.T, ctx context.Context, img string) {
+	t.Helper()
+	err := n.waitPods(ctx, func(pods []corev1.Pod) bool {
+		ready := 0
+		for _, p := range pods {
+			if p.Spec.Containers[0].Image != img {
+				return false
+			}
+			if podReady(p) && p.DeletionTimestamp == nil {
+				ready++
+			}
+		}
+		return ready == 2 && len(pods) == 2
+	})
+	if err != nil {
+		t.Fatalf("pods of %s: %v", img, err)
+	}
+}
+
+// checkNoWebhook: with the webhook removed, a VM it would refuse is created,
+// and stored as sent.
+func (n *Node) checkNoWebhook(t *testing.T, ctx context.Context, after string) {
+	t.Helper()
+	dc := dynamic.NewForConfigOrDie(n.CP.Config).Resource(vmResource).Namespace(loadNamespace)
+	name := "after-" + strings.ReplaceAll(after, " ", "-")
+	got, err := dc.Create(ctx, vm(name, 49152), metav1.CreateOptions{})
+	if err != nil {
+		t.Fatalf("after %s, a create with port 49152: %v", after, err)
+	}
+	if mutated(got) {
+		t.Errorf("after %s, a create was mutated: a webhook is still called", after)
+	}
 }
 
 // checkReplicas: two pods Ready, of the image given, each running its

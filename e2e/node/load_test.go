@@ -68,8 +68,10 @@ func mutated(u *unstructured.Unstructured) bool {
 type loadCounts struct {
 	creates, createsDenied, updates, updatesDenied atomic.Int64
 	failed, wrong                                  atomic.Int64
-	mu                                             sync.Mutex
-	firstProblems                                  []string
+	// Of the VM creates alone: sent, and answered with an error.
+	createsAttempted, createsFailed atomic.Int64
+	mu                              sync.Mutex
+	firstProblems                   []string
 }
 
 func (c *loadCounts) problem(wrong bool, format string, args ...any) {
@@ -86,7 +88,8 @@ func (c *loadCounts) problem(wrong bool, format string, args ...any) {
 }
 
 func (c *loadCounts) String() string {
-	return fmt.Sprintf("%d creates stored mutated, %d creates denied, %d updates admitted, %d updates denied; %d failed, %d wrong",
+	return fmt.Sprintf("VM creates: %d attempted, %d failed; %d creates stored mutated, %d creates denied, %d updates admitted, %d updates denied; %d failed, %d wrong",
+		c.createsAttempted.Load(), c.createsFailed.Load(),
 		c.creates.Load(), c.createsDenied.Load(), c.updates.Load(), c.updatesDenied.Load(), c.failed.Load(), c.wrong.Load())
 }
 
@@ -113,9 +116,11 @@ func runLoad(cfg *rest.Config, phase string, workers int, pause time.Duration, s
 				default:
 				}
 				name := fmt.Sprintf("%s-%d-%d", phase, w, i)
+				c.createsAttempted.Add(2)
 				got, err := dc.Create(ctx, vm(name, 8080), metav1.CreateOptions{})
 				switch {
 				case err != nil:
+					c.createsFailed.Add(1)
 					c.problem(false, "create %s: %v", name, err)
 				case !mutated(got):
 					c.problem(true, "create %s: stored without the webhook's mutation", name)
@@ -129,6 +134,7 @@ func runLoad(cfg *rest.Config, phase string, workers int, pause time.Duration, s
 				case apierrors.IsForbidden(err) && strings.Contains(err.Error(), createDenial):
 					c.createsDenied.Add(1)
 				default:
+					c.createsFailed.Add(1)
 					c.problem(false, "create %s-reserved: %v", name, err)
 				}
 				if got == nil {

@@ -21,6 +21,8 @@ import (
 const (
 	envRun   = "VMNET_TEST_NODE"
 	envImage = "VMNET_TEST_NODE_IMG"
+	// envImageNext names the image the upgrade phases move to.
+	envImageNext = "VMNET_TEST_NODE_IMG_NEXT"
 	// envHelper makes the test binary the interrupted node's child.
 	envHelper = "VMNET_TEST_NODE_CHILD"
 )

@@ -17,6 +17,25 @@ app.kubernetes.io/name: vmnet-webhook
 app.kubernetes.io/component: webhook
 {{- end }}
 
+{{/*
+Where a pod of the release may run and how its image is pulled: the webhook's
+pods and the uninstall hook's.
+*/}}
+{{- define "vmnet-webhook.placement" -}}
+{{- with .Values.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+
 {{/* The Service's DNS names, which the serving certificate must carry. */}}
 {{- define "vmnet-webhook.dnsNames" -}}
 {{- $svc := printf "vmnet-webhook.%s.svc" .Release.Namespace -}}
