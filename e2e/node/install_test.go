@@ -584,7 +584,7 @@ func (n *Node) configChange(t *testing.T, ctx context.Context, img string) {
 	if err != nil {
 		t.Fatalf("with enforcement: warn, kubectl create -f examples/reserved-port.yaml: %v: %s", err, stderr)
 	}
-	const warn = "Warning: spec.template.spec.domain.devices.interfaces[0].ports[1].port: port 49152 is reserved for libvirt's migration; use another port"
+	const warn = "Warning: domain.devices.interfaces[0].ports[1].port: port 49152 is reserved for libvirt's migration; use another port"
 	if !strings.Contains(stderr, warn) || !strings.Contains(stdout, "created") {
 		t.Errorf("with enforcement: warn, kubectl printed\n%s%s\nwant the warning %q and created", stderr, stdout, warn)
 	}
