@@ -16,7 +16,6 @@ import (
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/vmnet-webhook/vmnet-webhook/manifests/base"
@@ -30,8 +29,7 @@ import (
 func audit(args []string, stdout, stderr io.Writer) int {
 	fs := pflag.NewFlagSet("audit", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
-	kubeconfig := fs.String("kubeconfig", "", "kubeconfig file (default $KUBECONFIG, then ~/.kube/config, then the in-cluster config)")
-	kubeContext := fs.String("context", "", "the kubeconfig context to use (default its current context)")
+	kube := addKubeconfigFlags(fs)
 	namespaces := fs.StringSliceP("namespace", "n", nil, "audit only these namespaces (repeatable, or comma-separated); default: all")
 	allNamespaces := fs.BoolP("all-namespaces", "A", false, "audit every namespace (the default)")
 	selector := fs.StringP("selector", "l", "", "audit only objects with these labels, as kubectl -l: team=web,tier!=test")
@@ -101,14 +99,10 @@ Flags:
 		}
 	}
 
-	loading := clientcmd.NewDefaultClientConfigLoadingRules()
-	loading.ExplicitPath = *kubeconfig
-	restCfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(
-		loading, &clientcmd.ConfigOverrides{CurrentContext: *kubeContext}).ClientConfig()
+	restCfg, err := kube.restConfig("vmnet-webhook-audit")
 	if err != nil {
 		return failf(2, "kubeconfig: %v", err)
 	}
-	restCfg.UserAgent = "vmnet-webhook-audit"
 	// One request at a time, page after page: client-go's default of 5 per
 	// second would make small pages wait for nothing (kubectl uses 50).
 	if restCfg.QPS == 0 {

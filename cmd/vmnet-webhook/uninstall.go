@@ -12,7 +12,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 	admclient "k8s.io/client-go/kubernetes/typed/admissionregistration/v1"
-	"k8s.io/client-go/tools/clientcmd"
 )
 
 // uninstallWebhooks deletes the mutating and validating webhook
@@ -25,8 +24,7 @@ import (
 func uninstallWebhooks(args []string, stdout, stderr io.Writer) int {
 	fs := pflag.NewFlagSet("uninstall-webhooks", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
-	kubeconfig := fs.String("kubeconfig", "", "kubeconfig file (default $KUBECONFIG, then ~/.kube/config, then the in-cluster config)")
-	kubeContext := fs.String("context", "", "the kubeconfig context to use (default its current context)")
+	kube := addKubeconfigFlags(fs)
 	name := fs.String("name", "vmnet-webhook", "name of both webhook configurations")
 	timeout := fs.Duration("timeout", time.Minute, "how long to wait for both configurations to be gone")
 	settle := fs.Duration("settle", 2*time.Second, "how long to wait after they are gone, for every API server to see it")
@@ -60,14 +58,10 @@ Flags:
 		return failf(2, "--settle must not be negative, got %s", *settle)
 	}
 
-	loading := clientcmd.NewDefaultClientConfigLoadingRules()
-	loading.ExplicitPath = *kubeconfig
-	restCfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(
-		loading, &clientcmd.ConfigOverrides{CurrentContext: *kubeContext}).ClientConfig()
+	restCfg, err := kube.restConfig("vmnet-webhook-uninstall-webhooks")
 	if err != nil {
 		return failf(2, "kubeconfig: %v", err)
 	}
-	restCfg.UserAgent = "vmnet-webhook-uninstall-webhooks"
 	client, err := admclient.NewForConfig(restCfg)
 	if err != nil {
 		return failf(2, "%v", err)
