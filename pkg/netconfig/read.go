@@ -2,6 +2,7 @@ package netconfig
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -47,7 +48,7 @@ type nicConf struct {
 func readV2(cfg map[string]any) []nicConf {
 	eths, _ := cfg["ethernets"].(map[string]any)
 	var out []nicConf
-	for _, key := range sortedKeys(eths) {
+	for _, key := range slices.Sorted(maps.Keys(eths)) {
 		e, _ := eths[key].(map[string]any)
 		c := nicConf{name: key, where: "ethernets." + key}
 		if m, ok := e["match"].(map[string]any); ok {
@@ -132,13 +133,4 @@ func isTrue(v any) bool {
 func asList(v any) []any {
 	l, _ := v.([]any)
 	return l
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

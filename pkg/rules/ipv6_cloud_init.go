@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -34,9 +35,10 @@ func ipv6CloudInit(m *mutation) {
 	writeNetworkData(m, nic, ci, i, found)
 }
 
-// ipv6Target is the NIC ipv6CloudInit writes a network config for: its
-// positions, the IPv6 network the launcher gives it (addCIDR when the pod
-// network is to name it), and the MAC the config matches it by.
+// ipv6Target is the NIC ipv6CloudInit writes a config for: its positions,
+// the IPv6 network the launcher gives it (addCIDR: to be written into the
+// pod network, a default other than KubeVirt's, so that guest and launcher
+// agree), and the MAC the config matches it by.
 type ipv6Target struct {
 	iface            *vmspec.Interface
 	ifaceIdx, podIdx int
@@ -45,11 +47,10 @@ type ipv6Target struct {
 	mac              net.HardwareAddr
 }
 
-// ipv6NIC returns the pod network's masquerade NIC and its IPv6 network;
-// ok is false when there is none, when the webhook does not inject for it,
-// when its CIDR is invalid (validation refuses it), and in a VMI a VM
-// started (its template had its turn). A default CIDR other than KubeVirt's
-// is to be written into the network, so that guest and launcher agree.
+// ipv6NIC returns the pod network's masquerade NIC; ok is false when there
+// is none, when the webhook does not inject for it, when its CIDR is invalid
+// (validation refuses it), and in a VMI a VM started (its template had its
+// turn).
 func ipv6NIC(m *mutation) (t ipv6Target, ok bool) {
 	pod, podIdx, iface, ifaceIdx := podNIC(m.spec, isMasquerade)
 	if m.obj.ownerKind == "VirtualMachine" || iface == nil || !m.cfg.IPv6.Injects(pod.Pod.VMIPv6NetworkCIDR != "") {
@@ -61,8 +62,7 @@ func ipv6NIC(m *mutation) (t ipv6Target, ok bool) {
 }
 
 // warnWindows reports whether the guest is Windows, which reads no
-// cloud-init network config, and then warns with the address and gateway to
-// set in the guest.
+// cloud-init network config, and warns with what to set in the guest.
 func warnWindows(m *mutation, t ipv6Target) bool {
 	if m.obj.windows {
 		gw := t.prefix.Masked().Addr().Next()
@@ -72,9 +72,8 @@ func warnWindows(m *mutation, t ipv6Target) bool {
 	return m.obj.windows
 }
 
-// chooseMAC returns the MAC the config matches the NIC by: its own, or the
-// one the webhook assigns when it has none. ok is false, with a warning,
-// when its own cannot be a NIC's.
+// chooseMAC returns the NIC's own MAC, or the one the webhook assigns; ok is
+// false, with a warning, when its own cannot be a NIC's.
 func chooseMAC(m *mutation, t ipv6Target) (mac net.HardwareAddr, ok bool) {
 	if t.iface.MacAddress == "" {
 		return assignedMAC(macSeed(&m.obj, m.uid)), true
@@ -86,9 +85,8 @@ func chooseMAC(m *mutation, t ipv6Target) (mac net.HardwareAddr, ok bool) {
 	return mac, problem == ""
 }
 
-// warnConfigDrive reports whether the guest boots from a ConfigDrive
-// source (bootCloudInit's answer), whose network data is not netplan, and
-// warns when that source has none.
+// warnConfigDrive reports whether the guest boots from a ConfigDrive source,
+// whose network data is not netplan, and warns when that source has none.
 func warnConfigDrive(m *mutation, ci cloudInitSource, i int, found bool) bool {
 	if !found || ci.key != "cloudInitConfigDrive" {
 		return false
@@ -99,13 +97,11 @@ func warnConfigDrive(m *mutation, ci cloudInitSource, i int, found bool) bool {
 	return true
 }
 
-// writeNetworkData writes the NIC's network config, with the MAC and CIDR
-// it names, where the guest reads it: into the boot cloud-init source ci of
-// volume i when that has no network data, or instead of the webhook's own
-// written for another MAC (another webhook, a MAC pool, has set the MAC
-// since and the webhook is called again); into a NoCloud volume it adds
-// when there is no cloud-init volume (i is -1). A volume with both sources
-// (found false) is not the webhook's to choose.
+// writeNetworkData writes the NIC's config, and the MAC and CIDR it names,
+// into the boot cloud-init source ci of volume i when that has no network
+// data or the webhook's own for another MAC (a MAC pool set one since, and
+// the webhook is called again), or into a NoCloud volume it adds (i is -1).
+// A volume with both sources (found false) is not the webhook's to choose.
 func writeNetworkData(m *mutation, t ipv6Target, ci cloudInitSource, i int, found bool) {
 	networkData := netconfig.Write(netconfig.NICName(m.cfg.IPv6.GuestInterface, t.ifaceIdx), t.mac, t.prefix)
 	stale := found && strings.HasPrefix(ci.NetworkData, netconfig.Marker) && ci.NetworkData != networkData
@@ -130,19 +126,12 @@ func writeNetworkData(m *mutation, t ipv6Target, ci cloudInitSource, i int, foun
 
 // freeName returns base, or base-N, whichever no volume or disk uses.
 func freeName(base string, s *vmspec.Spec) string {
-	taken := map[string]bool{}
-	for _, vol := range s.Volumes {
-		if vol != nil {
-			taken[vol.Name] = true
-		}
-	}
-	for _, d := range devices(s).Disks {
-		if d != nil {
-			taken[d.Name] = true
-		}
+	taken := func(name string) bool {
+		return slices.ContainsFunc(s.Volumes, func(v *vmspec.Volume) bool { return v != nil && v.Name == name }) ||
+			slices.ContainsFunc(devices(s).Disks, func(d *vmspec.Disk) bool { return d != nil && d.Name == name })
 	}
 	name := base
-	for i := 1; taken[name]; i++ {
+	for i := 1; taken(name); i++ {
 		name = base + "-" + strconv.Itoa(i)
 	}
 	return name

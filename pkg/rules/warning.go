@@ -18,23 +18,20 @@ func (o *object) fit(path, msg string) []string {
 }
 
 // fit shapes msg into Warning lines of at most warningMax bytes, each
-// "path: part": one line with the full path when it fits, else with the
-// path from the VM spec (specPrefix cut off), the message wrapped at spaces
-// over as many lines as it needs. A path too long to leave room for the
-// message keeps only its end. Control characters and bytes that are not
-// UTF-8 are written as U+FFFD, since the API server drops a warning with
-// either; a map key in a path may hold a newline.
+// "path: part": one line with the full path when it fits, else the path from
+// the VM spec (the end of it when it is too long) before each line of the
+// message wrapped at spaces. Control characters and bytes that are not UTF-8
+// become U+FFFD, since the API server drops a warning with either; a map key
+// in a path may hold a newline.
 func fit(specPrefix, path, msg string) []string {
 	path, msg = netconfig.Printable(path), netconfig.Printable(msg)
 	if len(path)+2+len(msg) <= warningMax {
 		return []string{path + ": " + msg}
 	}
-	if rel, ok := strings.CutPrefix(path, specPrefix+"."); ok {
-		path = rel
-	}
+	path = strings.TrimPrefix(path, specPrefix+".")
 	const minWidth = 40 // of the message on each line
-	if len(path)+2 > warningMax-minWidth {
-		path = "..." + tail(path, warningMax-minWidth-2-3)
+	if room := warningMax - minWidth - 2; len(path) > room {
+		path = "..." + strings.ToValidUTF8(path[len(path)-room+3:], "") // cut on a rune boundary
 	}
 	var lines []string
 	for _, part := range wrap(msg, warningMax-len(path)-2) {
@@ -72,16 +69,4 @@ func wrap(s string, width int) []string {
 		lines = append(lines, line)
 	}
 	return lines
-}
-
-// tail returns the end of s of at most n bytes, starting on a rune boundary.
-func tail(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	s = s[len(s)-n:]
-	for len(s) > 0 && !utf8.RuneStart(s[0]) {
-		s = s[1:]
-	}
-	return s
 }

@@ -26,6 +26,10 @@ func TestFit(t *testing.T) {
 			[]string{"p: " + strings.Repeat("é", 58), "p: " + strings.Repeat("é", 2) + " !"}},
 		{"a path too long keeps its end", "metadata.annotations[" + strings.Repeat("k", 100) + "]", "bad value",
 			[]string{"..." + strings.Repeat("k", 73) + "]: bad value"}},
+		{"a path of 77 bytes is kept", strings.Repeat("p", 77), strings.Repeat("m", 60),
+			[]string{strings.Repeat("p", 77) + ": " + strings.Repeat("m", 40), strings.Repeat("p", 77) + ": " + strings.Repeat("m", 20)}},
+		{"one of 78 is not", strings.Repeat("p", 78), strings.Repeat("m", 60),
+			[]string{"..." + strings.Repeat("p", 74) + ": " + strings.Repeat("m", 40), "..." + strings.Repeat("p", 74) + ": " + strings.Repeat("m", 20)}},
 		{"control characters and bad bytes", "metadata.labels[a\nb\xff]", "bad\tvalue", []string{"metadata.labels[a\uFFFDb\uFFFD]: bad\uFFFDvalue"}},
 	}
 	for _, tt := range tests {
