@@ -163,7 +163,7 @@ test-guest: build e2e-tools $(BIN)/kvdhcp ## Boot real Linux guests (qemu) with 
 # renderers and namings for the fix, the pod interface second and the
 # second boot on Debian 12 and 13.
 .PHONY: test-guest-all
-test-guest-all: build e2e-tools $(BIN)/kvdhcp ## make test-guest and the cases CI leaves out; writes docs/guests.md (~25 min).
+test-guest-all: build e2e-tools $(BIN)/kvdhcp ## make test-guest and the cases CI leaves out; writes docs/guests.md (~33 min).
 	cd $(TOOLS)/kvdhcp && $(GO) test ./...
 	e2e/guest/setup.sh
 	GUEST_ALL=1 VMNET_GUEST_TEST=1 GUEST_RESULTS=docs/guests.md $(GO) test ./e2e/guest -run '^TestGuests$$' -count=1 -v -timeout $(GUEST_TIMEOUT)

@@ -1,6 +1,7 @@
 package guest
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -111,25 +112,45 @@ func TestLeased(t *testing.T) {
 	}
 }
 
-// CI runs the pod MTU 9000 under one renderer of each release; make
-// test-guest-all every renderer at 1400 and 9000, each case once.
+// make test-guest-all boots every renderer at 1400 and 9000 once; CI's set
+// holds 9000 on each release and 1400 on one.
 func TestMTUCases(t *testing.T) {
 	names := map[string]bool{}
-	ci, all := 0, 0
+	cells := map[string]int{} // release/renderer/MTU -> cases
+	ciCells := map[string]bool{}
 	for _, c := range cases {
 		if names[c.Name] {
 			t.Errorf("case %s twice", c.Name)
 		}
 		names[c.Name] = true
-		if c.MTU != 0 && c.Model == "" {
-			all++
-			if !c.Extra {
-				ci++
+		if c.MTU == 0 || c.Model != "" {
+			continue
+		}
+		cells[fmt.Sprintf("%s/%s/%d", c.suite(), c.Renderer, c.MTU)]++
+		if !c.Extra {
+			ciCells[fmt.Sprintf("%s/%d", c.suite(), c.MTU)] = true
+		}
+	}
+	renderers := map[string][]string{
+		"bookworm": {"eni", "netplan", "network-manager", "networkd"},
+		"trixie":   {"netplan", "network-manager", "networkd"},
+	}
+	for suite, rs := range renderers {
+		for _, r := range rs {
+			for _, mtu := range []int{1400, 9000} {
+				if k := fmt.Sprintf("%s/%s/%d", suite, r, mtu); cells[k] != 1 {
+					t.Errorf("%s: %d cases, want 1", k, cells[k])
+				}
 			}
 		}
 	}
-	if ci != 2 || all != 14 {
-		t.Errorf("MTU cases: %d in CI's set, %d in all; want 2 and 14 (7 renderers × 1400, 9000)", ci, all)
+	if len(cells) != 14 {
+		t.Errorf("%d MTU cells, want 14 (7 renderers × 1400, 9000): %v", len(cells), cells)
+	}
+	for _, k := range []string{"bookworm/9000", "trixie/9000", "trixie/1400"} {
+		if !ciCells[k] {
+			t.Errorf("CI's set has no case at %s", k)
+		}
 	}
 	if (guestCase{}).mtu() != 1500 {
 		t.Error("a case without MTU does not run at 1500")
@@ -150,6 +171,30 @@ func TestImageIssue(t *testing.T) {
 	} {
 		if imageIssue(ours) {
 			t.Errorf("%q taken as the image's own", ours)
+		}
+	}
+}
+
+// The report sets the image's own issues apart and lists the rest.
+func TestStatusCell(t *testing.T) {
+	resize := `ERROR: ('resizefs', ProcessExecutionError("Unexpected error while running command.\nCommand: ('resize2fs', '/dev/vda')\nExit code: -\nReason: [Errno 2] No such file or directory: b'resize2fs'\nStdout: -\nStderr: -"))`
+	warn := "WARNING: Failed to resize filesystem (cmd=('resize2fs', '/dev/vda'))"
+	dep := "DEPRECATED: The use of `gateway4` and `gateway6` is deprecated in 22.4 and scheduled to be removed in 27.4."
+	tests := []struct {
+		o    observed
+		want string
+	}{
+		{observed{diag: diag{Status: "status: done"}}, "done"},
+		{observed{diag: diag{Status: "status: error", Issues: []string{resize, warn}}},
+			"error (2 issues of the test image's own: it has no resize2fs, so cloud-init's resizefs module fails)"},
+		{observed{diag: diag{Status: "status: error", Issues: []string{resize, dep}}},
+			"error; " + dep + " (1 issue of the test image's own: it has no resize2fs, so cloud-init's resizefs module fails)"},
+		// Without the missing resize2fs, a warning about resizing is listed.
+		{observed{diag: diag{Status: "status: done", Issues: []string{warn}}}, "done; " + warn},
+	}
+	for _, tt := range tests {
+		if got := statusCell(tt.o); got != tt.want {
+			t.Errorf("statusCell(%q):\n got %q\nwant %q", tt.o.Issues, got, tt.want)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package guest
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -132,10 +133,7 @@ func (r report) markdown() string {
 			renderer = fmt.Sprintf("%s (image: %s)", o.Renderer, c.Renderer)
 		}
 		want := c.Want.String()
-		status := strings.TrimPrefix(o.Status, "status: ")
-		for _, issue := range o.Issues {
-			status += "; " + strings.ReplaceAll(issue, "|", "\\|")
-		}
+		status := statusCell(o)
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s (want %s) |\n",
 			guest, naming, renderer, vm, seed, ipv4, ipv6, def, pings, mtu, status, boot, verdict, want)
 	}
@@ -160,4 +158,25 @@ func yn(ok bool) string {
 		return "yes"
 	}
 	return "no"
+}
+
+// statusCell is the report's cloud-init status: the status, each issue the
+// seed may have caused, and how many are the image's own, set apart.
+func statusCell(o observed) string {
+	status := strings.TrimPrefix(o.Status, "status: ")
+	image := slices.ContainsFunc(o.Issues, imageIssue)
+	own := 0
+	for _, issue := range o.Issues {
+		// The missing resize2fs also makes cloud-init warn twice about resizefs.
+		if imageIssue(issue) || image && strings.Contains(issue, "resize") {
+			own++
+			continue
+		}
+		status += "; " + strings.ReplaceAll(issue, "|", "\\|")
+	}
+	if own > 0 {
+		status += fmt.Sprintf(" (%d %s of the test image's own: it has no resize2fs, so cloud-init's resizefs module fails)",
+			own, map[bool]string{true: "issue", false: "issues"}[own == 1])
+	}
+	return status
 }
