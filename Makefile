@@ -154,7 +154,7 @@ run: build e2e-tools ## Run kube-apiserver (KubeVirt's CRDs) with the webhook in
 GUEST_TIMEOUT ?= 75m
 
 .PHONY: test-guest
-test-guest: build e2e-tools $(BIN)/kvdhcp ## Boot real Linux guests (qemu) with what the webhook stored; writes docs/guests.md (~15 min).
+test-guest: build e2e-tools $(BIN)/kvdhcp ## Boot real Linux guests (qemu) with what the webhook stored; writes docs/guests.md (~13 min).
 	cd $(TOOLS)/kvdhcp && $(GO) test ./...
 	e2e/guest/setup.sh
 	VMNET_GUEST_TEST=1 GUEST_RESULTS=docs/guests.md $(GO) test ./e2e/guest -run '^TestGuests$$' -count=1 -v -timeout $(GUEST_TIMEOUT)
