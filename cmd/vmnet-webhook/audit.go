@@ -63,10 +63,7 @@ Flags:
 	if status, done := parseFlags(fs, args); done {
 		return status
 	}
-	failf := func(status int, format string, a ...any) int {
-		fmt.Fprintf(stderr, "vmnet-webhook audit: "+format+"\n", a...)
-		return status
-	}
+	failf := failer(stderr, "audit")
 	switch {
 	case *output != "table" && *output != "json" && *output != "yaml":
 		return failf(2, "-o: %q is none of table, json, yaml", *output)

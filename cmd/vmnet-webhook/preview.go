@@ -39,10 +39,7 @@ func preview(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if status, done := parseFlags(fs, args); done {
 		return status
 	}
-	failf := func(status int, format string, a ...any) int {
-		fmt.Fprintf(stderr, "vmnet-webhook preview: "+format+"\n", a...)
-		return status
-	}
+	failf := failer(stderr, "preview")
 	if len(*files) == 0 {
 		return failf(2, "-f FILE is required (- for stdin)")
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
 	"strconv"
@@ -110,4 +111,13 @@ func parseFlags(fs *pflag.FlagSet, args []string) (status int, done bool) {
 		return 2, true
 	}
 	return 0, false
+}
+
+// failer returns a function that writes "vmnet-webhook <command>: message"
+// to stderr and returns status, for a command's errors.
+func failer(stderr io.Writer, command string) func(status int, format string, a ...any) int {
+	return func(status int, format string, a ...any) int {
+		fmt.Fprintf(stderr, "vmnet-webhook "+command+": "+format+"\n", a...)
+		return status
+	}
 }

@@ -45,10 +45,7 @@ Flags:
 	if status, done := parseFlags(fs, args); done {
 		return status
 	}
-	failf := func(status int, format string, a ...any) int {
-		fmt.Fprintf(stderr, "vmnet-webhook uninstall-webhooks: "+format+"\n", a...)
-		return status
-	}
+	failf := failer(stderr, "uninstall-webhooks")
 	switch {
 	case len(validation.IsDNS1123Subdomain(*name)) > 0:
 		return failf(2, "--name %q is not a valid object name: %s", *name, validation.IsDNS1123Subdomain(*name)[0])
