@@ -173,15 +173,12 @@ func runLoad(cfg *rest.Config, phase string, workers int, pause time.Duration, s
 // Every admission of the phase must have been answered, correctly.
 func (n *Node) underLoad(t *testing.T, phase string, disrupt func() error) {
 	t.Helper()
-	stop := make(chan struct{})
-	start := time.Now()
-	c, wait := runLoad(n.CP.Config, phase, 3, 100*time.Millisecond, stop)
-	time.Sleep(3 * time.Second)
-	err := disrupt()
-	took := time.Since(start) - 3*time.Second
-	time.Sleep(3 * time.Second)
-	close(stop)
-	wait()
+	var c *loadCounts
+	took, _, err := around(3*time.Second, func(stop <-chan struct{}) func() {
+		var wait func()
+		c, wait = runLoad(n.CP.Config, phase, 3, 100*time.Millisecond, stop)
+		return wait
+	}, disrupt)
 	t.Logf("%s: done in %s under load; %s", phase, took.Round(100*time.Millisecond), c)
 	if err != nil {
 		t.Fatalf("%s: %v", phase, err)
@@ -236,4 +233,20 @@ func (n *Node) secretCert(ctx context.Context) (string, error) {
 		return "", err
 	}
 	return fingerprint(block.Bytes), nil
+}
+
+// around starts traffic with start, runs disrupt with pad of traffic before
+// and after it, then stops the traffic and waits for it (start's answer); it
+// returns how long disrupt took, the whole span and disrupt's error.
+func around(pad time.Duration, start func(stop <-chan struct{}) (wait func()), disrupt func() error) (took, all time.Duration, err error) {
+	stop := make(chan struct{})
+	began := time.Now()
+	wait := start(stop)
+	time.Sleep(pad)
+	err = disrupt()
+	took = time.Since(began) - pad
+	time.Sleep(pad)
+	close(stop)
+	wait()
+	return took, time.Since(began), err
 }

@@ -89,16 +89,12 @@ func streamCreates(cfg *rest.Config, phase string, stop <-chan struct{}) (*strea
 // stream slower than minRate.
 func (n *Node) underStream(t *testing.T, phase string, disrupt func() error) *streamCounts {
 	t.Helper()
-	stop := make(chan struct{})
-	start := time.Now()
-	c, wait := streamCreates(n.CP.Config, phase, stop)
-	time.Sleep(2 * time.Second)
-	err := disrupt()
-	took := time.Since(start) - 2*time.Second
-	time.Sleep(2 * time.Second)
-	close(stop)
-	wait()
-	all := time.Since(start)
+	var c *streamCounts
+	took, all, err := around(2*time.Second, func(stop <-chan struct{}) func() {
+		var wait func()
+		c, wait = streamCreates(n.CP.Config, phase, stop)
+		return wait
+	}, disrupt)
 	rate := float64(c.attempted.Load()) / all.Seconds()
 	t.Logf("%s: done in %s; VM creates: %d attempted in %s (%.1f/s), %d failed; stored %d mutated, %d without the webhook",
 		phase, took.Round(100*time.Millisecond), c.attempted.Load(), all.Round(100*time.Millisecond), rate, c.failed.Load(),
