@@ -1,7 +1,6 @@
-// Package rules holds the network admission rules for KubeVirt workloads.
-// Every rule is a pure function over the raw object: it reads JSON, and
-// answers with targeted JSON Patch operations, field errors and warnings.
-// Nothing here knows about HTTP, and nothing here is global.
+// Package rules holds the network admission rules for KubeVirt workloads:
+// pure functions from the raw object to targeted JSON Patch operations,
+// field errors and warnings. Nothing here knows about HTTP.
 package rules
 
 import (
@@ -28,40 +27,29 @@ type Result struct {
 	Patch    []jsonpatch.Operation // targeted operations on the raw object
 	Errors   field.ErrorList       // any error denies the request
 	Warnings []string              // lines under 120 characters, for the user
-	// Fired names each rule that patched, denied or warned, in the order
-	// they ran, for metrics and logs: a name from the rule tables, or a
-	// Rule constant.
-	Fired []string
-	// Denied and Warned name the rules of Fired that added errors and
-	// warnings, for audit to count findings by rule and outcome.
-	Denied, Warned []string
-	// NotChecked names the fields the rules cannot read (network data in a
-	// Secret), for audit to list.
-	NotChecked []string
+	// Fired names each rule that patched, denied or warned, in order, for
+	// metrics and logs; Denied and Warned, those of them that added errors
+	// and warnings, for audit. The names are the tables' and the Rule
+	// constants.
+	Fired, Denied, Warned []string
+	NotChecked            []string // fields the rules cannot read (network data in a Secret)
 }
 
-// Rule names are Result.Fired's values, a metric label's bounded set: those
-// of the tables below, and these two.
+// Rule names beside the tables', for a metric label's bounded set.
 const (
 	RuleMalformed            = "malformed"              // the object cannot be read
 	RuleReservedPortsRatchet = "reserved-ports-ratchet" // reserved ports the stored object had
 )
 
 // mutators run in this order; each sees the object as patched so far.
-var mutators = []struct {
-	name string
-	run  func(*mutation)
-}{
+var mutators = []rule[*mutation]{
 	{"default-network", defaultNetwork},
 	{"default-binding", defaultBinding},
 	{"ipv6-cloud-init", ipv6CloudInit},
 }
 
 // validators run in this order, over the object as it stands after mutation.
-var validators = []struct {
-	name string
-	run  func(*validation)
-}{
+var validators = []rule[*validation]{
 	{"reserved-ports", reservedPorts},
 	{"istio-ports", istioPorts},
 	{"pod-cidrs", podCIDRs},
@@ -71,49 +59,46 @@ var validators = []struct {
 	{"user-network-data", userNetworkData},
 }
 
+type rule[state any] struct {
+	name string
+	run  func(state)
+}
+
 // Mutate runs the mutating rules on CREATE. An object it cannot read, or
-// with a null entry in a list it patches, is left alone for validation to
-// refuse.
+// with a null entry in a list it patches, is left for validation to refuse.
 func Mutate(cfg config.Config, req Request) Result {
 	res, _ := mutate(cfg, req)
 	return res
 }
 
-// mutate is Mutate, and also returns the spec as the last rule read it,
-// or nil when no rule ran.
+// mutate is Mutate that also returns the spec as the last rule read it.
 func mutate(cfg config.Config, req Request) (Result, *vmspec.Spec) {
 	if _, ok := vmspec.ShapeOf(req.Kind.GroupKind()); !ok || req.Operation != admissionv1.Create {
 		return Result{}, nil
 	}
 	vm, err := vmspec.Read(req.Kind.GroupKind(), req.Object)
-	if err != nil {
-		if err.Field == vmspec.Whole {
-			return malformed(err), nil
-		}
+	if err != nil && err.Field == vmspec.Whole {
+		return malformed(err), nil
+	} else if err != nil || vm.Spec == nil || hasNullEntry(vm.Spec) {
 		return Result{}, nil
 	}
-	o := newObject(vm)
-	if o.optedOut || vm.Spec == nil || hasNullEntry(vm.Spec) {
+	m := &mutation{cfg: cfg, obj: newObject(vm), spec: vm.Spec, uid: req.UID}
+	if m.obj.optedOut {
 		return Result{}, nil
 	}
-	m := &mutation{cfg: cfg, obj: o, spec: vm.Spec, uid: req.UID}
-	var fired, warned []string
+	var res Result
 	for _, r := range mutators {
 		ops, warns := len(m.ops), len(m.warnings)
 		r.run(m)
-		if len(m.ops) > ops || len(m.warnings) > warns {
-			fired = append(fired, r.name)
-		}
-		if len(m.warnings) > warns {
-			warned = append(warned, r.name)
-		}
+		count(&res, r.name, len(m.ops) > ops, false, len(m.warnings) > warns)
 	}
-	return Result{Patch: m.ops, Warnings: m.warnings, Fired: fired, Warned: warned}, m.spec
+	res.Patch, res.Warnings = m.ops, m.warnings
+	return res, m.spec
 }
 
 // Validate runs the validating rules on CREATE and UPDATE, over the object
-// as mutated. An object it cannot read gets one error, at the first member of
-// the wrong type; the API server's schema names the rest.
+// as mutated. An object it cannot read gets one error, at the first member
+// of the wrong type; the API server's schema names the rest.
 func Validate(cfg config.Config, req Request) Result {
 	if _, ok := vmspec.ShapeOf(req.Kind.GroupKind()); !ok || (req.Operation != admissionv1.Create && req.Operation != admissionv1.Update) {
 		return Result{}
@@ -127,31 +112,31 @@ func Validate(cfg config.Config, req Request) Result {
 	if vm.Spec == nil {
 		return Result{}
 	}
-	v := &validation{cfg: cfg, gk: req.Kind.GroupKind(), obj: newObject(vm), spec: vm.Spec}
-	if req.Operation == admissionv1.Update {
-		v.oldRaw = req.OldObject
-	}
-	var fired, denied, warned []string
+	v := &validation{cfg: cfg, gk: req.Kind.GroupKind(), obj: newObject(vm), spec: vm.Spec, oldRaw: req.OldObject}
+	var res Result
 	for _, r := range validators {
-		v.fired, v.ratcheted = false, false
+		v.ratcheted = 0
 		errs, warns := len(v.errs), len(v.warnings)
 		r.run(v)
-		if v.fired {
-			fired = append(fired, r.name)
-		}
-		name := r.name
-		if v.ratcheted { // counted under a name of its own
-			fired = append(fired, RuleReservedPortsRatchet)
-			name = RuleReservedPortsRatchet
-		}
-		if len(v.errs) > errs {
-			denied = append(denied, r.name)
-		}
-		if len(v.warnings) > warns {
-			warned = append(warned, name)
-		}
+		denied, warned := len(v.errs) > errs, len(v.warnings)-v.ratcheted > warns
+		count(&res, r.name, false, denied, warned)
+		count(&res, RuleReservedPortsRatchet, false, false, v.ratcheted > 0)
 	}
-	return Result{Errors: v.errs, Warnings: v.warnings, Fired: fired, Denied: denied, Warned: warned, NotChecked: v.notChecked}
+	res.Errors, res.Warnings, res.NotChecked = v.errs, v.warnings, v.notChecked
+	return res
+}
+
+// count records that rule patched, denied or warned.
+func count(res *Result, rule string, patched, denied, warned bool) {
+	if patched || denied || warned {
+		res.Fired = append(res.Fired, rule)
+	}
+	if denied {
+		res.Denied = append(res.Denied, rule)
+	}
+	if warned {
+		res.Warned = append(res.Warned, rule)
+	}
 }
 
 // malformed answers an object that cannot be read.
