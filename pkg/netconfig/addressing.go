@@ -1,6 +1,9 @@
 package netconfig
 
-import "net/netip"
+import (
+	"cmp"
+	"net/netip"
+)
 
 // lintAddressing checks the pod NIC's entry against what virt-launcher
 // does: IPv4 by DHCP only, IPv6 network+2 with no route given, the gateway
@@ -9,24 +12,18 @@ func lintAddressing(c nicConf, nic PodNIC, warn func(string)) {
 	p6 := nic.IPv6.Masked()
 	gw := p6.Addr().Next()
 	vm := gw.Next()
-	p4 := nic.IPv4
-	if !p4.IsValid() {
-		p4 = defaultIPv4CIDR
-	}
-	p4 = p4.Masked()
+	p4 := cmp.Or(nic.IPv4, defaultIPv4CIDR).Masked()
 	var has4, has6 bool
 	addrFix := "; fix: addresses: [" + netip.PrefixFrom(vm, p6.Bits()).String() + "]"
 	for _, a := range c.addrs {
-		pfx, err := netip.ParsePrefix(a)
-		if err != nil {
-			if addr, err2 := netip.ParseAddr(a); err2 == nil {
-				pfx = netip.PrefixFrom(addr, addr.BitLen())
-			} else {
-				warn(c.where + ": address " + a + " is not an address/prefix")
-				continue
-			}
+		addr, err := netip.ParseAddr(a)
+		if pfx, perr := netip.ParsePrefix(a); perr == nil {
+			addr, err = pfx.Addr(), nil
 		}
-		addr := pfx.Addr()
+		if err != nil {
+			warn(c.where + ": address " + a + " is not an address/prefix")
+			continue
+		}
 		switch {
 		case addr.Is4():
 			has4 = true

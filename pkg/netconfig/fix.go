@@ -5,11 +5,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-
-	"sigs.k8s.io/yaml"
 )
-
-// The fix the lint proposes for an entry keyed by a NIC name without match.
 
 // fixTail ends the fix for an entry without match.
 func fixTail(c nicConf) string {
@@ -20,8 +16,7 @@ func fixTail(c nicConf) string {
 }
 
 // fixText returns text with match and set-name added to the block-style
-// ethernets entry name, or "" when the text is not laid out so. What it
-// returns is checked by parsing it again.
+// ethernets entry name, checked by parsing it again; "" when it cannot.
 func fixText(text, name, mac string) string {
 	lines := strings.SplitAfter(text, "\n")
 	indent := func(l string) int { return len(l) - len(strings.TrimLeft(l, " ")) }
@@ -67,14 +62,7 @@ func fixText(text, name, mac string) string {
 // fixedMatches reports whether text parses with ethernets.name matched by
 // mac and renamed to name.
 func fixedMatches(text, name, mac string) bool {
-	var doc any
-	if yaml.Unmarshal([]byte(text), &doc) != nil {
-		return false
-	}
-	cfg, _ := doc.(map[string]any)
-	if inner, ok := cfg["network"].(map[string]any); ok && len(cfg) == 1 {
-		cfg = inner
-	}
+	cfg, _ := parse(text) // nil when it does not parse
 	for _, c := range readV2(cfg) {
 		if c.name == name {
 			return c.matchMAC == mac && c.setName
@@ -83,9 +71,8 @@ func fixedMatches(text, name, mac string) bool {
 	return false
 }
 
-// fixVersion1 is what Write writes for the entry, less its marker (the
-// text stays the user's), when the entry asks for what the launcher gives:
-// IPv4 by DHCP, network+2 and gateway network+1; else "".
+// fixVersion1 returns what Write writes for the entry, less its marker,
+// when the entry asks for what the launcher gives; else "".
 func fixVersion1(c nicConf, nic PodNIC) string {
 	mac, err := net.ParseMAC(nic.MAC)
 	if err != nil || len(mac) != 6 || !c.dhcp4 || c.dhcp6 || len(c.addrs) != 1 {

@@ -11,82 +11,72 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// Lint of the networkData a user wrote: the webhook never rewrites it, but
-// it knows when cloud-init will make the pod network's NIC lose its network
-// with it, and says so. The guide's own dual-stack recipe is the case in
-// point: an ethernets entry keyed eth0 without match configures no NIC on
-// a guest that names its NIC enp1s0 (Debian and Ubuntu on KubeVirt's q35),
-// and since cloud-init writes no fallback once it has a network config, the
-// VM loses IPv4 too.
-
 // PodNIC is what the caller knows of the pod network's interface.
 type PodNIC struct {
-	// MAC is the interface's macAddress as stored; "" when it has none
-	// (KubeVirt then makes a new one at every start).
-	MAC string
-	// Index is the interface's position in domain.devices.interfaces.
-	Index int
-	// IPv6 is the pod network's vmIPv6NetworkCIDR, or fd10:0:2::/120.
-	IPv6 netip.Prefix
-	// IPv4 is the pod network's vmNetworkCIDR; the zero Prefix when unset
-	// (KubeVirt's 10.0.2.0/24).
-	IPv4 netip.Prefix
+	MAC   string       // its macAddress as stored; "" for none
+	Index int          // its position in domain.devices.interfaces
+	IPv6  netip.Prefix // vmIPv6NetworkCIDR, or fd10:0:2::/120
+	IPv4  netip.Prefix // vmNetworkCIDR; the zero Prefix for KubeVirt's default
 }
 
 // Report is what Lint finds.
 type Report struct {
-	// Warnings are one message for each problem, or for each fix, in whole
-	// sentences of any length; the caller names the field before each and
-	// fits it to a Warning header.
+	// Warnings are whole sentences, one for each problem or fix; the caller
+	// names the field and fits them to Warning headers.
 	Warnings []string
-	// Fix is the whole networkData to use instead, when the lint can write
-	// it and the NIC has a MAC: for a version 2 entry with gateway6 and the
-	// launcher's addresses, alone in the text, what Write writes; else,
-	// for an entry keyed by a name without match and in block style, the
-	// text with match and set-name added to it; else "".
+	// Fix is the whole networkData to use instead, when the NIC has a MAC:
+	// for a version 2 entry with gateway6 and the launcher's addresses,
+	// alone in the text, what Write writes; for an entry keyed by a name
+	// without match, in block style, the text with match and set-name
+	// added; else "".
 	Fix string
 }
 
 // defaultIPv4CIDR is KubeVirt's vmNetworkCIDR when a network sets none.
 var defaultIPv4CIDR = netip.MustParsePrefix("10.0.2.0/24")
 
-// Lint reads networkData (decoded from Base64 by the caller) as cloud-init
-// reads a NoCloud network-config: YAML 1.1, network config v1 or v2,
-// optionally under a top-level network key. configDrive says the text is a
-// ConfigDrive's, which cloud-init reads as OpenStack's network_data.json
-// instead.
+// Lint reports where the networkData a user wrote (decoded) would leave the
+// pod network's NIC without the network it expects: the webhook never
+// rewrites it. It reads the text as cloud-init reads a NoCloud
+// network-config (YAML 1.1, version 1 or 2, perhaps under a network key),
+// or, for a ConfigDrive, as OpenStack's network_data.json.
 func Lint(text string, nic PodNIC, configDrive bool) Report {
 	if configDrive {
 		return Report{Warnings: lintConfigDrive(text, nic)}
 	}
-	var doc any
-	if err := yaml.Unmarshal([]byte(text), &doc); err != nil {
+	cfg, err := parse(text)
+	if err != nil {
 		return Report{Warnings: []string{parseProblem(err) +
 			"; cloud-init ignores it: IPv4 by DHCP on one NIC at best, no IPv6"}}
-	}
-	cfg, _ := doc.(map[string]any)
-	if inner, ok := cfg["network"].(map[string]any); ok && len(cfg) == 1 {
-		cfg = inner
-	}
-	if cfg == nil {
-		return Report{Warnings: []string{
-			"is not a YAML mapping: cloud-init cannot read it as network config"}}
+	} else if cfg == nil {
+		return Report{Warnings: []string{"is not a YAML mapping: cloud-init cannot read it as network config"}}
 	}
 	if s, _ := cfg["config"].(string); s == "disabled" {
 		return Report{Warnings: []string{"disables cloud-init's network config: the guest keeps its image's own, " +
 			"with no IPv6 default route; delete it to get the webhook's"}}
 	}
-	var nics []nicConf
 	switch v := cfg["version"]; {
 	case v == 2.0 || v == "2":
-		nics = readV2(cfg)
+		return lintNICs(text, readV2(cfg), nic)
 	case v == 1.0 || v == "1":
-		nics = readV1(cfg)
-	default:
-		return Report{Warnings: []string{"has no version: 1 or 2: cloud-init renders no network from it " +
-			"and writes no fallback; the guest may have no network at all"}}
+		return lintNICs(text, readV1(cfg), nic)
 	}
-	return lintNICs(text, nics, nic)
+	return Report{Warnings: []string{"has no version: 1 or 2: cloud-init renders no network from it " +
+		"and writes no fallback; the guest may have no network at all"}}
+}
+
+// parse reads a network config as cloud-init does; cfg is nil when it is
+// not a mapping.
+func parse(text string) (cfg map[string]any, err error) {
+	var doc any
+	if err := yaml.Unmarshal([]byte(text), &doc); err != nil {
+		return nil, err
+	}
+	cfg, _ = doc.(map[string]any)
+	if inner, ok := cfg["network"].(map[string]any); ok && len(cfg) == 1 {
+		cfg = inner
+	}
+	return cfg, nil
 }
 
 // lintNICs finds the pod NIC's entry and checks it.

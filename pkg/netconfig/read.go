@@ -8,14 +8,11 @@ import (
 	"strings"
 )
 
-// Reading a network config as the lint needs it: its NICs' entries, v1 or
-// v2, and where the YAML stops parsing.
-
 // yamlLine finds the position in a YAML parser's message.
 var yamlLine = regexp.MustCompile(`line (\d+)(?:, column (\d+))?: (.*)$`)
 
-// parseProblem reports where the text stops being YAML, as far as the parser
-// tells: go-yaml gives the line, and the column for some errors.
+// parseProblem reports where the text stops being YAML: go-yaml gives the
+// line, and for some errors the column.
 func parseProblem(err error) string {
 	msg := strings.TrimPrefix(err.Error(), "error converting YAML to JSON: ")
 	msg = strings.TrimPrefix(msg, "yaml: ")
@@ -117,17 +114,10 @@ func readV1(cfg map[string]any) []nicConf {
 	return out
 }
 
+// isTrue reports whether v is a YAML 1.1 true, as a boolean or a string.
 func isTrue(v any) bool {
-	switch v := v.(type) {
-	case bool:
-		return v
-	case string:
-		switch strings.ToLower(v) {
-		case "true", "yes", "on", "y":
-			return true
-		}
-	}
-	return false
+	s, _ := v.(string)
+	return v == true || slices.Contains([]string{"true", "yes", "on", "y"}, strings.ToLower(s))
 }
 
 func asList(v any) []any {

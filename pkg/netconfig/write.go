@@ -12,28 +12,16 @@ import (
 )
 
 // Marker opens every networkData the webhook writes, so that a later pass
-// (a reinvocation after another webhook set the MAC) can tell its own
-// config from the user's.
+// can tell its own config from the user's.
 const Marker = "# vmnet-webhook: pod network, IPv6 by static address\n"
 
-// Write returns the cloud-init network config for the pod network's NIC, to be
-// named name, in network config version 1:
-//   - a physical entry with mac_address: the NIC is found by its MAC, since
-//     the guest may call it eth0, enp1s0 or ens3 and a config for a name
-//     that does not exist leaves the NIC down (cloud-init then writes no
-//     fallback); cloud-init renames it to name, which its ifupdown renderer
-//     needs;
-//   - a dhcp4 subnet: IPv4 by DHCP, as the fallback config would have had it;
-//   - a static6 subnet, address network+2 and gateway network+1:
-//     virt-launcher's DHCPv6 gives the guest no route.
-//
-// Version 1 because it gives an IPv6 default route under every renderer of
-// cloud-init 22.4 and 25.1 with no deprecated key: cloud-init reads version
-// 2's gateway6 into the same subnet gateway (cloudinit/net/network_state.py)
-// but reports gateway6 as deprecated since 22.4, and version 2 has no other
-// way there (a route to ::/0 renders wrongly in 22.4 under ifupdown and
-// NetworkManager, a route to "default" fails to parse under all renderers
-// but netplan). docs/guests.md shows the guests that booted it.
+// Write returns the cloud-init network config, version 1, for the pod
+// network's NIC of MAC mac, to be named name: IPv4 by DHCP, as without it,
+// and IPv6 network+2 with gateway network+1 in a static6 subnet, since
+// virt-launcher's DHCPv6 gives no route. The NIC is matched by its MAC,
+// whatever the guest calls it. Version 1 is the one way to an IPv6 default
+// route under every renderer of cloud-init 22.4 and 25.1 with no deprecated
+// key (docs/behaviour.md).
 func Write(name string, mac net.HardwareAddr, p netip.Prefix) string {
 	gw := p.Masked().Addr().Next()
 	var b strings.Builder
@@ -55,9 +43,8 @@ func Write(name string, mac net.HardwareAddr, p netip.Prefix) string {
 }
 
 // NICName returns the name the pod network's NIC gets in the guest: the
-// configured one for the VM's first interface, else eth<i>, which is what
-// the kernel calls the i-th NIC without predictable names, so that no
-// other NIC is renamed to make room.
+// configured one for the VM's first interface, else the kernel's eth<i>, so
+// that no other NIC is renamed to make room.
 func NICName(first string, idx int) string {
 	if idx == 0 {
 		return first

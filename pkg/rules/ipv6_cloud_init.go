@@ -14,12 +14,10 @@ import (
 )
 
 // IPv6 cloud-init: virt-launcher's DHCPv6 gives the guest an address but no
-// route, so a dual-stack guest needs its IPv6 address and gateway written
-// down. The pod network's masquerade NIC gets a MAC if it has none (the
-// config matches by it) and the config goes into the boot cloud-init volume,
-// or into a NoCloud volume added for it. ConfigDrive (not netplan) and
-// Windows guests get a warning instead; templates of replica sets and pools
-// nothing, as each replica gets its own MAC and config when created.
+// route, so the pod network's masquerade NIC gets a MAC if it has none and a
+// network config matched by it, in the boot cloud-init volume or a NoCloud
+// volume added for it. Windows and ConfigDrive guests get a warning instead;
+// templates of replica sets and pools nothing (each replica gets its own).
 func ipv6CloudInit(m *mutation) {
 	nic, ok := ipv6NIC(m)
 	if !ok || warnWindows(m, nic) {
@@ -35,10 +33,9 @@ func ipv6CloudInit(m *mutation) {
 	writeNetworkData(m, nic, ci, i, found)
 }
 
-// ipv6Target is the NIC ipv6CloudInit writes a config for: its positions,
-// the IPv6 network the launcher gives it (addCIDR: to be written into the
-// pod network, a default other than KubeVirt's, so that guest and launcher
-// agree), and the MAC the config matches it by.
+// ipv6Target is the NIC ipv6CloudInit writes a config for. addCIDR says the
+// prefix is a configured default other than KubeVirt's, to be written into
+// the pod network so that guest and launcher agree.
 type ipv6Target struct {
 	iface            *vmspec.Interface
 	ifaceIdx, podIdx int
@@ -48,9 +45,8 @@ type ipv6Target struct {
 }
 
 // ipv6NIC returns the pod network's masquerade NIC; ok is false when there
-// is none, when the webhook does not inject for it, when its CIDR is invalid
-// (validation refuses it), and in a VMI a VM started (its template had its
-// turn).
+// is none, when the config injects nothing for it, when its CIDR is invalid,
+// and in a VMI a VM started (its template had its turn).
 func ipv6NIC(m *mutation) (t ipv6Target, ok bool) {
 	pod, podIdx, iface, ifaceIdx := podNIC(m.spec, isMasquerade)
 	if m.obj.ownerKind == "VirtualMachine" || iface == nil || !m.cfg.IPv6.Injects(pod.Pod.VMIPv6NetworkCIDR != "") {
@@ -73,7 +69,7 @@ func warnWindows(m *mutation, t ipv6Target) bool {
 }
 
 // chooseMAC returns the NIC's own MAC, or the one the webhook assigns; ok is
-// false, with a warning, when its own cannot be a NIC's.
+// false, with a warning, when no NIC can take its own.
 func chooseMAC(m *mutation, t ipv6Target) (mac net.HardwareAddr, ok bool) {
 	if t.iface.MacAddress == "" {
 		return assignedMAC(macSeed(&m.obj, m.uid)), true
@@ -99,9 +95,8 @@ func warnConfigDrive(m *mutation, ci cloudInitSource, i int, found bool) bool {
 
 // writeNetworkData writes the NIC's config, and the MAC and CIDR it names,
 // into the boot cloud-init source ci of volume i when that has no network
-// data or the webhook's own for another MAC (a MAC pool set one since, and
-// the webhook is called again), or into a NoCloud volume it adds (i is -1).
-// A volume with both sources (found false) is not the webhook's to choose.
+// data or the webhook's own for another MAC (set by a MAC pool before a
+// reinvocation), or into a NoCloud volume it adds when i is -1.
 func writeNetworkData(m *mutation, t ipv6Target, ci cloudInitSource, i int, found bool) {
 	networkData := netconfig.Write(netconfig.NICName(m.cfg.IPv6.GuestInterface, t.ifaceIdx), t.mac, t.prefix)
 	stale := found && strings.HasPrefix(ci.NetworkData, netconfig.Marker) && ci.NetworkData != networkData

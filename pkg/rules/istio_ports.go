@@ -6,14 +6,12 @@ import (
 	"strings"
 )
 
-// Istio ports: with the Istio sidecar on the VM's pod (the annotation
-// sidecar.istio.io/inject: "true" on the VMI), KubeVirt's masquerade binding
-// forwards a listed port to the guest only through the sidecar, over TCP
-// (port 22 excepted), and keeps Envoy's own ports for Envoy
+// Istio ports: with the Istio sidecar in the VM's pod, KubeVirt's
+// masquerade binding forwards a listed port to the guest only through the
+// sidecar, over TCP, and keeps Envoy's own ports for Envoy
 // (pkg/network/setup/netpod/masquerade/masquerade.go and
-// pkg/network/istio/ports.go, KubeVirt 1.4 to 1.9). A listed UDP port or
-// Envoy port then never reaches the guest. Only a warning: the VM runs, and
-// the rest of its ports work.
+// pkg/network/istio/ports.go, KubeVirt 1.4 to 1.9). Only a warning: the rest
+// of the VM's ports work.
 func istioPorts(v *validation) {
 	if !v.obj.istio {
 		return

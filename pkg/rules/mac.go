@@ -30,9 +30,9 @@ func assignedMAC(seed string) net.HardwareAddr {
 	return mac
 }
 
-// macSeed returns what an object's MAC is drawn from: its namespace and name, so
-// that preview, a dry run and the create agree and no two VMs share one; the
-// request's UID while the name is to be generated (a replica set's VMIs).
+// macSeed returns what an object's MAC is drawn from: its namespace and
+// name, so that preview, a dry run and the create agree; the request's UID
+// while the name is to be generated.
 func macSeed(o *object, uid string) string {
 	if o.Meta.Name == "" {
 		return "uid:" + uid

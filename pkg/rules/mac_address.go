@@ -6,11 +6,9 @@ import (
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec"
 )
 
-// MAC address: the guest's network config is matched by the MAC of the pod
-// network's NIC, and KubeVirt's own admission takes a multicast or
-// all-zero macAddress, which no NIC can have. On UPDATE a MAC the stored
-// object already had on the same interface only warns, so that existing
-// VMs stay editable.
+// MAC address: the guest's network config is matched by the pod network
+// NIC's MAC, and KubeVirt takes a multicast or all-zero one, which no NIC
+// can have. On UPDATE one the stored object had only warns.
 func macAddress(v *validation) {
 	for i, iface := range devices(v.spec).Interfaces {
 		if iface == nil || iface.MacAddress == "" || !v.onPod(iface) || !v.masquerade(iface) {

@@ -13,9 +13,8 @@ import (
 )
 
 // mutation is one Mutate call's state. Rules change the object only through
-// the methods below, each of which appends the patch operations and makes the
-// same change to the spec as read, so that each rule reads the spec as the
-// patched object reads and the operations apply in order.
+// the methods below, which patch it and make the same change to the spec as
+// read, so that each rule reads the object as patched so far.
 type mutation struct {
 	cfg      config.Config
 	obj      object
@@ -58,32 +57,27 @@ func (m *mutation) setNetworkData(i int, ci cloudInitSource, text string) {
 // addPodNIC adds KubeVirt's default interface and network, bound by
 // masquerade. The caller has checked that domain is there.
 func (m *mutation) addPodNIC() {
-	// One allocation holds the patch values and the entries of the view.
-	nic := &struct {
-		iface struct {
-			Masquerade struct{} `json:"masquerade"`
-			Name       string   `json:"name"`
-		}
-		net struct {
-			Name string   `json:"name"`
-			Pod  struct{} `json:"pod"`
-		}
-		viewIface vmspec.Interface
-		viewNet   vmspec.Network
-		viewPod   vmspec.PodNetwork
-	}{}
-	nic.iface.Name, nic.net.Name = "default", "default"
-	nic.viewIface = vmspec.Interface{Name: "default", Masquerade: &vmspec.Empty{}}
-	nic.viewNet = vmspec.Network{Name: "default", Pod: &nic.viewPod}
-	push(m, interfacesPtr, interfaces, &nic.iface, &nic.viewIface)
-	push(m, networksPtr, networks, &nic.net, &nic.viewNet)
+	view := &struct { // one allocation
+		iface vmspec.Interface
+		net   vmspec.Network
+		pod   vmspec.PodNetwork
+	}{iface: vmspec.Interface{Name: "default", Masquerade: &vmspec.Empty{}}}
+	view.net = vmspec.Network{Name: "default", Pod: &view.pod}
+	push(m, interfacesPtr, interfaces, podInterfaceJSON, &view.iface)
+	push(m, networksPtr, networks, podNetworkJSON, &view.net)
 }
+
+// The entries addPodNIC adds, as patch values.
+var (
+	podInterfaceJSON any = jsontext.Value(`{"masquerade":{},"name":"default"}`)
+	podNetworkJSON   any = jsontext.Value(`{"name":"default","pod":{}}`)
+)
 
 // addNoCloud adds a NoCloud volume that holds networkData, and a virtio disk
 // for it, both named name. The caller has checked that domain is there.
 func (m *mutation) addNoCloud(name, networkData string) {
-	// One allocation holds the patch values, structs with fields in name
-	// order as a map's, and the entries of the view.
+	// One allocation holds the patch values (fields in name order, as a
+	// map's) and the entries of the view.
 	c := &struct {
 		vol struct {
 			CloudInitNoCloud struct {
@@ -109,9 +103,8 @@ func (m *mutation) addNoCloud(name, networkData string) {
 	push(m, disksPtr, disks, &c.disk, &c.viewDisk)
 }
 
-// push appends value to the spec's list (a suffix such as networksPtr), or
-// adds the list, or devices holding it, when absent or null; and entry to
-// the list as read, which entries returns.
+// push appends value to the spec's list, adding the list (or devices) when
+// absent or null, and entry to the list as read.
 func push[T any](m *mutation, list jsontext.Pointer, entries func(*vmspec.Spec) *[]*T, value any, entry *T) {
 	name, underDevices := strings.CutPrefix(string(list), devicesPtr+"/")
 	switch {
@@ -149,9 +142,8 @@ const (
 	volumesPtr    = "/volumes"
 )
 
-// at returns the pointer to member (a suffix such as "/macAddress", or "")
-// of entry i of the spec's list, made in one concatenation: the names the
-// rules write need no escaping.
+// at returns the pointer to member ("/macAddress", or "") of entry i of the
+// spec's list; the names the rules write need no escaping.
 func (o *object) at(list jsontext.Pointer, i int, member jsontext.Pointer) jsontext.Pointer {
 	return o.SpecPtr + list + "/" + jsontext.Pointer(strconv.Itoa(i)) + member
 }

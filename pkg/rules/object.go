@@ -10,13 +10,11 @@ import (
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec"
 )
 
-// MutateAnnotation on an object's metadata set to "false" turns mutation
-// off for that object. Validation cannot be opted out of: a reserved port
-// never works, so there is nothing to gain.
+// MutateAnnotation "false" on an object's metadata turns mutation off for
+// it; validation cannot be turned off.
 const MutateAnnotation = "vmnet.kubevirt.io/mutate"
 
-// object is a request's object as read, with what the rules derive from
-// its metadata.
+// object is a request's object as read, with what its metadata say.
 type object struct {
 	*vmspec.VM
 	windows   bool   // its or its templates' metadata or its preference mark a Windows guest
@@ -42,8 +40,7 @@ func newObject(vm *vmspec.VM) object {
 }
 
 // vmiMeta returns the metadata the object's VMIs get: a VMI's own, else its
-// innermost template's (KubeVirt copies a VM template's metadata to the
-// VMI); nil when it has none.
+// innermost template's, which KubeVirt copies; nil for none.
 func vmiMeta(vm *vmspec.VM) *vmspec.Meta {
 	if vm.Kind == "VirtualMachineInstance" {
 		return &vm.Meta
@@ -60,11 +57,10 @@ func (o *object) ifacePath(i int) *field.Path {
 
 func (o *object) controllerOwned() bool { return o.ownerKind != "" }
 
-// MadeFromTemplate reports whether an object of kind, controlled by an
-// object of controller's group and kind, was made from a template
-// (vmspec.Shape's MadeBy): the template got the defaults (or opted out) when
-// it was created, and a restart must not change an existing VM, so it gets no
-// defaults, and an audit judges the template instead.
+// MadeFromTemplate reports whether an object of kind controlled by
+// controller was made from the controller's template, which got the
+// defaults when created: the object gets none, and an audit judges the
+// template instead.
 func MadeFromTemplate(kind string, controller schema.GroupKind) bool {
 	for _, s := range vmspec.Kinds {
 		if s.Kind == kind && slices.Contains(s.MadeBy, controller) {
@@ -74,14 +70,14 @@ func MadeFromTemplate(kind string, controller schema.GroupKind) bool {
 	return false
 }
 
-// bootsGuest reports whether a guest's MAC and network config are fixed here:
-// in a VM or a VMI no VM started, not in the templates of replica sets and
-// pools, whose replicas each get their own when created.
+// bootsGuest reports whether a guest's MAC and network config are fixed
+// here: in a VM or a VMI no VM started, not in replica sets' and pools'
+// templates, whose replicas each get their own.
 func (o *object) bootsGuest() bool {
 	return o.Kind == "VirtualMachine" || o.Kind == "VirtualMachineInstance" && o.ownerKind != "VirtualMachine"
 }
 
-// controllerOf returns the kind of the object's controller when that made it
+// controllerOf returns the kind of the controller that made the object
 // from a template, else "".
 func controllerOf(kind string, refs []*vmspec.OwnerReference) string {
 	for _, ref := range refs { // the API server takes one controller at most

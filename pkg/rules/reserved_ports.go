@@ -13,14 +13,11 @@ import (
 
 // Reserved ports: the platform's documentation reserves 49152 and 49153 for
 // libvirt's live migration. Launchers of KubeVirt's legacy TCP migration
-// transport keep the pod's own TCP connections to them for libvirt (before
-// they did, a VM that listed one broke its own migration); launchers of the
+// transport keep the pod's own connections to them for libvirt; those of the
 // Unix socket transport, every one KubeVirt starts today, forward them like
-// any other port (docs/behaviour.md cites the sources). They are refused so
-// that no VM depends on them. Applies to ports[].port and to portRanges[] that cover a
-// reserved port. On UPDATE a reserved port the stored object already had on
-// the same interface only warns, so that existing VMs stay editable; a new
-// one is denied.
+// any other port (docs/behaviour.md). They are refused, as ports and in
+// ranges, so that no VM depends on them. On UPDATE one the stored object had
+// on the same interface only warns, so that existing VMs stay editable.
 func reservedPorts(v *validation) {
 	for i, iface := range devices(v.spec).Interfaces {
 		if iface == nil || !v.masquerade(iface) {

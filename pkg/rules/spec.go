@@ -6,9 +6,6 @@ import (
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/vmspec"
 )
 
-// Readings of a VM spec that several rules share. A nil entry in a list is
-// a JSON null, which the rules skip.
-
 // devices returns the spec's domain.devices, empty when it has none.
 func devices(s *vmspec.Spec) vmspec.Devices {
 	if s == nil || s.Domain == nil || s.Domain.Devices == nil {
@@ -28,9 +25,8 @@ func podNetwork(s *vmspec.Spec) (*vmspec.Network, int) {
 	return nil, -1
 }
 
-// podNIC returns the pod network and the first interface on it that
-// masquerade says is bound by masquerade, with their positions; iface is
-// nil when there is none.
+// podNIC returns the pod network and its first interface that masquerade
+// accepts, with their positions; iface is nil for none.
 func podNIC(s *vmspec.Spec, masquerade func(*vmspec.Interface) bool) (pod *vmspec.Network, podIdx int, iface *vmspec.Interface, ifaceIdx int) {
 	if pod, podIdx = podNetwork(s); pod != nil {
 		for i, iface := range devices(s).Interfaces {
@@ -42,12 +38,12 @@ func podNIC(s *vmspec.Spec, masquerade func(*vmspec.Interface) bool) (pod *vmspe
 	return pod, podIdx, nil, -1
 }
 
-// isMasquerade reports whether an interface is bound by masquerade as it
-// stands: as written, or as defaulted earlier in this pass.
+// isMasquerade reports whether an interface is bound by masquerade, as
+// written or as defaulted earlier in this pass.
 func isMasquerade(iface *vmspec.Interface) bool { return iface.BindingName() == "masquerade" }
 
-// hasNullEntry reports whether a list mutation patches has a null entry:
-// mutation leaves such an object alone, as the API server will refuse it.
+// hasNullEntry reports whether a list mutation patches has a null entry,
+// which the API server refuses.
 func hasNullEntry(s *vmspec.Spec) bool {
 	d := devices(s)
 	return slices.Contains(d.Interfaces, nil) || slices.Contains(s.Networks, nil) ||
@@ -61,27 +57,25 @@ type cloudInitSource struct {
 	*vmspec.CloudInit
 }
 
-// cloudInits lists a volume's cloud-init sources, NoCloud first.
+// cloudInits lists a volume's cloud-init sources, NoCloud first; none for
+// a null entry.
 func cloudInits(vol *vmspec.Volume) []cloudInitSource {
 	var out []cloudInitSource
-	if vol.CloudInitNoCloud != nil {
-		out = append(out, cloudInitSource{"cloudInitNoCloud", vol.CloudInitNoCloud})
-	}
-	if vol.CloudInitConfigDrive != nil {
-		out = append(out, cloudInitSource{"cloudInitConfigDrive", vol.CloudInitConfigDrive})
+	if vol != nil {
+		for _, ci := range [...]cloudInitSource{{"cloudInitNoCloud", vol.CloudInitNoCloud}, {"cloudInitConfigDrive", vol.CloudInitConfigDrive}} {
+			if ci.CloudInit != nil {
+				out = append(out, ci)
+			}
+		}
 	}
 	return out
 }
 
 // bootCloudInit returns the cloud-init source the guest boots with, as
-// KubeVirt does: that of the first volume with one, at position i. ok is
-// false when there is none (i is -1), or when that volume sets both kinds,
-// which KubeVirt refuses.
+// KubeVirt picks it: the first volume's with one, at i. ok is false when
+// there is none (i is -1), or that volume sets both kinds.
 func bootCloudInit(s *vmspec.Spec) (ci cloudInitSource, i int, ok bool) {
 	for i, vol := range s.Volumes {
-		if vol == nil {
-			continue
-		}
 		switch cis := cloudInits(vol); len(cis) {
 		case 1:
 			return cis[0], i, true
@@ -92,18 +86,13 @@ func bootCloudInit(s *vmspec.Spec) (ci cloudInitSource, i int, ok bool) {
 	return cloudInitSource{}, -1, false
 }
 
-// networkDataSources names the network data fields a source sets, in field
-// order.
+// networkDataSources names the network data fields a source sets.
 func (c cloudInitSource) networkDataSources() []string {
 	var out []string
-	if c.NetworkData != "" {
-		out = append(out, "networkData")
-	}
-	if c.NetworkDataBase64 != "" {
-		out = append(out, "networkDataBase64")
-	}
-	if c.NetworkDataSecretRef != nil {
-		out = append(out, "networkDataSecretRef")
+	for i, set := range [...]bool{c.NetworkData != "", c.NetworkDataBase64 != "", c.NetworkDataSecretRef != nil} {
+		if set {
+			out = append(out, [...]string{"networkData", "networkDataBase64", "networkDataSecretRef"}[i])
+		}
 	}
 	return out
 }

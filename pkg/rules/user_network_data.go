@@ -9,11 +9,10 @@ import (
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/netconfig"
 )
 
-// User network data: the network config a user wrote for the boot volume is
-// never rewritten, but when it would leave the pod network's NIC without the
-// network it expects (the guide's recipe on an enp1s0 guest), the user is
-// warned, with the fix (netconfig.Lint). Never denied; none for objects that
-// opted out; a Secret's network data cannot be read here (NotChecked).
+// User network data: the network config a user wrote is never rewritten,
+// but when it would leave the pod network's NIC without the network it
+// expects, the user is warned, with the fix (netconfig.Lint). A Secret's
+// cannot be read here (NotChecked).
 func userNetworkData(v *validation) {
 	if v.obj.optedOut {
 		return

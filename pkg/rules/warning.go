@@ -11,18 +11,16 @@ import (
 // kubectl and oc print each on a line of its own after "Warning: ".
 const warningMax = 119
 
-// fit shapes a message of whole sentences into Warning lines that name the
-// field (see fit below).
+// fit shapes msg into Warning lines that name the field at path.
 func (o *object) fit(path, msg string) []string {
 	return fit(o.SpecPath.String(), path, msg)
 }
 
-// fit shapes msg into Warning lines of at most warningMax bytes, each
-// "path: part": one line with the full path when it fits, else the path from
-// the VM spec (the end of it when it is too long) before each line of the
-// message wrapped at spaces. Control characters and bytes that are not UTF-8
-// become U+FFFD, since the API server drops a warning with either; a map key
-// in a path may hold a newline.
+// fit shapes msg into lines "path: part" of at most warningMax bytes: one
+// with the full path when it fits, else the path from the VM spec (its end
+// when too long) before each line of msg wrapped at spaces. Control
+// characters and invalid UTF-8, which the API server drops a warning for,
+// become U+FFFD.
 func fit(specPrefix, path, msg string) []string {
 	path, msg = netconfig.Printable(path), netconfig.Printable(msg)
 	if len(path)+2+len(msg) <= warningMax {

@@ -15,13 +15,9 @@ func windowsMTU(v *validation) {
 		return
 	}
 	for i, iface := range devices(v.spec).Interfaces {
-		if iface == nil || iface.Model == "" || iface.Model == "virtio" {
-			continue
+		if iface != nil && iface.Model != "" && iface.Model != "virtio" && (v.masquerade(iface) || v.onPod(iface)) {
+			v.warn(v.obj.ifacePath(i).Child("model"), "without virtio, Windows ignores the DHCP MTU; set it with netsh")
 		}
-		if !v.masquerade(iface) && !v.onPod(iface) {
-			continue
-		}
-		v.warn(v.obj.ifacePath(i).Child("model"), "without virtio, Windows ignores the DHCP MTU; set it with netsh")
 	}
 }
 
@@ -30,19 +26,10 @@ func windowsMTU(v *validation) {
 func marksWindows(md *vmspec.Meta) bool {
 	for _, set := range []map[string]string{md.Labels, md.Annotations} {
 		for k, val := range set {
-			switch {
-			case k == "vm.kubevirt.io/os" || k == "kubevirt.io/os":
-				if hasPrefixFold(val, "win") {
-					return true
-				}
-			case k == "vm.kubevirt.io/template":
-				if hasPrefixFold(val, "windows") {
-					return true
-				}
-			case hasPrefixFold(k, "os.template.kubevirt.io/win"):
-				if val != "false" {
-					return true
-				}
+			if (k == "vm.kubevirt.io/os" || k == "kubevirt.io/os") && hasPrefixFold(val, "win") ||
+				k == "vm.kubevirt.io/template" && hasPrefixFold(val, "windows") ||
+				hasPrefixFold(k, "os.template.kubevirt.io/win") && val != "false" {
+				return true
 			}
 		}
 	}

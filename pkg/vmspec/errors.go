@@ -2,6 +2,7 @@ package vmspec
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"reflect"
 	"strconv"
@@ -55,26 +56,21 @@ func readError(raw []byte, err error) *field.Error {
 
 // wantName names the JSON the Go type t takes.
 func wantName(t reflect.Type) string {
-	switch {
-	case t == reflect.TypeFor[Int]():
+	if t == reflect.TypeFor[Int]() {
 		return "an integer"
-	case t != nil && wants[t.Kind()] != "":
-		return wants[t.Kind()]
+	} else if t == nil {
+		return "an object"
 	}
-	return "an object"
+	return cmp.Or(wants[t.Kind()], "an object")
 }
 
-var wants = map[reflect.Kind]string{reflect.String: "a string", reflect.Bool: "a boolean", reflect.Slice: "an array"}
+func kindName(v jsontext.Value) string { return cmp.Or(kindNames[v.Kind()], "null") }
 
-// kindNames are the kinds of JSON value as a message names them.
-var kindNames = map[jsontext.Kind]string{'"': "a string", '0': "a number", 't': "a boolean", 'f': "a boolean", '{': "an object", '[': "an array"}
-
-func kindName(v jsontext.Value) string {
-	if name, ok := kindNames[v.Kind()]; ok {
-		return name
-	}
-	return "null"
-}
+// The JSON a message names for a Go kind, and for a JSON kind.
+var (
+	wants     = map[reflect.Kind]string{reflect.String: "a string", reflect.Bool: "a boolean", reflect.Slice: "an array"}
+	kindNames = map[jsontext.Kind]string{'"': "a string", '0': "a number", 't': "a boolean", 'f': "a boolean", '{': "an object", '[': "an array"}
+)
 
 // pathOf turns a JSON pointer into a field path; the members of labels and
 // annotations are keys (labels[vm.kubevirt.io/os]).

@@ -1,7 +1,6 @@
-// Package vmspec reads what the rules read of a KubeVirt object: Read
-// decodes it once, with JSON v2, into small structs that name only those
-// fields (vm.go), for each kind from where that kind keeps its VM spec
-// (kinds.go).
+// Package vmspec reads what the rules read of a KubeVirt object, once, into
+// small structs that name only those fields, for each kind from where that
+// kind keeps its VM spec.
 package vmspec
 
 import (
@@ -13,25 +12,20 @@ import (
 // Shape is one kind the webhook serves, and where it keeps its VM spec.
 type Shape struct {
 	Group, Kind string
-	// Resource is the kind's API resource, for listing its objects.
-	Resource string
+	Resource    string // for listing its objects
 	// SpecPtr and SpecPath lead from the object's root to its
-	// VirtualMachineInstance spec (domain, networks, volumes): a JSON
-	// pointer for patches, a field path for messages.
+	// VirtualMachineInstance spec, for patches and for messages.
 	SpecPtr  jsontext.Pointer
 	SpecPath *field.Path
-	// MadeBy are the controllers that make objects of this kind from a
-	// template of their own.
-	MadeBy []schema.GroupKind
+	MadeBy   []schema.GroupKind // the controllers that make it from a template of their own
 }
 
 func shape(group, kind, resource string, ptr jsontext.Pointer, madeBy ...schema.GroupKind) Shape {
 	return Shape{group, kind, resource, ptr, pathOf(ptr), madeBy}
 }
 
-// Kinds is the one list of the kinds the webhook serves, in the order an
-// audit reports them: what people write first, then the VMIs nobody's
-// template made.
+// Kinds are the kinds the webhook serves, in the order an audit reports
+// them: what people write first, then VMIs.
 var Kinds = []Shape{
 	shape("kubevirt.io", "VirtualMachine", "virtualmachines", "/spec/template/spec", pool),
 	shape("kubevirt.io", "VirtualMachineInstanceReplicaSet", "virtualmachineinstancereplicasets", "/spec/template/spec"),

@@ -28,15 +28,13 @@ type vmSpec struct {
 }
 
 // options read an object as the API server does: names matched case
-// sensitively, invalid UTF-8 read as U+FFFD; members the structs do not name
-// are skipped unread. A name given twice is an error with them, and
-// canonical then reads the object again.
+// sensitively, invalid UTF-8 read as U+FFFD. A name given twice is an error
+// with them; Read then calls canonical.
 var options = jsontext.AllowInvalidUTF8(true)
 
-// canonical is the object as the API server reads it when names repeat:
-// with sigs.k8s.io/json into a map, where the last of duplicate names wins
-// whole, written out again. Read only calls it then, because it costs more
-// than reading.
+// canonical is the object as the API server reads it when names repeat
+// (sigs.k8s.io/json into a map, the last value winning whole), written out
+// again. Read calls it only then, as it costs more than reading.
 func canonical(raw []byte) ([]byte, error) {
 	var m map[string]any
 	if err := kjson.UnmarshalCaseSensitivePreserveInts(raw, &m); err != nil {
@@ -59,9 +57,8 @@ func Read(gk schema.GroupKind, raw []byte) (*VM, *field.Error) {
 	}
 	unmarshal := func(raw []byte, v any) error { return json.Unmarshal(raw, v, options) }
 	vm, err := read(shape, raw, unmarshal)
-	// When a member's name appears twice, the error may be about the first
-	// value, which the API server discards for the second: read again as it
-	// reads the object.
+	// When a name appears twice, the error may be about the first value,
+	// which the API server discards for the second: read again what it reads.
 	if err != nil && !jsontext.Value(raw).IsValid(options) {
 		switch c, cerr := canonical(raw); {
 		case cerr == nil:

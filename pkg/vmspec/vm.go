@@ -1,18 +1,15 @@
 package vmspec
 
-// The structs below hold only what the rules read of a VM; the decoder
-// skips every other member. Lists hold pointers so that a null entry stays
-// visible (a nil) at its position: an index is a position in the object.
+// The structs below hold only what the rules read of a VM. Lists hold
+// pointers so that a null entry stays at its position, as a nil.
 
 // VM is what the rules read of one object of any of the kinds.
 type VM struct {
-	*Shape            // the object's kind, and where it keeps its VM spec
-	Meta       Meta   // the object's own metadata
-	Preference string // spec.preference.name of a VM or of a pool's VM template; "" for none
-	Spec       *Spec  // the VirtualMachineInstance spec; nil when the object has none
-	// TemplateMeta are the metadata of its templates, outermost first: with
-	// Meta, the labels and annotations that describe the guest.
-	TemplateMeta []*Meta
+	*Shape               // the object's kind, and where it keeps its VM spec
+	Meta         Meta    // the object's own metadata
+	Preference   string  // spec.preference.name of a VM or of a pool's VM template; "" for none
+	Spec         *Spec   // the VirtualMachineInstance spec; nil when the object has none
+	TemplateMeta []*Meta // the metadata of its templates, outermost first
 }
 
 // Meta is what the rules read of an object's metadata.
@@ -68,8 +65,8 @@ type Interface struct {
 	Binding      *Empty `json:"binding"`
 }
 
-// BindingName names the interface's binding field, the first in field order
-// when several are set; "" for none.
+// BindingName names the interface's binding, the first in field order when
+// several are set; "" for none.
 func (i *Interface) BindingName() string {
 	names := [...]string{"bridge", "masquerade", "sriov", "slirp", "macvtap", "passt", "passtBinding", "binding"}
 	for j, set := range [...]*Empty{i.Bridge, i.Masquerade, i.SRIOV, i.Slirp, i.Macvtap, i.Passt, i.PasstBinding, i.Binding} {
