@@ -13,8 +13,8 @@ import (
 )
 
 // manifests/audit is a ClusterRole granting get and list on what
-// `vmnet-webhook audit` reads cluster-wide, get on the webhook's
-// ValidatingWebhookConfiguration alone, and a Role in the webhook's
+// `vmnet-webhook audit` reads cluster-wide, get on the webhook's two
+// configurations alone, and a Role in the webhook's
 // namespace to read its Service, Pods and ConfigMap; nothing else. The
 // end-to-end test TestAuditAsLeastPrivilegedUser shows it is enough.
 func TestAuditClusterRole(t *testing.T) {
@@ -69,6 +69,7 @@ func TestAuditClusterRole(t *testing.T) {
 		"kubevirt.io/virtualmachines": "get,list", "kubevirt.io/virtualmachineinstances": "get,list",
 		"kubevirt.io/virtualmachineinstancereplicasets": "get,list", "pool.kubevirt.io/virtualmachinepools": "get,list",
 		"/namespaces": "get,list", "admissionregistration.k8s.io/validatingwebhookconfigurations": "getvmnet-webhook",
+		"admissionregistration.k8s.io/mutatingwebhookconfigurations": "getvmnet-webhook",
 		"vmnet-system:/services": "get", "vmnet-system:/configmaps": "get", "vmnet-system:/pods": "list",
 	}
 	for k, v := range want {
@@ -84,7 +85,8 @@ func TestAuditClusterRole(t *testing.T) {
 }
 
 // The in-cluster audit's ClusterRole reads what audit reads, get and list
-// only, and writes PolicyReports and nothing else.
+// only (the webhook's configurations by name), and writes PolicyReports and
+// nothing else.
 func TestAuditComponentClusterRole(t *testing.T) {
 	objs := renderOverlay(t, settings{mode: "self-managed", audit: true})
 	var role *rbacv1.ClusterRole
@@ -100,20 +102,25 @@ func TestAuditComponentClusterRole(t *testing.T) {
 	if role == nil {
 		t.Fatal("the overlay with components/audit has no ClusterRole vmnet-webhook-audit-in-cluster")
 	}
-	read := []string{"get", "list"}
+	read, byName := []string{"get", "list"}, []string{"get", "name vmnet-webhook"}
 	want := map[string][]string{
 		"kubevirt.io/virtualmachines": read, "kubevirt.io/virtualmachineinstances": read,
 		"kubevirt.io/virtualmachineinstancereplicasets": read, "pool.kubevirt.io/virtualmachinepools": read,
 		"/namespaces": read, "wgpolicyk8s.io/policyreports": {"create", "delete", "get", "list", "update"},
+		"admissionregistration.k8s.io/validatingwebhookconfigurations": byName,
+		"admissionregistration.k8s.io/mutatingwebhookconfigurations":   byName,
 	}
 	got := map[string][]string{}
 	for _, r := range role.Rules {
-		if len(r.ResourceNames) > 0 || len(r.NonResourceURLs) > 0 {
-			t.Errorf("rule %v: names or URLs, want resources only", r)
+		if len(r.NonResourceURLs) > 0 {
+			t.Errorf("rule %v: URLs, want resources only", r)
 		}
 		for _, g := range r.APIGroups {
 			for _, res := range r.Resources {
 				got[g+"/"+res] = slices.Sorted(slices.Values(r.Verbs))
+				for _, name := range r.ResourceNames {
+					got[g+"/"+res] = append(got[g+"/"+res], "name "+name)
+				}
 			}
 		}
 	}

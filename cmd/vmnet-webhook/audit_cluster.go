@@ -44,7 +44,8 @@ type auditor struct {
 	client    dynamic.Interface
 	discovery discovery.DiscoveryInterface
 	host      string
-	webhooks  []base.Webhook
+	webhooks  []base.Webhook // the base's, when none is installed
+	calls     []base.Webhook // this run's: the installed configurations' when readable
 	admission previewer
 	selector  string
 	chunkSize int64
@@ -67,6 +68,9 @@ func (a *auditor) run(ctx context.Context, namespaces []string) ([]auditItem, au
 	}
 	gvrs, err := a.servedKinds()
 	if err != nil {
+		return nil, sum, err
+	}
+	if a.calls, sum.Note, err = a.selectingWebhooks(ctx); err != nil {
 		return nil, sum, err
 	}
 	for _, k := range auditKinds {
@@ -216,6 +220,38 @@ func (a *auditor) namespaceLabels(ctx context.Context, name string) (labels.Set,
 	return l, nil
 }
 
+// selectingWebhooks returns the webhooks whose namespaceSelectors decide
+// which objects the API server sends: the installed configurations', read
+// at each run, so that an install's excluded namespaces count; else the
+// base's. note says why the base's when the installed ones are forbidden.
+func (a *auditor) selectingWebhooks(ctx context.Context) (ws []base.Webhook, note string, err error) {
+	for _, gvr := range []schema.GroupVersionResource{validatingConfigsGVR, mutatingConfigsGVR} {
+		obj, err := a.client.Resource(gvr).Get(ctx, webhookConfigurationName, metav1.GetOptions{})
+		switch {
+		case apierrors.IsNotFound(err):
+			continue
+		case apierrors.IsForbidden(err):
+			return a.webhooks, "namespaces chosen as manifests/base installs the webhook: this user may not get " +
+				resourceName(gvr) + " " + webhookConfigurationName, nil
+		case err != nil:
+			return nil, "", a.apiError("get", resourceName(gvr), "", err)
+		}
+		data, err := obj.MarshalJSON()
+		if err == nil {
+			var installed []base.Webhook
+			installed, err = base.ParseWebhooks(data)
+			ws = append(ws, installed...)
+		}
+		if err != nil {
+			return nil, "", fmt.Errorf("the installed %s %s: %v", obj.GetKind(), webhookConfigurationName, err)
+		}
+	}
+	if ws == nil {
+		return a.webhooks, "", nil
+	}
+	return ws, "", nil
+}
+
 // judge admits one stored object as a CREATE, unless the webhook
 // configurations leave its namespace out.
 func (a *auditor) judge(ctx context.Context, gvr schema.GroupVersionResource, obj *unstructured.Unstructured) (auditItem, error) {
@@ -224,7 +260,7 @@ func (a *auditor) judge(ctx context.Context, gvr schema.GroupVersionResource, ob
 	if err != nil {
 		return it, err
 	}
-	if !slices.ContainsFunc(a.webhooks, func(w base.Webhook) bool { return w.Calls(admv1.Create, gvr, nsLabels) }) {
+	if !slices.ContainsFunc(a.calls, func(w base.Webhook) bool { return w.Calls(admv1.Create, gvr, nsLabels) }) {
 		it.Result, it.Reason = resultSkipped, "the webhook configurations' namespaceSelector leaves namespace "+it.Namespace+" out"
 		if nsLabels["vmnet.kubevirt.io/ignore"] == "true" {
 			it.Reason = "namespace " + it.Namespace + " is labelled vmnet.kubevirt.io/ignore=true"

@@ -19,12 +19,13 @@ import (
 	"github.com/vmnet-webhook/vmnet-webhook/pkg/config"
 )
 
-// webhookConfigurationName is the ValidatingWebhookConfiguration of every
-// install (manifests/base, the chart): its Service leads to the Pods.
+// webhookConfigurationName names the webhook configurations of every install
+// (manifests/base, the chart): the validating one's Service leads to the Pods.
 const webhookConfigurationName = "vmnet-webhook"
 
 var (
 	validatingConfigsGVR = schema.GroupVersionResource{Group: "admissionregistration.k8s.io", Version: "v1", Resource: "validatingwebhookconfigurations"}
+	mutatingConfigsGVR   = schema.GroupVersionResource{Group: "admissionregistration.k8s.io", Version: "v1", Resource: "mutatingwebhookconfigurations"}
 	servicesGVR          = schema.GroupVersionResource{Version: "v1", Resource: "services"}
 	podsGVR              = schema.GroupVersionResource{Version: "v1", Resource: "pods"}
 	configMapsGVR        = schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}

@@ -61,6 +61,9 @@ type auditSummary struct {
 	// NotServed names the kinds the cluster does not serve, as
 	// resource.group.
 	NotServed []string `json:"notServed,omitempty"`
+	// Note says how namespaces were chosen when not by the installed
+	// webhook configurations, which could not be read.
+	Note string `json:"note,omitempty"`
 }
 
 func (s *auditSummary) count(it auditItem) {
@@ -96,6 +99,9 @@ func (s auditSummary) String() string {
 	}
 	if len(s.NotServed) > 0 {
 		line += "; not served by the cluster: " + strings.Join(s.NotServed, ", ")
+	}
+	if s.Note != "" {
+		line += "; " + s.Note
 	}
 	return line
 }

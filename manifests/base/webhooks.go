@@ -29,10 +29,21 @@ type Webhook struct {
 	NamespaceSelector labels.Selector
 }
 
-// Webhooks reads the mutating and validating webhooks of the configurations.
+// Webhooks reads the mutating and validating webhooks of the configurations
+// the base installs.
 func Webhooks() ([]Webhook, error) {
+	out, err := ParseWebhooks(webhookConfigurations)
+	if err != nil {
+		return nil, fmt.Errorf("webhook-configurations.yaml: %w", err)
+	}
+	return out, nil
+}
+
+// ParseWebhooks reads the webhooks of webhook configurations, one or more,
+// in YAML or JSON: those installed in a cluster, for one.
+func ParseWebhooks(data []byte) ([]Webhook, error) {
 	var out []Webhook
-	dec := k8syaml.NewYAMLOrJSONDecoder(bytes.NewReader(webhookConfigurations), 4096)
+	dec := k8syaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
 	for {
 		var doc struct {
 			Kind     string `json:"kind"`
@@ -46,14 +57,14 @@ func Webhooks() ([]Webhook, error) {
 			if errors.Is(err, io.EOF) {
 				return out, nil
 			}
-			return nil, fmt.Errorf("webhook-configurations.yaml: %w", err)
+			return nil, err
 		}
 		for _, w := range doc.Webhooks {
 			sel := labels.Everything()
 			if w.NamespaceSelector != nil {
 				var err error
 				if sel, err = metav1.LabelSelectorAsSelector(w.NamespaceSelector); err != nil {
-					return nil, fmt.Errorf("webhook-configurations.yaml: %s: namespaceSelector: %w", w.Name, err)
+					return nil, fmt.Errorf("%s: namespaceSelector: %w", w.Name, err)
 				}
 			}
 			out = append(out, Webhook{Name: w.Name, Rules: w.Rules, NamespaceSelector: sel})
