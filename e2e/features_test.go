@@ -128,16 +128,6 @@ func propertyNames(s *apiextv1.JSONSchemaProps) map[string]bool {
 	return out
 }
 
-// poolServes tells whether pool.kubevirt.io serves version.
-func poolServes(version string) bool {
-	for _, v := range served.poolVersions {
-		if v == version {
-			return true
-		}
-	}
-	return false
-}
-
 // needInterfaceFields skips t where the served VM schema lacks one of the
 // interface fields (the API server would prune it before the webhook sees it).
 func needInterfaceFields(t *testing.T, fields ...string) {

@@ -190,9 +190,6 @@ func (s *Server) MetricsAddr() string {
 	return s.metrics.Addr().String()
 }
 
-// Ready reports whether /readyz answers 200.
-func (s *Server) Ready() bool { return s.ready.Load() && !s.draining.Load() }
-
 // Run serves until ctx is done, then shuts down in order: readiness goes
 // false, the webhook keeps answering for ShutdownDelay, then stops accepting
 // and waits for requests in flight. It returns nil after a clean shutdown.

@@ -116,10 +116,3 @@ func (s *Sampler) Stop() ([]int64, error) {
 	defer s.mu.Unlock()
 	return s.rss, s.err
 }
-
-// Samples returns the samples so far.
-func (s *Sampler) Samples() []int64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]int64(nil), s.rss...)
-}
