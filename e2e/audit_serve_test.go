@@ -305,10 +305,12 @@ func BenchmarkAuditInCluster(b *testing.B) {
 // here one registered through a Service whose Pod runs with
 // --reserved-ports=8080 over a ConfigMap and has an IPv6 address. A VM
 // listing port 8080 is refused, and the guest's IPv6 config would be added
-// (the Pod's IPv6). Flags given override what was read.
+// (the Pod's IPv6). Flags given override what was read. A namespace the
+// installed configuration's selector leaves out is skipped.
 func TestAuditReadsInstalledWebhook(t *testing.T) {
 	ns := newNamespace(t, nil)
 	vms := newNamespace(t, nil)
+	excluded := newNamespace(t, nil)
 	const vm = `apiVersion: kubevirt.io/v1
 kind: VirtualMachine
 metadata:
@@ -365,17 +367,22 @@ spec:
 	}
 	withoutWebhooks(t, func() {
 		mustKubectl(t, vm, "create", "-n", vms, "-f", "-") // stored before the webhook
+		mustKubectl(t, vm, "create", "-n", excluded, "-f", "-")
+		// Nothing is created while it is registered: its Pod is not real.
 		vwc := fmt.Sprintf(`apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingWebhookConfiguration
 metadata: {name: vmnet-webhook}
 webhooks:
   - name: validate.vmnet.kubevirt.io
     clientConfig: {service: {namespace: %s, name: vmnet-webhook, path: /validate}}
-    rules: [{operations: [CREATE], apiGroups: [none.e2e.invalid], apiVersions: [v1], resources: [nothing]}]
+    rules: [{operations: [CREATE], apiGroups: [kubevirt.io], apiVersions: ["*"], resources: [virtualmachines]}]
+    namespaceSelector:
+      matchExpressions: [{key: kubernetes.io/metadata.name, operator: NotIn, values: [%s]}]
     failurePolicy: Ignore
+    timeoutSeconds: 1
     sideEffects: None
     admissionReviewVersions: [v1]
-`, ns)
+`, ns, excluded)
 		mustKubectl(t, vwc, "create", "-f", "-")
 		defer mustKubectl(t, "", "delete", "validatingwebhookconfiguration", "vmnet-webhook")
 		cmd := func(args ...string) run {
@@ -395,6 +402,15 @@ webhooks:
 		if r.code != 0 || strings.Contains(r.stdout, "refused") || strings.Contains(r.stdout, "IPv6 networkData") ||
 			!strings.Contains(r.stderr, "pod IPs 10.244.0.9\n") {
 			t.Errorf("audit --reserved-ports=49152 --pod-ips=10.244.0.9: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+		}
+		// The same VM where the installed selector leaves its namespace out:
+		// skipped, as the API server would never send it.
+		c := exec.Command(filepath.Join(bin, "vmnet-webhook"), "audit", "-n", excluded, "-o", "json")
+		c.Env = append(os.Environ(), "POD_IPS=")
+		r = runCmd(t, c, cp.Kubeconfig)
+		if r.code != 0 || !strings.Contains(r.stdout, `"reason": "the webhook configurations' namespaceSelector leaves namespace `+excluded+` out"`) ||
+			!strings.Contains(r.stderr, "not audited: 1 in a namespace the webhook skips") {
+			t.Errorf("audit -n %s: exit %d\nstdout:\n%s\nstderr:\n%s\nwant 0 and the VM skipped", excluded, r.code, r.stdout, r.stderr)
 		}
 	})
 }
