@@ -70,7 +70,7 @@ func TestAuditClusterRole(t *testing.T) {
 		"kubevirt.io/virtualmachineinstancereplicasets": "get,list", "pool.kubevirt.io/virtualmachinepools": "get,list",
 		"/namespaces": "get,list", "admissionregistration.k8s.io/validatingwebhookconfigurations": "getvmnet-webhook",
 		"admissionregistration.k8s.io/mutatingwebhookconfigurations": "getvmnet-webhook",
-		"vmnet-system:/services": "get", "vmnet-system:/configmaps": "get", "vmnet-system:/pods": "list",
+		"vmnet-system:/services":                                     "get", "vmnet-system:/configmaps": "get", "vmnet-system:/pods": "list",
 	}
 	for k, v := range want {
 		if got[k] != v {
