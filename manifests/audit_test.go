@@ -68,9 +68,9 @@ func TestAuditClusterRole(t *testing.T) {
 	want := map[string]string{
 		"kubevirt.io/virtualmachines": "get,list", "kubevirt.io/virtualmachineinstances": "get,list",
 		"kubevirt.io/virtualmachineinstancereplicasets": "get,list", "pool.kubevirt.io/virtualmachinepools": "get,list",
-		"/namespaces": "get,list", "admissionregistration.k8s.io/validatingwebhookconfigurations": "getvmnet-webhook",
-		"admissionregistration.k8s.io/mutatingwebhookconfigurations": "getvmnet-webhook",
-		"vmnet-system:/services":                                     "get", "vmnet-system:/configmaps": "get", "vmnet-system:/pods": "list",
+		"/namespaces": "get,list", "vmnet-system:/services": "get", "vmnet-system:/configmaps": "get", "vmnet-system:/pods": "list",
+		"admissionregistration.k8s.io/validatingwebhookconfigurations": "getvmnet-webhook",
+		"admissionregistration.k8s.io/mutatingwebhookconfigurations":   "getvmnet-webhook",
 	}
 	for k, v := range want {
 		if got[k] != v {
